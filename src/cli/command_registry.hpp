@@ -1,0 +1,34 @@
+// The `headspa` command is assembled from one file per area (head, protocols, scalp, ...).
+// Each file registers a function that adds its subcommands to the CLI11 app, so areas stay
+// independent of one another.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace headspa::cli {
+
+// Exit statuses shared by every subcommand.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailure = 1;     // an internal error (a bug)
+inline constexpr int kExitBadInput = 2;    // bad input: a file, a field, an option
+inline constexpr int kExitRefused = 3;     // screening refused the session
+
+struct CommandArea {
+  int order = 0;  // position in --help
+  std::function<void(CLI::App&)> add;
+};
+
+std::vector<CommandArea>& command_areas();
+
+// Call at namespace scope: `const bool kRegistered = register_area(10, &add_head_commands);`
+bool register_area(int order, std::function<void(CLI::App&)> add);
+
+// Subcommand callbacks set this when they finish with a status other than 0.
+void set_exit_status(int status) noexcept;
+int exit_status() noexcept;
+
+}  // namespace headspa::cli

@@ -1,0 +1,111 @@
+#include "headspa/geometry/mesh.hpp"
+
+#include <algorithm>
+#include <limits>
+
+namespace headspa::geometry {
+
+Box3 bounding_box(const TriangleMesh& mesh) {
+  Box3 box;
+  if (mesh.vertices.empty()) return box;
+  box.min = Vec3::Constant(std::numeric_limits<double>::infinity());
+  box.max = -box.min;
+  for (const Vec3& p : mesh.vertices) {
+    box.min = box.min.cwiseMin(p);
+    box.max = box.max.cwiseMax(p);
+  }
+  return box;
+}
+
+Vec3 face_area_vector(const TriangleMesh& mesh, int face) {
+  const Face& f = mesh.faces[static_cast<std::size_t>(face)];
+  const Vec3& a = mesh.vertices[static_cast<std::size_t>(f[0])];
+  const Vec3& b = mesh.vertices[static_cast<std::size_t>(f[1])];
+  const Vec3& c = mesh.vertices[static_cast<std::size_t>(f[2])];
+  return (b - a).cross(c - a);
+}
+
+double face_area(const TriangleMesh& mesh, int face) {
+  return 0.5 * face_area_vector(mesh, face).norm();
+}
+
+double total_area(const TriangleMesh& mesh) {
+  double sum = 0.0;
+  for (int f = 0; f < static_cast<int>(mesh.faces.size()); ++f) sum += face_area(mesh, f);
+  return sum;
+}
+
+std::vector<Vec3> face_normals(const TriangleMesh& mesh) {
+  std::vector<Vec3> normals(mesh.faces.size(), Vec3::Zero());
+  for (int f = 0; f < static_cast<int>(mesh.faces.size()); ++f) {
+    const Vec3 n = face_area_vector(mesh, f);
+    const double len = n.norm();
+    if (len > 0.0) normals[static_cast<std::size_t>(f)] = n / len;
+  }
+  return normals;
+}
+
+std::vector<Vec3> vertex_normals(const TriangleMesh& mesh) {
+  std::vector<Vec3> normals(mesh.vertices.size(), Vec3::Zero());
+  for (int f = 0; f < static_cast<int>(mesh.faces.size()); ++f) {
+    const Vec3 n = face_area_vector(mesh, f);
+    for (int v : mesh.faces[static_cast<std::size_t>(f)]) normals[static_cast<std::size_t>(v)] += n;
+  }
+  for (Vec3& n : normals) {
+    const double len = n.norm();
+    n = len > 0.0 ? Vec3(n / len) : Vec3(Vec3::Zero());
+  }
+  return normals;
+}
+
+std::vector<double> vertex_areas(const TriangleMesh& mesh) {
+  std::vector<double> areas(mesh.vertices.size(), 0.0);
+  for (int f = 0; f < static_cast<int>(mesh.faces.size()); ++f) {
+    const double a = face_area(mesh, f) / 3.0;
+    for (int v : mesh.faces[static_cast<std::size_t>(f)]) areas[static_cast<std::size_t>(v)] += a;
+  }
+  return areas;
+}
+
+double mean_edge_length(const TriangleMesh& mesh) {
+  if (mesh.faces.empty()) return 0.0;
+  double sum = 0.0;
+  for (const Face& f : mesh.faces) {
+    for (int k = 0; k < 3; ++k) {
+      sum += (mesh.vertices[static_cast<std::size_t>(f[k])] -
+              mesh.vertices[static_cast<std::size_t>(f[(k + 1) % 3])])
+                 .norm();
+    }
+  }
+  return sum / (3.0 * static_cast<double>(mesh.faces.size()));
+}
+
+void transform(TriangleMesh& mesh, const Eigen::Matrix3d& rotation, double scale,
+               const Vec3& translation) {
+  for (Vec3& p : mesh.vertices) p = scale * (rotation * p) + translation;
+}
+
+VertexAdjacency vertex_adjacency(const TriangleMesh& mesh) {
+  const std::size_t n = mesh.vertices.size();
+  std::vector<std::pair<int, int>> pairs;
+  pairs.reserve(mesh.faces.size() * 6);
+  for (const Face& f : mesh.faces) {
+    for (int k = 0; k < 3; ++k) {
+      pairs.emplace_back(f[k], f[(k + 1) % 3]);
+      pairs.emplace_back(f[(k + 1) % 3], f[k]);
+    }
+  }
+  std::sort(pairs.begin(), pairs.end());
+  pairs.erase(std::unique(pairs.begin(), pairs.end()), pairs.end());
+  VertexAdjacency adj;
+  adj.offsets.assign(n + 1, 0);
+  adj.indices.reserve(pairs.size());
+  for (const auto& [a, b] : pairs) {
+    ++adj.offsets[static_cast<std::size_t>(a) + 1];
+    adj.indices.push_back(b);
+  }
+  for (std::size_t v = 0; v < n; ++v) adj.offsets[v + 1] += adj.offsets[v];
+  return adj;
+}
+
+}  // namespace headspa::geometry
