@@ -1,0 +1,275 @@
+// Benchmark of headspa's numerical geometry core, printing medians:
+//   heat-method geodesics (precompute = Laplacian, analysis and factorisation; one solve) against
+//   CGAL's Heat_method_3 (Direct mode, Eigen SimplicialLDLT) on the same mesh, with the ratio;
+//   the log map per 3 cm patch; closest-point and signed-distance queries.
+// Meshes: a 100k-vertex default head and the Lee Perry-Smith scan (skipped when absent).
+#include "headspa/geometry/heat_geodesic.hpp"
+#include "headspa/geometry/import.hpp"
+#include "headspa/geometry/laplacian.hpp"
+#include "headspa/geometry/log_map.hpp"
+#include "headspa/geometry/surface_query.hpp"
+#if HEADSPA_BENCH_DEFAULT_HEAD
+#include "headspa/anatomy/default_head.hpp"
+#endif
+
+#include <CGAL/Exact_predicates_inexact_constructions_kernel.h>
+#include <CGAL/Heat_method_3/Surface_mesh_geodesic_distances_3.h>
+#include <CGAL/Surface_mesh.h>
+#include <Eigen/Geometry>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <exception>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <random>
+#include <string>
+#include <vector>
+
+namespace {
+
+using headspa::geometry::TriangleMesh;
+using headspa::geometry::Vec3;
+using Clock = std::chrono::steady_clock;
+using Kernel = CGAL::Exact_predicates_inexact_constructions_kernel;
+using CgalMesh = CGAL::Surface_mesh<Kernel::Point_3>;
+using CgalHeat =
+    CGAL::Heat_method_3::Surface_mesh_geodesic_distances_3<CgalMesh, CGAL::Heat_method_3::Direct>;
+
+double seconds(const std::function<void()>& f) {
+  const auto start = Clock::now();
+  f();
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const std::size_t n = v.size();
+  return n % 2 == 1 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+double median_of(int reps, const std::function<void()>& f) {
+  std::vector<double> t;
+  for (int i = 0; i < reps; ++i) t.push_back(seconds(f));
+  return median(t);
+}
+
+// A geodesic icosahedron of frequency k (10 k^2 + 2 vertices) on an ellipsoid with head-like
+// semi-axes: the stand-in when the default head is not built.
+TriangleMesh head_like_ellipsoid(int k) {
+  const double t = (1.0 + std::sqrt(5.0)) / 2.0;
+  const std::vector<Vec3> ico = {{-1, t, 0}, {1, t, 0}, {-1, -t, 0}, {1, -t, 0},
+                                 {0, -1, t}, {0, 1, t}, {0, -1, -t}, {0, 1, -t},
+                                 {t, 0, -1}, {t, 0, 1}, {-t, 0, -1}, {-t, 0, 1}};
+  const int faces[20][3] = {{0, 11, 5}, {0, 5, 1},  {0, 1, 7},   {0, 7, 10}, {0, 10, 11},
+                            {1, 5, 9},  {5, 11, 4}, {11, 10, 2}, {10, 7, 6}, {7, 1, 8},
+                            {3, 9, 4},  {3, 4, 2},  {3, 2, 6},   {3, 6, 8},  {3, 8, 9},
+                            {4, 9, 5},  {2, 4, 11}, {6, 2, 10},  {8, 6, 7},  {9, 8, 1}};
+  TriangleMesh m;
+  std::map<std::array<long long, 3>, int> index;
+  auto vertex = [&](const Vec3& p) {
+    const Vec3 u = p.normalized();
+    const std::array<long long, 3> key{std::llround(u.x() * 1e9), std::llround(u.y() * 1e9),
+                                       std::llround(u.z() * 1e9)};
+    const auto [it, inserted] = index.emplace(key, static_cast<int>(m.vertices.size()));
+    if (inserted) m.vertices.push_back(u);
+    return it->second;
+  };
+  for (const auto& f : faces) {
+    const Vec3 a = ico[static_cast<std::size_t>(f[0])], b = ico[static_cast<std::size_t>(f[1])],
+               c = ico[static_cast<std::size_t>(f[2])];
+    auto at = [&](int i, int j) {
+      return vertex(a + (b - a) * (static_cast<double>(i) / k) +
+                    (c - a) * (static_cast<double>(j) / k));
+    };
+    for (int i = 0; i < k; ++i) {
+      for (int j = 0; i + j < k; ++j) {
+        m.faces.push_back({at(i, j), at(i + 1, j), at(i, j + 1)});
+        if (i + j + 1 < k) m.faces.push_back({at(i + 1, j), at(i + 1, j + 1), at(i, j + 1)});
+      }
+    }
+  }
+  for (Vec3& p : m.vertices) p = Vec3(0.078 * p.x(), 0.11 * p.y(), 0.095 * p.z());
+  return m;
+}
+
+bool build_cgal_mesh(const TriangleMesh& mesh, CgalMesh& out) {
+  for (const Vec3& p : mesh.vertices) out.add_vertex(Kernel::Point_3(p.x(), p.y(), p.z()));
+  int failed = 0;
+  for (const auto& f : mesh.faces) {
+    const auto face = out.add_face(CgalMesh::Vertex_index(static_cast<unsigned>(f[0])),
+                                   CgalMesh::Vertex_index(static_cast<unsigned>(f[1])),
+                                   CgalMesh::Vertex_index(static_cast<unsigned>(f[2])));
+    if (face == CgalMesh::null_face()) ++failed;
+  }
+  if (failed > 0) std::printf("  CGAL: %d faces could not be added (non-manifold)\n", failed);
+  return failed == 0;
+}
+
+void bench_mesh(const std::string& name, const TriangleMesh& mesh) {
+  namespace g = headspa::geometry;
+  std::printf("-- %s: %zu vertices, %zu faces, mean edge %.2f mm\n", name.c_str(),
+              mesh.vertex_count(), mesh.face_count(), 1e3 * g::mean_edge_length(mesh));
+  const int reps = 5;
+  const int source = static_cast<int>(mesh.vertex_count() / 3);
+
+  // headspa: precompute (Laplacian, mass, analysis, factorisations) and one solve.
+  g::HeatGeodesicOptions options;
+  const double our_pre = median_of(reps, [&] { g::HeatGeodesicSolver s(mesh, options); });
+  g::HeatGeodesicSolver solver(mesh, options);
+  Eigen::VectorXd ours;
+  solver.distance(std::span<const int>(&source, 1), ours);
+  std::vector<double> solve_times;
+  for (int i = 0; i < 3 * reps; ++i) {
+    const int s = (source + 7919 * i) % static_cast<int>(mesh.vertex_count());
+    solve_times.push_back(seconds([&] { solver.distance(std::span<const int>(&s, 1), ours); }));
+  }
+  const double our_solve = median(solve_times);
+  solver.distance(std::span<const int>(&source, 1), ours);
+  const g::HeatPrecomputeReport& pr = solver.precompute_report();
+  std::printf(
+      "  headspa heat method (%s, %d numeric factorisation(s), factor nnz %.2fM):\n",
+      options.poisson == g::HeatPoissonMethod::kSecondFactor ? "kSecondFactor" : "kSharedFactor",
+      pr.numeric_factorisations, 1e-6 * pr.factor_nonzeros);
+  std::printf("    precompute %8.1f ms (analysis %.1f ms, numeric %.1f ms)   solve %7.2f ms\n",
+              1e3 * our_pre, 1e3 * pr.analyse_seconds, 1e3 * pr.factorise_seconds, 1e3 * our_solve);
+
+  // The strict single-numeric-factor variant.
+  {
+    g::HeatGeodesicOptions shared;
+    shared.poisson = g::HeatPoissonMethod::kSharedFactor;
+    const double pre = median_of(3, [&] { g::HeatGeodesicSolver s(mesh, shared); });
+    g::HeatGeodesicSolver s(mesh, shared);
+    Eigen::VectorXd d;
+    const double solve = median_of(3, [&] { s.distance(std::span<const int>(&source, 1), d); });
+    std::printf(
+        "  headspa kSharedFactor (1 numeric factorisation, PCG Poisson):\n"
+        "    precompute %8.1f ms   solve %7.2f ms (%d PCG iterations)   max |diff| %.2e m\n",
+        1e3 * pre, 1e3 * solve, s.last_solve_report().poisson_iterations,
+        (d - ours).cwiseAbs().maxCoeff());
+  }
+
+  // CGAL Heat_method_3 on the same vertices and faces.
+  CgalMesh cm;
+  if (build_cgal_mesh(mesh, cm)) {
+    const double cgal_pre = median_of(reps, [&] { CgalHeat hm(cm); });
+    CgalHeat hm(cm);
+    auto dist = cm.add_property_map<CgalMesh::Vertex_index, double>("v:distance", 0.0).first;
+    std::vector<double> cgal_times;
+    for (int i = 0; i < 3 * reps; ++i) {
+      const int s = (source + 7919 * i) % static_cast<int>(mesh.vertex_count());
+      cgal_times.push_back(seconds([&] {
+        hm.clear_sources();
+        hm.add_source(CgalMesh::Vertex_index(static_cast<unsigned>(s)));
+        hm.estimate_geodesic_distances(dist);
+      }));
+    }
+    const double cgal_solve = median(cgal_times);
+    hm.clear_sources();
+    hm.add_source(CgalMesh::Vertex_index(static_cast<unsigned>(source)));
+    hm.estimate_geodesic_distances(dist);
+    double max_diff = 0.0, max_d = 0.0;
+    for (std::size_t v = 0; v < mesh.vertex_count(); ++v) {
+      const double c = dist[CgalMesh::Vertex_index(static_cast<unsigned>(v))];
+      max_diff = std::max(max_diff, std::abs(c - ours[static_cast<Eigen::Index>(v)]));
+      max_d = std::max(max_d, c);
+    }
+    std::printf(
+        "  CGAL Heat_method_3 (Direct, SimplicialLDLT):\n"
+        "    precompute %8.1f ms   solve %7.2f ms\n",
+        1e3 * cgal_pre, 1e3 * cgal_solve);
+    std::printf("  ratio CGAL/headspa: precompute %.2fx   solve %.2fx   (target >= 4x each)\n",
+                cgal_pre / our_pre, cgal_solve / our_solve);
+    std::printf("  max |headspa - CGAL| = %.3f%% of the largest distance\n",
+                100.0 * max_diff / std::max(max_d, 1e-300));
+  }
+
+  // Log map per 3 cm patch, centred on spread-out vertices.
+  {
+    const double lap = median_of(reps, [&] { (void)g::cotan_laplacian(mesh); });
+    std::printf("  cotan Laplacian assembly %.1f ms\n", 1e3 * lap);
+    const g::LogMap log_map(mesh);
+    g::LogMapPatch patch;
+    std::mt19937 rng(12345);
+    std::uniform_int_distribution<int> pick(0, static_cast<int>(mesh.vertex_count()) - 1);
+    std::vector<double> times;
+    std::vector<double> sizes;
+    for (int i = 0; i < 300; ++i) {
+      g::LogMapRequest request;
+      request.centre = log_map.vertex_point(pick(rng));
+      request.radius_m = 0.03;
+      times.push_back(seconds([&] { log_map.compute(request, patch); }));
+      sizes.push_back(static_cast<double>(patch.vertices().size()));
+    }
+    std::vector<double> exp_times;
+    for (int i = 0; i < 200; ++i) {
+      const double a = 0.1 * i;
+      const Eigen::Vector2d uv(0.02 * std::cos(a), 0.02 * std::sin(a));
+      exp_times.push_back(seconds([&] { (void)patch.exp(uv); }));
+    }
+    std::printf(
+        "  log map, 3 cm patch: %.3f ms per patch (median of 300; %.0f vertices per patch)"
+        "   target <= 1 ms;  exp %.1f us per point\n",
+        1e3 * median(times), median(sizes), 1e6 * median(exp_times));
+  }
+
+  // Surface queries near the surface.
+  {
+    const double build = median_of(3, [&] { g::SurfaceQuery q(mesh); });
+    const g::SurfaceQuery query(mesh);
+    std::mt19937 rng(7);
+    std::normal_distribution<double> offset(0.0, 0.005);
+    std::vector<Vec3> points;
+    for (int i = 0; i < 20000; ++i) {
+      const Vec3& p = mesh.vertices[static_cast<std::size_t>(rng() % mesh.vertex_count())];
+      points.emplace_back(p + Vec3(offset(rng), offset(rng), offset(rng)));
+    }
+    double sink = 0.0;
+    const double closest = median_of(reps, [&] {
+      for (const Vec3& p : points) sink += query.closest_point(p)->distance;
+    });
+    const double signed_d = median_of(reps, [&] {
+      for (const Vec3& p : points) sink += query.signed_distance(p);
+    });
+    std::printf(
+        "  surface query: build %.1f ms, closest point %.2f us, signed distance %.2f us"
+        " (checksum %.3g)\n",
+        1e3 * build, 1e6 * closest / static_cast<double>(points.size()),
+        1e6 * signed_d / static_cast<double>(points.size()), sink);
+  }
+}
+
+}  // namespace
+
+int main() {
+  try {
+#if HEADSPA_BENCH_DEFAULT_HEAD
+    headspa::anatomy::DefaultHeadOptions head_options;
+    head_options.target_vertices = 100000;
+    const TriangleMesh head = headspa::anatomy::make_default_head(head_options).mesh;
+    bench_mesh("default head (make_default_head, target 100k vertices)", head);
+#else
+    bench_mesh("head-like ellipsoid stand-in (default head not built)", head_like_ellipsoid(100));
+#endif
+    const std::string scan =
+        std::string(HEADSPA_SHARED_DATA) + "/heads/lee_perry_smith/lee_perry_smith.obj";
+    if (!std::filesystem::exists(scan)) {
+      std::printf("-- Lee Perry-Smith scan: skipped (%s not found)\n", scan.c_str());
+      return 0;
+    }
+    TriangleMesh lps = headspa::geometry::load_mesh_file(scan);
+    headspa::geometry::clean_mesh(lps);
+    // The file is in arbitrary units: scale it so the ear-to-ear extent (x) is 16 cm.
+    const auto box = headspa::geometry::bounding_box(lps);
+    headspa::geometry::transform(lps, Eigen::Matrix3d::Identity(), 0.16 / box.extent().x(),
+                                 Vec3::Zero());
+    bench_mesh("Lee Perry-Smith scan (welded; x extent scaled to 0.16 m)", lps);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "bench_geometry: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,275 @@
+#include "headspa/geometry/surface_query.hpp"
+
+#include "headspa/core/error.hpp"
+#include "numerics_detail.hpp"
+
+#include <embree3/rtcore.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <utility>
+#include <vector>
+
+namespace headspa::geometry {
+
+namespace {
+
+// State of one closest-point query, passed to Embree's callback through userPtr.
+struct ClosestSearch {
+  const TriangleMesh* mesh = nullptr;
+  Vec3 p = Vec3::Zero();
+  double best = std::numeric_limits<double>::infinity();
+  int face = -1;
+  detail::ClosestOnTriangle hit;
+};
+
+float radius_bound(double distance, const Vec3& p) {
+  // The hierarchy sees the query point in single precision: widen the sphere by the rounding.
+  const double slack = 1e-6 * (p.cwiseAbs().maxCoeff() + distance) + 1e-30;
+  return static_cast<float>(distance + slack);
+}
+
+bool closest_callback(RTCPointQueryFunctionArguments* args) {
+  auto* search = static_cast<ClosestSearch*>(args->userPtr);
+  const int f = static_cast<int>(args->primID);
+  const TriangleMesh& m = *search->mesh;
+  const detail::ClosestOnTriangle c = detail::closest_on_triangle(
+      search->p, detail::corner(m, f, 0), detail::corner(m, f, 1), detail::corner(m, f, 2));
+  const double d = (c.point - search->p).norm();
+  if (d < search->best || (d == search->best && f < search->face)) {
+    search->best = d;
+    search->face = f;
+    search->hit = c;
+    args->query->radius = std::min(args->query->radius, radius_bound(d, search->p));
+    return true;
+  }
+  return false;
+}
+
+std::uint64_t edge_key(int a, int b) {
+  const auto lo = static_cast<std::uint64_t>(std::min(a, b));
+  const auto hi = static_cast<std::uint64_t>(std::max(a, b));
+  return (hi << 32) | lo;
+}
+
+}  // namespace
+
+struct SurfaceQuery::Impl {
+  TriangleMesh mesh;
+  std::vector<Vec3> face_normal;                 // unit
+  std::vector<std::array<Vec3, 3>> edge_normal;  // per face edge (k, k+1): pseudo-normal
+  std::vector<Vec3> vertex_normal;               // angle-weighted
+  RTCDevice device = nullptr;
+  RTCScene scene = nullptr;
+
+  explicit Impl(const TriangleMesh& m);
+  ~Impl() {
+    if (scene != nullptr) rtcReleaseScene(scene);
+    if (device != nullptr) rtcReleaseDevice(device);
+  }
+  Impl(const Impl&) = delete;
+  Impl& operator=(const Impl&) = delete;
+
+  Vec3 pseudo_normal(int face, detail::TriangleFeature feature) const;
+};
+
+SurfaceQuery::Impl::Impl(const TriangleMesh& m) : mesh(m) {
+  const int n = static_cast<int>(mesh.vertices.size());
+  if (mesh.faces.empty()) throw InputError("surface query: the mesh has no faces");
+  for (const Face& f : mesh.faces) {
+    for (int v : f) {
+      if (v < 0 || v >= n) throw InputError("surface query: a face refers to a missing vertex");
+    }
+  }
+  face_normal = face_normals(mesh);
+  vertex_normal = detail::angle_weighted_normals(mesh);
+
+  // Edge pseudo-normals: the sum of the normals of the faces sharing the edge.
+  const std::size_t nf = mesh.faces.size();
+  std::vector<std::pair<std::uint64_t, std::uint32_t>> edges;
+  edges.reserve(3 * nf);
+  for (std::size_t f = 0; f < nf; ++f) {
+    for (int k = 0; k < 3; ++k) {
+      edges.emplace_back(edge_key(mesh.faces[f][static_cast<std::size_t>(k)],
+                                  mesh.faces[f][static_cast<std::size_t>((k + 1) % 3)]),
+                         static_cast<std::uint32_t>(3 * f + static_cast<std::size_t>(k)));
+    }
+  }
+  std::sort(edges.begin(), edges.end());
+  edge_normal.assign(nf, {Vec3::Zero(), Vec3::Zero(), Vec3::Zero()});
+  for (std::size_t i = 0; i < edges.size();) {
+    std::size_t j = i;
+    Vec3 sum = Vec3::Zero();
+    for (; j < edges.size() && edges[j].first == edges[i].first; ++j)
+      sum += face_normal[edges[j].second / 3];
+    for (std::size_t k = i; k < j; ++k) edge_normal[edges[k].second / 3][edges[k].second % 3] = sum;
+    i = j;
+  }
+
+  device = rtcNewDevice(nullptr);
+  if (device == nullptr) throw InternalError("Embree: rtcNewDevice failed");
+  scene = rtcNewScene(device);
+  rtcSetSceneFlags(scene, RTC_SCENE_FLAG_ROBUST);
+  rtcSetSceneBuildQuality(scene, RTC_BUILD_QUALITY_HIGH);
+  RTCGeometry geometry = rtcNewGeometry(device, RTC_GEOMETRY_TYPE_TRIANGLE);
+  auto* vb = static_cast<float*>(rtcSetNewGeometryBuffer(geometry, RTC_BUFFER_TYPE_VERTEX, 0,
+                                                         RTC_FORMAT_FLOAT3, 3 * sizeof(float),
+                                                         mesh.vertices.size()));
+  auto* ib = static_cast<unsigned*>(rtcSetNewGeometryBuffer(
+      geometry, RTC_BUFFER_TYPE_INDEX, 0, RTC_FORMAT_UINT3, 3 * sizeof(unsigned), nf));
+  if (vb == nullptr || ib == nullptr) {
+    rtcReleaseGeometry(geometry);
+    throw InternalError("Embree: could not allocate geometry buffers");
+  }
+  for (std::size_t v = 0; v < mesh.vertices.size(); ++v) {
+    for (int k = 0; k < 3; ++k)
+      vb[3 * v + static_cast<std::size_t>(k)] = static_cast<float>(mesh.vertices[v][k]);
+  }
+  for (std::size_t f = 0; f < nf; ++f) {
+    for (std::size_t k = 0; k < 3; ++k) ib[3 * f + k] = static_cast<unsigned>(mesh.faces[f][k]);
+  }
+  rtcCommitGeometry(geometry);
+  rtcAttachGeometry(scene, geometry);
+  rtcReleaseGeometry(geometry);
+  rtcCommitScene(scene);
+  if (rtcGetDeviceError(device) != RTC_ERROR_NONE)
+    throw InternalError("Embree: scene build failed");
+}
+
+Vec3 SurfaceQuery::Impl::pseudo_normal(int face, detail::TriangleFeature feature) const {
+  const auto f = static_cast<std::size_t>(face);
+  using F = detail::TriangleFeature;
+  switch (feature) {
+    case F::kFace:
+      return face_normal[f];
+    case F::kEdge01:
+      return edge_normal[f][0];
+    case F::kEdge12:
+      return edge_normal[f][1];
+    case F::kEdge20:
+      return edge_normal[f][2];
+    case F::kVertex0:
+      return vertex_normal[static_cast<std::size_t>(mesh.faces[f][0])];
+    case F::kVertex1:
+      return vertex_normal[static_cast<std::size_t>(mesh.faces[f][1])];
+    case F::kVertex2:
+      return vertex_normal[static_cast<std::size_t>(mesh.faces[f][2])];
+  }
+  return face_normal[f];
+}
+
+SurfaceQuery::SurfaceQuery(const TriangleMesh& mesh) : impl_(std::make_unique<Impl>(mesh)) {}
+SurfaceQuery::~SurfaceQuery() = default;
+SurfaceQuery::SurfaceQuery(SurfaceQuery&&) noexcept = default;
+SurfaceQuery& SurfaceQuery::operator=(SurfaceQuery&&) noexcept = default;
+
+const TriangleMesh& SurfaceQuery::mesh() const noexcept { return impl_->mesh; }
+
+namespace {
+
+bool run_closest(const SurfaceQuery& self, RTCScene scene, const Vec3& p, double max_distance,
+                 ClosestSearch& search) {
+  search.mesh = &self.mesh();
+  search.p = p;
+  search.best = max_distance;
+  RTCPointQuery query;
+  query.x = static_cast<float>(p.x());
+  query.y = static_cast<float>(p.y());
+  query.z = static_cast<float>(p.z());
+  query.time = 0.0f;
+  query.radius = std::isfinite(max_distance) ? radius_bound(max_distance, p)
+                                             : std::numeric_limits<float>::infinity();
+  RTCPointQueryContext context;
+  rtcInitPointQueryContext(&context);
+  rtcPointQuery(scene, &query, &context, closest_callback, &search);
+  return search.face >= 0;
+}
+
+}  // namespace
+
+std::optional<ClosestPoint> SurfaceQuery::closest_point(const Vec3& p, double max_distance) const {
+  ClosestSearch search;
+  if (!run_closest(*this, impl_->scene, p, max_distance, search)) return std::nullopt;
+  ClosestPoint out;
+  out.point.face = search.face;
+  out.point.barycentric = search.hit.barycentric;
+  out.position = search.hit.point;
+  out.distance = search.best;
+  return out;
+}
+
+double SurfaceQuery::signed_distance(const Vec3& p) const { return signed_distance(p, nullptr); }
+
+double SurfaceQuery::signed_distance(const Vec3& p, ClosestPoint* closest) const {
+  ClosestSearch search;
+  if (!run_closest(*this, impl_->scene, p, std::numeric_limits<double>::infinity(), search)) {
+    return std::numeric_limits<double>::infinity();
+  }
+  if (closest != nullptr) {
+    closest->point.face = search.face;
+    closest->point.barycentric = search.hit.barycentric;
+    closest->position = search.hit.point;
+    closest->distance = search.best;
+  }
+  const Vec3 n = impl_->pseudo_normal(search.face, search.hit.feature);
+  return (p - search.hit.point).dot(n) < 0.0 ? -search.best : search.best;
+}
+
+std::optional<RayHit> SurfaceQuery::intersect(const Vec3& origin, const Vec3& direction,
+                                              double t_min, double t_max) const {
+  RTCIntersectContext context;
+  rtcInitIntersectContext(&context);
+  RTCRayHit rh;
+  rh.ray.org_x = static_cast<float>(origin.x());
+  rh.ray.org_y = static_cast<float>(origin.y());
+  rh.ray.org_z = static_cast<float>(origin.z());
+  rh.ray.dir_x = static_cast<float>(direction.x());
+  rh.ray.dir_y = static_cast<float>(direction.y());
+  rh.ray.dir_z = static_cast<float>(direction.z());
+  rh.ray.tnear = static_cast<float>(std::max(t_min, 0.0));
+  rh.ray.tfar =
+      std::isfinite(t_max) ? static_cast<float>(t_max) : std::numeric_limits<float>::infinity();
+  rh.ray.time = 0.0f;
+  rh.ray.mask = 0xFFFFFFFFu;
+  rh.ray.id = 0;
+  rh.ray.flags = 0;
+  rh.hit.geomID = RTC_INVALID_GEOMETRY_ID;
+  rh.hit.primID = RTC_INVALID_GEOMETRY_ID;
+  rh.hit.instID[0] = RTC_INVALID_GEOMETRY_ID;
+  rtcIntersect1(impl_->scene, &context, &rh);
+  if (rh.hit.geomID == RTC_INVALID_GEOMETRY_ID) return std::nullopt;
+
+  const int f = static_cast<int>(rh.hit.primID);
+  const TriangleMesh& m = impl_->mesh;
+  const Vec3& a = detail::corner(m, f, 0);
+  const Vec3 e1 = detail::corner(m, f, 1) - a;
+  const Vec3 e2 = detail::corner(m, f, 2) - a;
+  RayHit hit;
+  hit.point.face = f;
+  // Refine in double precision (Moeller-Trumbore on the reported face).
+  const Vec3 pvec = direction.cross(e2);
+  const double det = e1.dot(pvec);
+  double u = static_cast<double>(rh.hit.u);
+  double v = static_cast<double>(rh.hit.v);
+  double t = static_cast<double>(rh.ray.tfar);
+  if (std::abs(det) > 0.0) {
+    const Vec3 tvec = origin - a;
+    const double uu = tvec.dot(pvec) / det;
+    const Vec3 qvec = tvec.cross(e1);
+    const double vv = direction.dot(qvec) / det;
+    const double tt = e2.dot(qvec) / det;
+    if (uu >= -1e-6 && vv >= -1e-6 && uu + vv <= 1.0 + 1e-6 && std::isfinite(tt)) {
+      u = std::clamp(uu, 0.0, 1.0);
+      v = std::clamp(vv, 0.0, 1.0 - u);
+      t = tt;
+    }
+  }
+  hit.point.barycentric = Eigen::Vector3d(1.0 - u - v, u, v);
+  hit.position = a + u * e1 + v * e2;
+  hit.t = t;
+  hit.normal = impl_->face_normal[static_cast<std::size_t>(f)];
+  return hit;
+}
+
+}  // namespace headspa::geometry

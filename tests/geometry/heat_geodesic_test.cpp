@@ -1,0 +1,172 @@
+#include "headspa/geometry/heat_geodesic.hpp"
+
+#include "geometry/numerics_meshes.hpp"
+#include "headspa/core/error.hpp"
+
+#include <gtest/gtest.h>
+#include <Eigen/Geometry>
+
+#include <array>
+#include <cmath>
+#include <numbers>
+#include <vector>
+
+namespace headspa::geometry {
+namespace {
+
+constexpr double kPi = std::numbers::pi;
+
+// Great-circle distance on the unit sphere.
+double arc(const Vec3& a, const Vec3& b) {
+  return std::atan2(a.normalized().cross(b.normalized()).norm(),
+                    a.normalized().dot(b.normalized()));
+}
+
+struct SphereError {
+  double max_abs = 0.0;        // max |d - d*| over all vertices
+  double mean_relative = 0.0;  // mean |d - d*| / d* over vertices with d* > 0.1
+};
+
+SphereError sphere_error(const TriangleMesh& mesh, const Eigen::VectorXd& d, const Vec3& source) {
+  SphereError e;
+  int count = 0;
+  for (int v = 0; v < static_cast<int>(mesh.vertices.size()); ++v) {
+    const double exact = arc(mesh.vertices[static_cast<std::size_t>(v)], source);
+    const double err = std::abs(d[v] - exact);
+    e.max_abs = std::max(e.max_abs, err);
+    if (exact > 0.1) {
+      e.mean_relative += err / exact;
+      ++count;
+    }
+  }
+  e.mean_relative /= count;
+  return e;
+}
+
+class HeatOnSphere : public ::testing::TestWithParam<HeatPoissonMethod> {};
+
+TEST_P(HeatOnSphere, IsWithinOnePercentOfTheGreatCircleDistance) {
+  const TriangleMesh mesh = testing::icosphere(6);  // 40962 vertices
+  HeatGeodesicOptions options;
+  options.poisson = GetParam();
+  HeatGeodesicSolver solver(mesh, options);
+  EXPECT_EQ(solver.precompute_report().numeric_factorisations,
+            GetParam() == HeatPoissonMethod::kSharedFactor ? 1 : 2);
+  // The PCG variant is slow (about 100 iterations here): one vertex source is enough for it.
+  const std::vector<int> sources = GetParam() == HeatPoissonMethod::kSharedFactor
+                                       ? std::vector<int>{7}
+                                       : std::vector<int>{0, 7, 12345};
+  for (int source : sources) {
+    const Eigen::VectorXd d = solver.distance(source);
+    EXPECT_TRUE(solver.last_solve_report().converged);
+    EXPECT_EQ(d[source], 0.0);
+    const SphereError e = sphere_error(mesh, d, mesh.vertices[static_cast<std::size_t>(source)]);
+    EXPECT_LT(e.max_abs, 0.01 * kPi) << "source " << source;
+    EXPECT_LT(e.mean_relative, 0.01) << "source " << source;
+  }
+  // A point inside a face.
+  const SurfacePoint point{1000, Eigen::Vector3d(0.2, 0.3, 0.5)};
+  const Eigen::VectorXd d = solver.distance(point);
+  const SphereError e = sphere_error(mesh, d, position(mesh, point));
+  EXPECT_LT(e.max_abs, 0.01 * kPi);
+  EXPECT_LT(e.mean_relative, 0.01);
+}
+
+INSTANTIATE_TEST_SUITE_P(BothPoissonMethods, HeatOnSphere,
+                         ::testing::Values(HeatPoissonMethod::kSharedFactor,
+                                           HeatPoissonMethod::kSecondFactor));
+
+TEST(HeatGeodesic, BothPoissonMethodsAgree) {
+  const TriangleMesh mesh = testing::icosphere(4, 0.1);
+  HeatGeodesicOptions shared;
+  shared.poisson_tolerance = 1e-10;
+  HeatGeodesicOptions second;
+  second.poisson = HeatPoissonMethod::kSecondFactor;
+  HeatGeodesicSolver a(mesh, shared);
+  HeatGeodesicSolver b(mesh, second);
+  const Eigen::VectorXd da = a.distance(5);
+  const Eigen::VectorXd db = b.distance(5);
+  EXPECT_LT((da - db).cwiseAbs().maxCoeff(), 1e-7 * 0.1);
+  EXPECT_GT(a.last_solve_report().poisson_iterations, 0);
+  EXPECT_LE(a.last_solve_report().poisson_relative_residual, 1e-10);
+}
+
+TEST(HeatGeodesic, SeveralSourcesGiveTheDistanceToTheNearest) {
+  const TriangleMesh mesh = testing::icosphere(5);
+  const int north = testing::nearest_vertex(mesh, Vec3(0, 0, 1));
+  const int south = testing::nearest_vertex(mesh, Vec3(0, 0, -1));
+  HeatGeodesicSolver solver(mesh);
+  const std::array<int, 2> sources{north, south};
+  const Eigen::VectorXd d = solver.distance(std::span<const int>(sources));
+  double worst = 0.0;
+  for (int v = 0; v < static_cast<int>(mesh.vertices.size()); ++v) {
+    const Vec3& p = mesh.vertices[static_cast<std::size_t>(v)];
+    const double exact = std::min(arc(p, Vec3(0, 0, 1)), arc(p, Vec3(0, 0, -1)));
+    worst = std::max(worst, std::abs(d[v] - exact));
+  }
+  EXPECT_LT(worst, 0.02 * kPi / 2);
+  // The equator is pi/2 from both.
+  EXPECT_NEAR(d[testing::nearest_vertex(mesh, Vec3(1, 0, 0))], kPi / 2, 0.02);
+}
+
+TEST(HeatGeodesic, PointSourceAtACornerEqualsTheVertexSource) {
+  const TriangleMesh mesh = testing::icosphere(4);
+  HeatGeodesicSolver solver(mesh);
+  const SurfacePoint source{100, Eigen::Vector3d(0.0, 1.0, 0.0)};
+  const Eigen::VectorXd d = solver.distance(source);
+  const Eigen::VectorXd dv = solver.distance(mesh.faces[100][1]);
+  EXPECT_LT((d - dv).cwiseAbs().maxCoeff(), 1e-12);
+  // Writing into an existing vector gives the same answer.
+  Eigen::VectorXd again = Eigen::VectorXd::Zero(d.size());
+  solver.distance(source, again);
+  EXPECT_EQ((again - d).cwiseAbs().maxCoeff(), 0.0);
+}
+
+TEST(HeatGeodesic, FlatSquareWithBoundaryIsCloseToEuclidean) {
+  // An open mesh: Neumann boundary. Away from the border the distance is Euclidean.
+  const int n = 80;
+  const double h = 0.001;
+  const TriangleMesh mesh = testing::flat_grid(n, h);
+  const int centre = (n / 2) * (n + 1) + n / 2;
+  const Eigen::VectorXd d = heat_geodesic_distance(mesh, centre);
+  // The grid's diagonals all run one way, so the error depends on direction (up to ~5%).
+  double worst_relative = 0.0, mean_relative = 0.0;
+  int count = 0;
+  for (int v = 0; v < static_cast<int>(mesh.vertices.size()); ++v) {
+    const double exact = (mesh.vertices[static_cast<std::size_t>(v)] -
+                          mesh.vertices[static_cast<std::size_t>(centre)])
+                             .norm();
+    if (exact < 5 * h || exact > 0.03) continue;
+    worst_relative = std::max(worst_relative, std::abs(d[v] - exact) / exact);
+    mean_relative += std::abs(d[v] - exact) / exact;
+    ++count;
+  }
+  EXPECT_LT(worst_relative, 0.06);
+  EXPECT_LT(mean_relative / count, 0.02);
+}
+
+TEST(HeatGeodesic, SeparateComponentsAreUnreachable) {
+  TriangleMesh mesh = testing::icosphere(2);
+  const TriangleMesh other = testing::icosphere(2);
+  const int offset = static_cast<int>(mesh.vertices.size());
+  for (const Vec3& p : other.vertices) mesh.vertices.push_back(p + Vec3(3, 0, 0));
+  for (const Face& f : other.faces)
+    mesh.faces.push_back({f[0] + offset, f[1] + offset, f[2] + offset});
+  HeatGeodesicSolver solver(mesh);
+  const Eigen::VectorXd d = solver.distance(0);
+  EXPECT_TRUE(std::isfinite(d[1]));
+  EXPECT_TRUE(std::isinf(d[offset]));
+}
+
+TEST(HeatGeodesic, RejectsBadOptionsAndEmptyMeshes) {
+  HeatGeodesicOptions bad;
+  bad.time_factor = 0.0;
+  std::string why;
+  EXPECT_FALSE(bad.IsValid(&why));
+  EXPECT_NE(why.find("time_factor"), std::string::npos);
+  EXPECT_THROW(HeatGeodesicSolver(testing::icosphere(1), bad), InputError);
+  EXPECT_THROW(HeatGeodesicSolver(TriangleMesh{}), InputError);
+}
+
+}  // namespace
+}  // namespace headspa::geometry

@@ -1,0 +1,133 @@
+#include "headspa/geometry/surface_query.hpp"
+
+#include "geometry/numerics_meshes.hpp"
+#include "headspa/core/error.hpp"
+
+#include <gtest/gtest.h>
+#include <Eigen/Geometry>
+
+#include <random>
+#include <thread>
+#include <vector>
+
+namespace headspa::geometry {
+namespace {
+
+// Brute force: the closest point over every face, in double precision.
+double brute_force_distance(const TriangleMesh& mesh, const Vec3& p) {
+  double best = std::numeric_limits<double>::infinity();
+  for (const Face& f : mesh.faces) {
+    const Vec3& a = mesh.vertices[static_cast<std::size_t>(f[0])];
+    const Vec3& b = mesh.vertices[static_cast<std::size_t>(f[1])];
+    const Vec3& c = mesh.vertices[static_cast<std::size_t>(f[2])];
+    // Sample-free exact distance via the plane and the three edges.
+    const Vec3 n = (b - a).cross(c - a).normalized();
+    const Vec3 q = p - (p - a).dot(n) * n;
+    const double d0 = ((b - a).cross(q - a)).dot(n);
+    const double d1 = ((c - b).cross(q - b)).dot(n);
+    const double d2 = ((a - c).cross(q - c)).dot(n);
+    if (d0 >= 0 && d1 >= 0 && d2 >= 0) {
+      best = std::min(best, (p - q).norm());
+      continue;
+    }
+    for (const auto& [s, e] : {std::pair{a, b}, std::pair{b, c}, std::pair{c, a}}) {
+      const double t = std::clamp((p - s).dot(e - s) / (e - s).squaredNorm(), 0.0, 1.0);
+      best = std::min(best, (p - (s + t * (e - s))).norm());
+    }
+  }
+  return best;
+}
+
+TEST(SurfaceQuery, ClosestPointMatchesBruteForce) {
+  const TriangleMesh mesh = testing::icosphere(3, 0.1);
+  const SurfaceQuery query(mesh);
+  std::mt19937 rng(42);
+  std::uniform_real_distribution<double> u(-0.2, 0.2);
+  for (int i = 0; i < 300; ++i) {
+    const Vec3 p(u(rng), u(rng), u(rng));
+    const std::optional<ClosestPoint> c = query.closest_point(p);
+    ASSERT_TRUE(c.has_value());
+    EXPECT_NEAR(c->distance, brute_force_distance(mesh, p), 1e-12);
+    EXPECT_NEAR((c->position - p).norm(), c->distance, 1e-12);
+    EXPECT_LT((position(mesh, c->point) - c->position).norm(), 1e-12);
+    EXPECT_TRUE(c->point.IsValid());
+  }
+}
+
+TEST(SurfaceQuery, BoundedQueryReturnsNothingBeyondTheBound) {
+  const TriangleMesh mesh = testing::icosphere(3, 0.1);
+  const SurfaceQuery query(mesh);
+  EXPECT_FALSE(query.closest_point(Vec3(0.3, 0, 0), 0.1).has_value());
+  const auto c = query.closest_point(Vec3(0.3, 0, 0), 0.25);
+  ASSERT_TRUE(c.has_value());
+  EXPECT_NEAR(c->distance, 0.2, 1e-3);
+}
+
+TEST(SurfaceQuery, SignedDistanceIsNegativeInsideASphere) {
+  const double r = 0.1;
+  const TriangleMesh mesh = testing::icosphere(4, r);
+  const SurfaceQuery query(mesh);
+  std::mt19937 rng(3);
+  std::uniform_real_distribution<double> u(-1.0, 1.0);
+  for (int i = 0; i < 500; ++i) {
+    const Vec3 dir = Vec3(u(rng), u(rng), u(rng)).normalized();
+    const double radius = r * (0.5 + u(rng) * 0.45 + 0.5);  // 0.05 .. 0.145
+    const double sd = query.signed_distance(radius * dir);
+    // The polyhedron lies within 0.1% of r inside the sphere.
+    EXPECT_NEAR(sd, radius - r, 0.002 * r);
+    if (std::abs(radius - r) > 0.003 * r) {
+      EXPECT_EQ(sd < 0.0, radius < r);
+    }
+  }
+  // Points right next to a vertex and an edge, where the pseudo-normals decide.
+  const Vec3 v = mesh.vertices[5];
+  EXPECT_GT(query.signed_distance(v * 1.001), 0.0);
+  EXPECT_LT(query.signed_distance(v * 0.999), 0.0);
+  const Vec3 e = 0.5 * (mesh.vertices[static_cast<std::size_t>(mesh.faces[0][0])] +
+                        mesh.vertices[static_cast<std::size_t>(mesh.faces[0][1])]);
+  EXPECT_GT(query.signed_distance(e * 1.001), 0.0);
+  EXPECT_LT(query.signed_distance(e * 0.999), 0.0);
+}
+
+TEST(SurfaceQuery, RaysHitTheFirstSurface) {
+  const double r = 0.1;
+  const TriangleMesh mesh = testing::icosphere(4, r);
+  const SurfaceQuery query(mesh);
+  const std::optional<RayHit> out = query.intersect(Vec3::Zero(), Vec3(0.3, 0.4, 0.5).normalized());
+  ASSERT_TRUE(out.has_value());
+  EXPECT_NEAR(out->t, r, 0.002 * r);
+  EXPECT_NEAR(out->position.norm(), out->t, 1e-12);
+  EXPECT_GT(out->normal.dot(out->position), 0.0);
+  // From outside, the near side is hit first.
+  const std::optional<RayHit> in = query.intersect(Vec3(0, 0, 0.5), Vec3(0, 0, -1));
+  ASSERT_TRUE(in.has_value());
+  EXPECT_NEAR(in->position.z(), r, 0.002 * r);
+  EXPECT_NEAR(in->t, 0.5 - in->position.z(), 1e-12);
+  EXPECT_FALSE(query.intersect(Vec3(0, 0, 0.5), Vec3(0, 0, 1)).has_value());
+  EXPECT_FALSE(query.intersect(Vec3(0, 0, 0.5), Vec3(0, 0, -1), 0.0, 0.3).has_value());
+}
+
+TEST(SurfaceQuery, ConcurrentQueriesAgreeWithSerialOnes) {
+  const TriangleMesh mesh = testing::icosphere(4, 0.1);
+  const SurfaceQuery query(mesh);
+  std::vector<Vec3> points;
+  std::mt19937 rng(9);
+  std::uniform_real_distribution<double> u(-0.15, 0.15);
+  for (int i = 0; i < 2000; ++i) points.emplace_back(u(rng), u(rng), u(rng));
+  std::vector<double> serial(points.size()), parallel(points.size());
+  for (std::size_t i = 0; i < points.size(); ++i) serial[i] = query.signed_distance(points[i]);
+  std::vector<std::thread> workers;
+  for (std::size_t w = 0; w < 4; ++w) {
+    workers.emplace_back([&, w] {
+      for (std::size_t i = w; i < points.size(); i += 4)
+        parallel[i] = query.signed_distance(points[i]);
+    });
+  }
+  for (std::thread& t : workers) t.join();
+  EXPECT_EQ(serial, parallel);
+}
+
+TEST(SurfaceQuery, RejectsAnEmptyMesh) { EXPECT_THROW(SurfaceQuery(TriangleMesh{}), InputError); }
+
+}  // namespace
+}  // namespace headspa::geometry
