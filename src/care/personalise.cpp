@@ -382,6 +382,18 @@ PersonalisedProtocol personalise(const Protocol& protocol, const Intake& intake,
   fit_goals(out.steps, intake, options, out.changes);
   fit_budget(out.steps, intake, protocol, out.changes);
 
+  // Steam never runs longer than its (possibly shortened) step.
+  for (auto& ps : out.steps) {
+    if (ps.step.is_massage()) continue;
+    auto& steam = ps.step.care().device.steam_time_s;
+    if (steam && *steam > ps.step.duration_s) {
+      out.changes.push_back({ps.step.id,
+                             "steam time " + seconds(*steam) + " -> " + seconds(ps.step.duration_s),
+                             "the step was shortened"});
+      steam = ps.step.duration_s;
+    }
+  }
+
   // Confirmations: before the steps whose regions or kinds a confirm rule names.
   for (const auto& rule : screening.matched) {
     if (rule.effect != Effect::kConfirm) continue;

@@ -308,7 +308,7 @@ Step read_step(const Reader& r, const YAML::Node& node, const std::string& path)
   s.duration_s = r.number(r.required(node, "duration_s", path), child_path(path, "duration_s"),
                           kStepMinS, kStepMaxS, "s");
   s.min_duration_s = 0.5 * s.duration_s;
-  s.max_duration_s = 1.5 * s.duration_s;
+  s.max_duration_s = std::min(1.5 * s.duration_s, kStepMaxS);
   if (auto v = Reader::optional(node, "min_duration_s"); v.IsDefined()) {
     s.min_duration_s = r.number(v, child_path(path, "min_duration_s"), 0.0, s.duration_s,
                                 "s (at most duration_s)");

@@ -109,6 +109,10 @@ TEST(Personalise, TimeBudgetRescalesAndKeepsEachStepsMinimum) {
   EXPECT_NEAR(plan.total_duration_s(), 1800.0, 1e-6);
   for (const auto& s : plan.steps) EXPECT_GE(s.step.duration_s, s.step.min_duration_s - 1e-9);
   EXPECT_EQ(plan.steps.size(), p.steps.size());
+  const auto& steam = step(plan, "warm-steam")->step;
+  EXPECT_LT(steam.duration_s, 360.0);
+  EXPECT_DOUBLE_EQ(*steam.care().device.steam_time_s, steam.duration_s);
+  EXPECT_TRUE(changed(plan, "warm-steam", "steam time 360 s"));
   // Below the minima of all steps, the optional exfoliation goes first.
   in.time_budget_s = 1200;
   plan = run("japanese-head-spa", in);
