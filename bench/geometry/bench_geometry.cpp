@@ -57,6 +57,7 @@ double median_of(int reps, const std::function<void()>& f) {
   return median(t);
 }
 
+#if !HEADSPA_BENCH_DEFAULT_HEAD
 // A geodesic icosahedron of frequency k (10 k^2 + 2 vertices) on an ellipsoid with head-like
 // semi-axes: the stand-in when the default head is not built.
 TriangleMesh head_like_ellipsoid(int k) {
@@ -95,6 +96,7 @@ TriangleMesh head_like_ellipsoid(int k) {
   for (Vec3& p : m.vertices) p = Vec3(0.078 * p.x(), 0.11 * p.y(), 0.095 * p.z());
   return m;
 }
+#endif
 
 bool build_cgal_mesh(const TriangleMesh& mesh, CgalMesh& out) {
   for (const Vec3& p : mesh.vertices) out.add_vertex(Kernel::Point_3(p.x(), p.y(), p.z()));

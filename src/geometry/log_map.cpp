@@ -34,61 +34,56 @@ double wrap_angle(double a) {
   return a <= -kPi ? a + 2.0 * kPi : a;
 }
 
-struct Candidate {
-  double r = std::numeric_limits<double>::infinity();
-  double theta = 0.0;
+// Triangle (j, k, i) unfolded into the plane: j at the origin, k at (ljk, 0), i above the x axis
+// at (xi, yi), and the virtual source -- the point at distances rj from j and rk from k on the far
+// side of the edge jk -- at (xs, ys), ys < 0.
+struct Unfolding {
+  double ljk = 0.0, xi = 0.0, yi = 0.0, xs = 0.0, ys = 0.0;
 };
 
-// Unfolds triangle (j, k, i) into the plane with j, k settled at geodesic polar coordinates
-// (rj, tj), (rk, tk): the virtual source lies at distances rj from j and rk from k on the far
-// side of edge jk from i. Returns false when no virtual source exists or the straight line from
-// it to i does not cross the edge jk.
-bool unfold(const Vec3& pj, const Vec3& pk, const Vec3& pi, double rj, double tj, double rk,
-            double tk, Candidate& out) {
-  const double ljk = (pk - pj).norm();
-  const double lji = (pi - pj).norm();
-  const double lki = (pi - pk).norm();
+// Unfolds the triangle with edge lengths ljk, lji, lki; false when no virtual source exists or
+// the straight line from it to i does not cross the edge jk.
+bool unfold(double ljk, double lji, double lki, double rj, double rk, Unfolding& u) {
   if (!(ljk > 0.0)) return false;
-  // i in the plane: j at the origin, k at (ljk, 0), i above the x axis.
-  const double xi = (lji * lji - lki * lki + ljk * ljk) / (2.0 * ljk);
-  const double yi = std::sqrt(std::max(lji * lji - xi * xi, 0.0));
-  // Virtual source below the x axis.
-  const double xs = (rj * rj - rk * rk + ljk * ljk) / (2.0 * ljk);
-  const double ys2 = rj * rj - xs * xs;
-  if (ys2 < 0.0 || !(yi > 0.0)) return false;
-  const double ys = -std::sqrt(ys2);
+  u.ljk = ljk;
+  u.xi = (lji * lji - lki * lki + ljk * ljk) / (2.0 * ljk);
+  u.yi = std::sqrt(std::max(lji * lji - u.xi * u.xi, 0.0));
+  u.xs = (rj * rj - rk * rk + ljk * ljk) / (2.0 * ljk);
+  const double ys2 = rj * rj - u.xs * u.xs;
+  if (ys2 < 0.0 || !(u.yi > 0.0)) return false;
+  u.ys = -std::sqrt(ys2);
   // Where the segment from the source to i crosses the x axis.
-  const double xc = xs + (xi - xs) * (-ys) / (yi - ys);
-  if (xc < 0.0 || xc > ljk) return false;
-  const double dx = xi - xs;
-  const double dy = yi - ys;
-  out.r = std::hypot(dx, dy);
-  // Angles at the virtual source: towards j, towards k, towards i.
-  const double aj = std::atan2(-ys, -xs);
-  const double ak = std::atan2(-ys, ljk - xs);
-  const double ai = std::atan2(dy, dx);
-  const double span = ak - aj;  // j -> k, in (-pi, pi): both directions point upwards
-  const double fraction = std::abs(span) > 1e-15 ? (ai - aj) / span : 0.0;
-  out.theta = wrap_angle(tj + fraction * wrap_angle(tk - tj));
-  return true;
+  const double xc = u.xs + (u.xi - u.xs) * (-u.ys) / (u.yi - u.ys);
+  return xc >= 0.0 && xc <= ljk;
 }
 
-// The edge from p (unit normal n) to x, projected on p's tangent plane with its length kept,
-// rotated by the smallest rotation taking n to the centre's normal, in the centre's frame
-// (the update of Schmidt, Grimm and Wyvill's discrete exponential map).
-Eigen::Vector2d transported_step(const Vec3& p, const Vec3& n, const Vec3& x,
-                                 const TangentFrame& centre) {
-  const Vec3 edge = x - p;
-  Vec3 w = edge - edge.dot(n) * n;
-  const double len = w.norm();
-  if (!(len > 0.0)) return Eigen::Vector2d::Zero();
-  w *= edge.norm() / len;
-  const double c = n.dot(centre.normal);
-  if (c > -0.999) {
-    const Vec3 axis = n.cross(centre.normal);
-    w += axis.cross(w) + axis.cross(axis.cross(w)) / (1.0 + c);
-  }
-  return centre.to_local(w);
+double unfolded_distance(const Unfolding& u) { return std::hypot(u.xi - u.xs, u.yi - u.ys); }
+
+// theta of i: theta_j and theta_k interpolated by the angle i subtends at the virtual source.
+double unfolded_angle(const Unfolding& u, double tj, double tk) {
+  const double aj = std::atan2(-u.ys, -u.xs);
+  const double ak = std::atan2(-u.ys, u.ljk - u.xs);
+  const double ai = std::atan2(u.yi - u.ys, u.xi - u.xs);
+  const double span = ak - aj;  // both directions point upwards: span in (-pi, pi)
+  const double fraction = std::abs(span) > 1e-15 ? (ai - aj) / span : 0.0;
+  return wrap_angle(tj + fraction * wrap_angle(tk - tj));
+}
+
+// The linear map taking an edge leaving a vertex (unit normal n) to its step in the centre's 2-D
+// coordinates: project on the vertex's tangent plane, rotate by the smallest rotation taking n to
+// the centre's normal, read in the centre's frame (Schmidt, Grimm and Wyvill's discrete
+// exponential map). Rows are R^T e1 and R^T e2; R^T n_c = n, so the normal part drops out.
+Eigen::Matrix<double, 2, 3> transport_matrix(const Vec3& n, const TangentFrame& centre) {
+  auto rotate_back = [&](const Vec3& w) {
+    const double c = centre.normal.dot(n);
+    if (c <= -0.999) return Vec3(w - 2.0 * w.dot(centre.normal) * centre.normal);
+    const Vec3 axis = centre.normal.cross(n);
+    return Vec3(w + axis.cross(w) + axis.cross(axis.cross(w)) / (1.0 + c));
+  };
+  Eigen::Matrix<double, 2, 3> m;
+  m.row(0) = rotate_back(centre.tangent).transpose();
+  m.row(1) = rotate_back(centre.bitangent).transpose();
+  return m;
 }
 
 }  // namespace
@@ -106,6 +101,13 @@ LogMap::LogMap(const TriangleMesh& mesh) : mesh_(mesh) {
   face_offsets_ = std::move(vf.offsets);
   incident_ = std::move(vf.faces);
   mean_edge_ = mean_edge_length(mesh_);
+  opposite_length_.resize(mesh_.faces.size());
+  for (int f = 0; f < static_cast<int>(mesh_.faces.size()); ++f) {
+    for (int k = 0; k < 3; ++k) {
+      opposite_length_[static_cast<std::size_t>(f)][static_cast<std::size_t>(k)] =
+          (detail::corner(mesh_, f, (k + 1) % 3) - detail::corner(mesh_, f, (k + 2) % 3)).norm();
+    }
+  }
 }
 
 SurfacePoint LogMap::vertex_point(int vertex) const {
@@ -133,27 +135,17 @@ void LogMap::compute(const LogMapRequest& request, LogMapPatch& patch) const {
     throw InputError("LogMapRequest: centre.face is out of range");
   }
   using State = LogMapPatch::State;
+  using Pending = LogMapPatch::Pending;
+  using Node = LogMapPatch::Node;
   const std::size_t n = mesh_.vertices.size();
 
-  // Reset the workspace: full size once per mesh, then only what the last query touched.
-  if (patch.map_ != this || patch.r_.size() != n) {
-    patch.r_.assign(n, std::numeric_limits<double>::infinity());
-    patch.theta_.assign(n, 0.0);
-    patch.uv_.assign(n, Eigen::Vector2d::Zero());
-    patch.state_.assign(n, State::kFar);
-    patch.locked_.assign(n, 0);
-    patch.face_seen_.assign(mesh_.faces.size(), 0);
-    patch.touched_.clear();
-    patch.faces_.clear();
+  // Reset the workspace: the vertex map in full once per mesh, then only what was reached.
+  if (patch.map_ != this || patch.local_.size() != n) {
+    patch.local_.assign(n, -1);
+  } else {
+    for (const Node& node : patch.nodes_) patch.local_[static_cast<std::size_t>(node.vertex)] = -1;
   }
-  for (int v : patch.touched_) {
-    const auto vi = static_cast<std::size_t>(v);
-    patch.r_[vi] = std::numeric_limits<double>::infinity();
-    patch.state_[vi] = State::kFar;
-    patch.locked_[vi] = 0;
-  }
-  for (int f : patch.faces_) patch.face_seen_[static_cast<std::size_t>(f)] = 0;
-  patch.touched_.clear();
+  patch.nodes_.clear();
   patch.settled_.clear();
   patch.faces_.clear();
   patch.heap_.clear();
@@ -165,8 +157,9 @@ void LogMap::compute(const LogMapRequest& request, LogMapPatch& patch) const {
   const Face& cf = mesh_.faces[static_cast<std::size_t>(request.centre.face)];
   int centre_vertex = -1;
   for (int k = 0; k < 3; ++k) {
-    if (request.centre.barycentric[k] >= 1.0 - 1e-12)
+    if (request.centre.barycentric[k] >= 1.0 - 1e-12) {
       centre_vertex = cf[static_cast<std::size_t>(k)];
+    }
   }
   patch.frame_ =
       centre_vertex >= 0
@@ -176,114 +169,171 @@ void LogMap::compute(const LogMapRequest& request, LogMapPatch& patch) const {
   const Vec3& c = patch.centre_position_;
 
   auto heap_greater = std::greater<std::pair<double, int>>();
-  auto push = [&patch, &heap_greater](double r, int v) {
-    patch.heap_.emplace_back(r, v);
+  auto push = [&patch, &heap_greater](double r, int node) {
+    patch.heap_.emplace_back(r, node);
     std::push_heap(patch.heap_.begin(), patch.heap_.end(), heap_greater);
   };
-  auto touch = [&patch](int v) {
-    if (patch.state_[static_cast<std::size_t>(v)] == State::kFar) patch.touched_.push_back(v);
+  // The node of a vertex, created on first contact.
+  auto node_of = [&patch](int v) {
+    int& local = patch.local_[static_cast<std::size_t>(v)];
+    if (local < 0) {
+      local = static_cast<int>(patch.nodes_.size());
+      Node& fresh = patch.nodes_.emplace_back();
+      fresh.vertex = v;
+      fresh.r = std::numeric_limits<double>::infinity();
+    }
+    return local;
   };
   // Exact planar polar coordinates of a vertex near the centre, locked against later updates.
-  auto seed = [&](int v) {
-    const auto vi = static_cast<std::size_t>(v);
-    if (patch.locked_[vi] != 0 || v == centre_vertex) return;
-    const Vec3 d = mesh_.vertices[vi] - c;
+  auto seed = [&](int v, double r, double theta) {
+    const int id = node_of(v);
+    Node& s = patch.nodes_[static_cast<std::size_t>(id)];
+    if (s.locked) return;
+    s.r = r;
+    s.theta = theta;
+    s.locked = true;
+    s.pending = Pending::kNone;
+    push(r, id);
+  };
+  auto seed_planar = [&](int v) {
+    if (v == centre_vertex) return;
+    const Vec3 d = mesh_.vertices[static_cast<std::size_t>(v)] - c;
     const Eigen::Vector2d local = frame.to_local(d);
-    touch(v);
-    patch.r_[vi] = d.norm();
-    patch.theta_[vi] = local.squaredNorm() > 0.0 ? std::atan2(local.y(), local.x()) : 0.0;
-    patch.state_[vi] = State::kFront;
-    patch.locked_[vi] = 1;
-    push(patch.r_[vi], v);
+    seed(v, d.norm(), local.squaredNorm() > 0.0 ? std::atan2(local.y(), local.x()) : 0.0);
   };
   if (centre_vertex >= 0) {
     const auto cv = static_cast<std::size_t>(centre_vertex);
-    touch(centre_vertex);
-    patch.r_[cv] = 0.0;
-    patch.theta_[cv] = 0.0;
-    patch.state_[cv] = State::kFront;
-    patch.locked_[cv] = 1;
-    push(0.0, centre_vertex);
+    seed(centre_vertex, 0.0, 0.0);
     for (int i = face_offsets_[cv]; i < face_offsets_[cv + 1]; ++i) {
-      for (int v : mesh_.faces[static_cast<std::size_t>(incident_[static_cast<std::size_t>(i)])])
-        seed(v);
+      for (int v : mesh_.faces[static_cast<std::size_t>(incident_[static_cast<std::size_t>(i)])]) {
+        seed_planar(v);
+      }
     }
   } else {
-    for (int v : cf) seed(v);
+    for (int v : cf) seed_planar(v);
   }
 
   const double stop = request.radius_m + 2.0 * mean_edge_;
   while (!patch.heap_.empty()) {
     std::pop_heap(patch.heap_.begin(), patch.heap_.end(), heap_greater);
-    const auto [d, v] = patch.heap_.back();
+    const auto [d, id] = patch.heap_.back();
     patch.heap_.pop_back();
-    const auto vi = static_cast<std::size_t>(v);
-    if (patch.state_[vi] == State::kSettled || d != patch.r_[vi]) continue;  // stale entry
+    Node& settling = patch.nodes_[static_cast<std::size_t>(id)];
+    if (settling.state == State::kSettled || d != settling.r) continue;  // stale entry
     if (d > stop) break;
-    patch.state_[vi] = State::kSettled;
-    patch.uv_[vi] = d * Eigen::Vector2d(std::cos(patch.theta_[vi]), std::sin(patch.theta_[vi]));
+
+    // Settle: the angle from the winning update, the 2-D point and the transport map.
+    const int v = settling.vertex;
+    const auto vi = static_cast<std::size_t>(v);
+    if (settling.pending == Pending::kStep) {
+      const Eigen::Vector2d& dir = settling.pending_uv;
+      settling.theta = dir.squaredNorm() > 0.0 ? std::atan2(dir.y(), dir.x()) : 0.0;
+    } else if (settling.pending == Pending::kUnfold) {
+      const auto [f, cj, ck] = settling.pending_face;
+      const auto& len = opposite_length_[static_cast<std::size_t>(f)];
+      const Face& face = mesh_.faces[static_cast<std::size_t>(f)];
+      auto settled_node = [&](int corner) -> const Node& {
+        const auto vertex = static_cast<std::size_t>(face[static_cast<std::size_t>(corner)]);
+        return patch.nodes_[static_cast<std::size_t>(patch.local_[vertex])];
+      };
+      const Node& nj = settled_node(cj);
+      const Node& nk = settled_node(ck);
+      const int ci = 3 - cj - ck;
+      Unfolding u;
+      unfold(len[static_cast<std::size_t>(ci)], len[static_cast<std::size_t>(ck)],
+             len[static_cast<std::size_t>(cj)], nj.r, nk.r, u);
+      settling.theta = unfolded_angle(u, nj.theta, nk.theta);
+    }
+    settling.state = State::kSettled;
+    settling.uv = d * Eigen::Vector2d(std::cos(settling.theta), std::sin(settling.theta));
+    settling.transport = transport_matrix(normals_[vi], frame);
     patch.settled_.push_back(v);
+    const Eigen::Vector2d uv_v = settling.uv;
+    const Eigen::Matrix<double, 2, 3> transport_v = settling.transport;
 
     for (int i = face_offsets_[vi]; i < face_offsets_[vi + 1]; ++i) {
       const int f = incident_[static_cast<std::size_t>(i)];
       const Face& face = mesh_.faces[static_cast<std::size_t>(f)];
+      const auto& len = opposite_length_[static_cast<std::size_t>(f)];
+      int cv = 0;
+      while (face[static_cast<std::size_t>(cv)] != v) ++cv;
+      // A face joins the patch when its last corner settles.
       int settled_corners = 0;
-      for (int w : face)
-        settled_corners += patch.state_[static_cast<std::size_t>(w)] == State::kSettled;
-      if (settled_corners == 3 && patch.face_seen_[static_cast<std::size_t>(f)] == 0) {
-        patch.face_seen_[static_cast<std::size_t>(f)] = 1;
-        patch.faces_.push_back(f);
+      for (int w : face) {
+        const Node* nw = patch.node(w);
+        settled_corners += nw != nullptr && nw->state == State::kSettled;
       }
-      // Update the two other corners of this face.
-      for (int k = 0; k < 3; ++k) {
-        const int x = face[static_cast<std::size_t>(k)];
-        const auto xi = static_cast<std::size_t>(x);
-        if (x == v || patch.state_[xi] == State::kSettled || patch.locked_[xi] != 0) continue;
-        int y = face[static_cast<std::size_t>((k + 1) % 3)];
-        if (y == v) y = face[static_cast<std::size_t>((k + 2) % 3)];
-        const auto yi = static_cast<std::size_t>(y);
-        const Vec3& px = mesh_.vertices[xi];
-        Candidate best;
-        if (patch.state_[yi] != State::kSettled ||
-            !unfold(mesh_.vertices[vi], mesh_.vertices[yi], px, patch.r_[vi], patch.theta_[vi],
-                    patch.r_[yi], patch.theta_[yi], best)) {
-          // One settled corner: step from v along the edge, carried into the centre's plane.
-          const Eigen::Vector2d step =
-              transported_step(mesh_.vertices[vi], normals_[vi], px, frame);
-          const Eigen::Vector2d uv = patch.uv_[vi] + step;
-          best.r = uv.norm();
-          best.theta = best.r > 0.0 ? std::atan2(uv.y(), uv.x()) : 0.0;
+      if (settled_corners == 3) patch.faces_.push_back(f);
+      // Update the unsettled corners of this face.
+      for (int step = 1; step <= 2; ++step) {
+        const int cx = (cv + step) % 3;
+        const int cy = 3 - cv - cx;
+        const int x = face[static_cast<std::size_t>(cx)];
+        const Node* existing = patch.node(x);
+        if (existing != nullptr && (existing->state == State::kSettled || existing->locked)) {
+          continue;
         }
-        if (best.r < patch.r_[xi]) {
-          touch(x);
-          patch.r_[xi] = best.r;
-          patch.theta_[xi] = best.theta;
-          patch.state_[xi] = State::kFront;
-          push(best.r, x);
+        const Node* ny = patch.node(face[static_cast<std::size_t>(cy)]);
+        const double edge_len = len[static_cast<std::size_t>(cy)];  // |v x|
+        Unfolding u;
+        if (ny != nullptr && ny->state == State::kSettled &&
+            unfold(len[static_cast<std::size_t>(cx)], edge_len, len[static_cast<std::size_t>(cv)],
+                   d, ny->r, u)) {
+          const double r = unfolded_distance(u);
+          if (existing == nullptr || r < existing->r) {
+            const int xid = node_of(x);
+            Node& nx = patch.nodes_[static_cast<std::size_t>(xid)];
+            nx.r = r;
+            nx.pending = Pending::kUnfold;
+            nx.pending_face = {f, cv, cy};
+            push(r, xid);
+          }
+          continue;
+        }
+        // One settled corner: the transported edge step; r kept within the triangle inequality.
+        const Vec3 edge = mesh_.vertices[static_cast<std::size_t>(x)] - mesh_.vertices[vi];
+        const double along_normal = edge.dot(normals_[vi]);
+        const double projected2 = edge_len * edge_len - along_normal * along_normal;
+        if (!(projected2 > 0.0)) continue;
+        const Eigen::Vector2d uv = uv_v + (edge_len / std::sqrt(projected2)) * (transport_v * edge);
+        const double r = std::clamp(uv.norm(), d - edge_len, d + edge_len);
+        if (existing == nullptr || r < existing->r) {
+          const int xid = node_of(x);
+          Node& nx = patch.nodes_[static_cast<std::size_t>(xid)];
+          nx.r = r;
+          nx.pending = Pending::kStep;
+          nx.pending_uv = uv;
+          push(r, xid);
         }
       }
     }
   }
 }
 
+const LogMapPatch::Node* LogMapPatch::node(int vertex) const {
+  if (vertex < 0 || static_cast<std::size_t>(vertex) >= local_.size()) return nullptr;
+  const int id = local_[static_cast<std::size_t>(vertex)];
+  return id < 0 ? nullptr : &nodes_[static_cast<std::size_t>(id)];
+}
+
 bool LogMapPatch::contains(int vertex) const {
-  return map_ != nullptr && vertex >= 0 && static_cast<std::size_t>(vertex) < state_.size() &&
-         state_[static_cast<std::size_t>(vertex)] == State::kSettled;
+  const Node* nd = node(vertex);
+  return nd != nullptr && nd->state == State::kSettled;
 }
 
 std::optional<Eigen::Vector2d> LogMapPatch::log(int vertex) const {
   if (!contains(vertex)) return std::nullopt;
-  return uv_[static_cast<std::size_t>(vertex)];
+  return nodes_[static_cast<std::size_t>(local_[static_cast<std::size_t>(vertex)])].uv;
 }
 
 std::optional<double> LogMapPatch::distance(int vertex) const {
   if (!contains(vertex)) return std::nullopt;
-  return r_[static_cast<std::size_t>(vertex)];
+  return nodes_[static_cast<std::size_t>(local_[static_cast<std::size_t>(vertex)])].r;
 }
 
 std::optional<double> LogMapPatch::angle(int vertex) const {
   if (!contains(vertex)) return std::nullopt;
-  return theta_[static_cast<std::size_t>(vertex)];
+  return nodes_[static_cast<std::size_t>(local_[static_cast<std::size_t>(vertex)])].theta;
 }
 
 std::optional<Eigen::Vector2d> LogMapPatch::log(const SurfacePoint& point) const {
@@ -296,7 +346,8 @@ std::optional<Eigen::Vector2d> LogMapPatch::log(const SurfacePoint& point) const
   for (int k = 0; k < 3; ++k) {
     const int v = f[static_cast<std::size_t>(k)];
     if (!contains(v)) return std::nullopt;
-    uv += point.barycentric[k] * uv_[static_cast<std::size_t>(v)];
+    uv += point.barycentric[k] *
+          nodes_[static_cast<std::size_t>(local_[static_cast<std::size_t>(v)])].uv;
   }
   return uv;
 }
@@ -308,9 +359,13 @@ std::optional<SurfacePoint> LogMapPatch::exp(const Eigen::Vector2d& uv) const {
   double best_margin = -1e-9;
   for (int f : faces_) {
     const Face& face = map_->mesh_.faces[static_cast<std::size_t>(f)];
-    const Eigen::Vector2d& a = uv_[static_cast<std::size_t>(face[0])];
-    const Eigen::Vector2d& b = uv_[static_cast<std::size_t>(face[1])];
-    const Eigen::Vector2d& c = uv_[static_cast<std::size_t>(face[2])];
+    // Corners of a patch face are always in the patch.
+    auto uv_of = [this](int v) -> const Eigen::Vector2d& {
+      return nodes_[static_cast<std::size_t>(local_[static_cast<std::size_t>(v)])].uv;
+    };
+    const Eigen::Vector2d& a = uv_of(face[0]);
+    const Eigen::Vector2d& b = uv_of(face[1]);
+    const Eigen::Vector2d& c = uv_of(face[2]);
     const Eigen::Vector2d ab = b - a;
     const Eigen::Vector2d ac = c - a;
     const double det = ab.x() * ac.y() - ab.y() * ac.x();

@@ -47,6 +47,7 @@
 
 #include <Eigen/Core>
 
+#include <array>
 #include <optional>
 #include <span>
 #include <string>
@@ -104,23 +105,35 @@ class LogMapPatch {
  private:
   friend class LogMap;
   enum class State : unsigned char { kFar, kFront, kSettled };
+  // Which update gave a front vertex its r (its angle is computed when it is settled).
+  enum class Pending : unsigned char { kNone, kStep, kUnfold };
+
+  // One vertex reached by the propagation; nodes are stored in the order they were reached, so
+  // a query touches memory in proportion to the patch, not the mesh.
+  struct Node {
+    Eigen::Matrix<double, 2, 3> transport;                 // settled: edge vector -> 2-D step
+    Eigen::Vector2d uv = Eigen::Vector2d::Zero();          // settled: log of the vertex
+    Eigen::Vector2d pending_uv = Eigen::Vector2d::Zero();  // kStep: the 2-D point reached
+    double r = 0.0;                                        // geodesic distance (estimate)
+    double theta = 0.0;
+    std::array<int, 3> pending_face{};  // kUnfold: face, corner j, corner k
+    int vertex = -1;
+    State state = State::kFront;
+    Pending pending = Pending::kNone;
+    bool locked = false;  // exact seed near the centre
+  };
+  const Node* node(int vertex) const;
 
   const LogMap* map_ = nullptr;
   SurfacePoint centre_;
   Vec3 centre_position_ = Vec3::Zero();
   TangentFrame frame_;
   double radius_ = 0.0;
-  // Per mesh vertex (sized once per mesh); only entries listed in touched_ are meaningful.
-  std::vector<double> r_;
-  std::vector<double> theta_;
-  std::vector<Eigen::Vector2d> uv_;
-  std::vector<State> state_;
-  std::vector<unsigned char> locked_;
-  std::vector<int> touched_;
+  std::vector<int> local_;  // per mesh vertex: index into nodes_, or -1
+  std::vector<Node> nodes_;
   std::vector<int> settled_;
   std::vector<int> faces_;
-  std::vector<char> face_seen_;
-  std::vector<std::pair<double, int>> heap_;
+  std::vector<std::pair<double, int>> heap_;  // (r, node index)
 };
 
 // The immutable part of the log map for one mesh: adjacency and vertex normals.
@@ -147,6 +160,7 @@ class LogMap {
   std::vector<Vec3> normals_;
   std::vector<int> face_offsets_;  // faces of vertex v: incident_[face_offsets_[v] ..)
   std::vector<int> incident_;
+  std::vector<std::array<double, 3>> opposite_length_;  // per face: edge opposite each corner
   double mean_edge_ = 0.0;
 };
 
