@@ -13,8 +13,8 @@ enum class Sex { kFemale, kMale };
 
 struct DefaultHeadOptions {
   Sex sex = Sex::kFemale;
-  int percentile = 50;         // 5, 50 or 95
-  int target_vertices = 30000; // the mesh has about this many vertices (>= 2000)
+  int percentile = 50;          // 5, 50 or 95
+  int target_vertices = 30000;  // the mesh has about this many vertices (>= 2000)
 
   // False (with the reason in *why) when a field is out of range.
   bool IsValid(std::string* why) const;
@@ -22,13 +22,14 @@ struct DefaultHeadOptions {
 
 // Head dimensions used to build the default head (metres), for the chosen sex and percentile.
 struct HeadDimensions {
-  double head_length_m = 0;          // glabella to opisthocranion
-  double head_breadth_m = 0;         // maximum breadth above the ears
-  double head_circumference_m = 0;   // above the brow ridges
-  double tragion_to_top_m = 0;       // vertical, tragion to vertex
-  double face_length_m = 0;          // menton to sellion
+  double head_length_m = 0;         // glabella to opisthocranion
+  double head_breadth_m = 0;        // maximum breadth above the ears
+  double head_circumference_m = 0;  // above the brow ridges
+  double tragion_to_top_m = 0;      // vertical, tragion to vertex
+  double face_length_m = 0;         // menton to sellion
   double bizygomatic_breadth_m = 0;
-  double neck_circumference_m = 0;
+  double neck_circumference_m = 0;       // below the larynx
+  double neck_base_circumference_m = 0;  // at the base of the neck
   double ear_length_m = 0;
   double ear_breadth_m = 0;
   double ear_protrusion_m = 0;
