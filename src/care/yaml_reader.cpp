@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstdint>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -72,6 +73,44 @@ int nesting_depth(std::string_view text) {
     }
   }
   return deepest;
+}
+
+// True when text is well-formed UTF-8 (no overlong forms, surrogates or code points past
+// U+10FFFF). Files are text; everything read from them may be written back out as JSON.
+bool is_utf8(std::string_view text) {
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    std::size_t extra = 0;
+    std::uint32_t cp = 0;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    } else if (c >= 0xC2 && c <= 0xDF) {
+      extra = 1;
+      cp = c & 0x1Fu;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      extra = 2;
+      cp = c & 0x0Fu;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      extra = 3;
+      cp = c & 0x07u;
+    } else {
+      return false;
+    }
+    if (i + extra >= text.size()) return false;
+    for (std::size_t k = 1; k <= extra; ++k) {
+      const auto cc = static_cast<unsigned char>(text[i + k]);
+      if ((cc & 0xC0u) != 0x80u) return false;
+      cp = (cp << 6) | (cc & 0x3Fu);
+    }
+    if ((extra == 2 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
+        (extra == 3 && (cp < 0x10000 || cp > 0x10FFFF))) {
+      return false;
+    }
+    i += extra + 1;
+  }
+  return true;
 }
 
 std::string describe(const YAML::Node& node) {
@@ -196,6 +235,7 @@ std::string Reader::string(const YAML::Node& node, std::string_view path, bool a
   if (!node.IsScalar()) fail(node, path, "expected a string, found " + describe(node));
   const std::string& text = node.Scalar();
   if (!allow_empty && text.empty()) fail(node, path, "expected a non-empty string");
+  if (!is_utf8(text)) fail(node, path, "expected UTF-8 text");
   return text;
 }
 

@@ -190,6 +190,15 @@ TEST(Protocol, RejectsHostileInput) {
             std::string::npos);
   EXPECT_NE(input_error_of([] { parse_protocol("a: [1, 2", "m.yaml"); }).find("not valid YAML"),
             std::string::npos);
+  // Text must be UTF-8 (found by fuzz_protocol: it could not be written back as JSON).
+  EXPECT_EQ(
+      input_error_of([] { parse_protocol(replaced("title: Tiny", "title: Ti\xafny"), "u.yaml"); }),
+      "u.yaml:3:8: title: expected UTF-8 text");
+  EXPECT_EQ(input_error_of(
+                [] { parse_protocol(replaced("title: Tiny", "title: \xed\xa0\x80"), "u.yaml"); }),
+            "u.yaml:3:8: title: expected UTF-8 text");
+  EXPECT_NO_THROW(parse_protocol(
+      replaced("title: Tiny", "title: Kopfmassage \xe2\x80\x93 \xe9\xa0\xad"), "u.yaml"));
 }
 
 TEST(Protocol, ProductsMustExistAndFitTheStep) {
