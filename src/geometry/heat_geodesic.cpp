@@ -139,7 +139,27 @@ HeatGeodesicSolver::Impl::Impl(const TriangleMesh& mesh, const HeatGeodesicOptio
     for (int i = 0; i < n; ++i) t.emplace_back(i, i, mass[i]);
     diag.setFromTriplets(t.begin(), t.end());
   }
-  const Eigen::SparseMatrix<double> heat_matrix = diag + precompute.time_step * laplacian;
+  // The heat step uses L with its positive off-diagonal entries (edges whose opposite angles sum
+  // to more than pi) set to zero and the diagonal rebalanced, so that M + t L is an M-matrix:
+  // its solve then has no cancellation and keeps the far field (values down to 1e-200) accurate
+  // entry by entry. The pattern is unchanged (explicit zeros), so both systems share one analysis.
+  Eigen::SparseMatrix<double> heat_laplacian = laplacian;
+  if (options.m_matrix_heat_step) {
+    for (int k = 0; k < heat_laplacian.outerSize(); ++k) {
+      double diagonal = 0.0;
+      double* diagonal_entry = nullptr;
+      for (Eigen::SparseMatrix<double>::InnerIterator it(heat_laplacian, k); it; ++it) {
+        if (it.row() == it.col()) {
+          diagonal_entry = &it.valueRef();
+        } else {
+          it.valueRef() = std::min(it.value(), 0.0);
+          diagonal -= it.value();
+        }
+      }
+      if (diagonal_entry != nullptr) *diagonal_entry = diagonal;
+    }
+  }
+  const Eigen::SparseMatrix<double> heat_matrix = diag + precompute.time_step * heat_laplacian;
 
   cholmod_start(&common);
   common.supernodal = CHOLMOD_SUPERNODAL;
