@@ -4,6 +4,7 @@
 #include "headspa/core/error.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <numbers>
 
@@ -49,10 +50,29 @@ int percentile_index(int percentile) {
 // ---- The parameter sphere: a cube grid projected onto the unit sphere. ----
 
 struct SphereGrid {
-  std::vector<Vec3> dirs;  // unit directions
+  int n = 0;                                // cells per cube edge
+  std::vector<Vec3> dirs;                   // unit directions
+  std::vector<std::array<int, 3>> lattice;  // cube lattice coordinates (i, j, k) in [0, n]
   std::vector<geometry::Face> faces;
   std::vector<int> mirror;  // vertex of the mirror image (x -> -x)
 };
+
+// Index of boundary lattice point (i, j, k) of a cube with n cells per edge, in (i, j, k)
+// order; i is the x layer. The end layers are full squares, the others rings of 4n points.
+int lattice_index(int n, int i, int j, int k) {
+  const int cap = (n + 1) * (n + 1);
+  if (i == 0) return j * (n + 1) + k;
+  if (i == n) return cap + (n - 1) * 4 * n + j * (n + 1) + k;
+  int ring = 0;
+  if (j == 0) {
+    ring = k;
+  } else if (j == n) {
+    ring = (n + 1) + 2 * (n - 1) + k;
+  } else {
+    ring = (n + 1) + 2 * (j - 1) + (k == n ? 1 : 0);
+  }
+  return cap + (i - 1) * 4 * n + ring;
+}
 
 // Cube lattice with n cells per edge (n even). Equiangular spacing evens out the cells.
 SphereGrid make_sphere_grid(int n) {
@@ -64,29 +84,21 @@ SphereGrid make_sphere_grid(int n) {
   }
   coord[static_cast<std::size_t>(n / 2)] = 0.0;
 
-  // Boundary lattice points in (i, j, k) order; i is the x layer.
-  const auto ring_index = [n](int j, int k) {
-    if (j == 0) return k;
-    if (j == n) return (n + 1) + 2 * (n - 1) + k;
-    return (n + 1) + 2 * (j - 1) + (k == n ? 1 : 0);
-  };
+  const auto id = [n](int i, int j, int k) { return lattice_index(n, i, j, k); };
   const int cap = (n + 1) * (n + 1);
-  const auto id = [&](int i, int j, int k) {
-    if (i == 0) return j * (n + 1) + k;
-    if (i == n) return cap + (n - 1) * 4 * n + j * (n + 1) + k;
-    return cap + (i - 1) * 4 * n + ring_index(j, k);
-  };
 
   SphereGrid g;
+  g.n = n;
   const int count = 2 * cap + (n - 1) * 4 * n;
   g.dirs.resize(static_cast<std::size_t>(count));
+  g.lattice.resize(static_cast<std::size_t>(count));
   g.mirror.resize(static_cast<std::size_t>(count));
   for (int i = 0; i <= n; ++i) {
     for (int j = 0; j <= n; ++j) {
       for (int k = 0; k <= n; ++k) {
         const bool boundary = i == 0 || i == n || j == 0 || j == n || k == 0 || k == n;
         if (!boundary) {
-          if (i > 0 && i < n && j > 0 && j < n) k = n - 1;  // skip the interior quickly
+          k = n - 1;  // inside the cube: jump to the far face of this row
           continue;
         }
         const auto v = static_cast<std::size_t>(id(i, j, k));
@@ -94,6 +106,7 @@ SphereGrid make_sphere_grid(int n) {
                          coord[static_cast<std::size_t>(k)])
                         .normalized();
         g.mirror[v] = id(n - i, j, k);
+        g.lattice[v] = {i, j, k};
       }
     }
   }
@@ -260,6 +273,48 @@ void relax(const HeadShape& shape, const SphereGrid& grid, const geometry::Verte
   }
 }
 
+// Carries a relaxed coarse grid's directions over to a finer grid of the same cube: each fine
+// lattice point takes the bilinear blend of the coarse cell it falls in. False (and dirs
+// untouched) if that would turn a triangle over.
+bool transfer(const SphereGrid& coarse, const std::vector<Vec3>& coarse_dirs, SphereGrid& fine) {
+  const int nc = coarse.n, nf = fine.n;
+  std::vector<Vec3> dirs(fine.dirs.size());
+  for (std::size_t v = 0; v < fine.dirs.size(); ++v) {
+    const std::array<int, 3>& c = fine.lattice[v];
+    // The face this point lies on (any, where it lies on an edge) and its two in-face axes.
+    int axis = 0;
+    while (c[static_cast<std::size_t>(axis)] != 0 && c[static_cast<std::size_t>(axis)] != nf)
+      ++axis;
+    const int a1 = (axis + 1) % 3, a2 = (axis + 2) % 3;
+    std::array<int, 3> base{};
+    base[static_cast<std::size_t>(axis)] = c[static_cast<std::size_t>(axis)] == 0 ? 0 : nc;
+    double w[2] = {0.0, 0.0};
+    int lo[2] = {0, 0};
+    for (int d = 0; d < 2; ++d) {
+      const int axis_d = d == 0 ? a1 : a2;
+      const double x = static_cast<double>(c[static_cast<std::size_t>(axis_d)]) * nc / nf;
+      lo[d] = std::min(static_cast<int>(x), nc - 1);
+      w[d] = x - lo[d];
+    }
+    Vec3 sum = Vec3::Zero();
+    for (int da = 0; da < 2; ++da) {
+      for (int db = 0; db < 2; ++db) {
+        std::array<int, 3> q = base;
+        q[static_cast<std::size_t>(a1)] = lo[0] + da;
+        q[static_cast<std::size_t>(a2)] = lo[1] + db;
+        const double weight = (da ? w[0] : 1.0 - w[0]) * (db ? w[1] : 1.0 - w[1]);
+        sum += weight * coarse_dirs[static_cast<std::size_t>(lattice_index(nc, q[0], q[1], q[2]))];
+      }
+    }
+    dirs[v] = sum.normalized();
+  }
+  symmetrize(dirs, fine.mirror);
+  std::vector<int> bad;
+  if (!all_positive(fine.faces, dirs, &bad)) return false;
+  fine.dirs = std::move(dirs);
+  return true;
+}
+
 }  // namespace
 
 bool DefaultHeadOptions::IsValid(std::string* why) const {
@@ -315,25 +370,73 @@ DefaultHead make_default_head(const DefaultHeadOptions& options) {
   n = std::max(n, 4);
   SphereGrid grid = make_sphere_grid(n);
   std::vector<Vec3>& dirs = grid.dirs;
-
-  // Even out the sampling: first globally along the neck axis, then by local smoothing.
-  const detail::HeadBlocks& k = shape.blocks();
-  equalize_polar_area(shape, Vec3(0.0, k.base_y, k.base_z).normalized(), dirs);
-  symmetrize(dirs, grid.mirror);
   std::vector<Vec3> points(dirs.size());
-  for (std::size_t v = 0; v < dirs.size(); ++v) points[v] = shape.surface_point(dirs[v]);
+  const detail::HeadBlocks& k = shape.blocks();
+  const Vec3 neck_axis = Vec3(0.0, k.base_y, k.base_z).normalized();
 
+  // Even out the sampling: globally along the neck axis, then by smoothing on the surface.
+  // Smoothing spreads slowly on fine grids, so it runs on a coarse grid whose result is
+  // carried over to the fine one and polished there.
+  constexpr int kCoarseCells = 32;
+  std::vector<char> pinned;
+  const auto smooth = [&](SphereGrid& g, std::vector<Vec3>& pts, int iterations) {
+    equalize_polar_area(shape, neck_axis, g.dirs);
+    symmetrize(g.dirs, g.mirror);
+    pts.resize(g.dirs.size());
+    for (std::size_t v = 0; v < g.dirs.size(); ++v) pts[v] = shape.surface_point(g.dirs[v]);
+    geometry::TriangleMesh topo;
+    topo.vertices.resize(g.dirs.size());
+    topo.faces = g.faces;
+    pinned.assign(g.dirs.size(), 0);
+    relax(shape, g, geometry::vertex_adjacency(topo), pinned, iterations, g.dirs, pts);
+  };
+  bool coarse_done = false;
+  if (n > kCoarseCells) {
+    SphereGrid coarse = make_sphere_grid(kCoarseCells);
+    std::vector<Vec3> coarse_points;
+    smooth(coarse, coarse_points, 30);
+    coarse_done = transfer(coarse, coarse.dirs, grid);
+  }
   geometry::TriangleMesh topology;
   topology.vertices.resize(dirs.size());
   topology.faces = grid.faces;
   const geometry::VertexAdjacency adj = geometry::vertex_adjacency(topology);
-  std::vector<char> pinned(dirs.size(), 0);
-  relax(shape, grid, adj, pinned, 8, dirs, points);
+  if (coarse_done) {
+    for (std::size_t v = 0; v < dirs.size(); ++v) points[v] = shape.surface_point(dirs[v]);
+    pinned.assign(dirs.size(), 0);
+    relax(shape, grid, adj, pinned, 2, dirs, points);
+  } else {
+    smooth(grid, points, 40);
+  }
 
   // Put a vertex exactly on every landmark (right side = mirror of the left), then relax the
   // rest around them.
   const std::array<Vec3, kLandmarkCount> targets = shape.landmark_directions();
-  std::vector<int> bad;
+  // Triangles around each vertex, to check a move locally.
+  std::vector<int> ring_offsets(dirs.size() + 1, 0), ring_faces(3 * grid.faces.size());
+  for (const auto& t : grid.faces) {
+    for (int v : t) ++ring_offsets[static_cast<std::size_t>(v) + 1];
+  }
+  for (std::size_t v = 0; v < dirs.size(); ++v) ring_offsets[v + 1] += ring_offsets[v];
+  {
+    std::vector<int> fill(ring_offsets.begin(), ring_offsets.end() - 1);
+    for (std::size_t f = 0; f < grid.faces.size(); ++f) {
+      for (int v : grid.faces[f])
+        ring_faces[static_cast<std::size_t>(fill[static_cast<std::size_t>(v)]++)] =
+            static_cast<int>(f);
+    }
+  }
+  const auto fan_is_valid = [&](std::size_t v) {
+    for (int r = ring_offsets[v]; r < ring_offsets[v + 1]; ++r) {
+      const auto& t = grid.faces[static_cast<std::size_t>(ring_faces[static_cast<std::size_t>(r)])];
+      const Vec3& a = dirs[static_cast<std::size_t>(t[0])];
+      if (a.dot(dirs[static_cast<std::size_t>(t[1])].cross(dirs[static_cast<std::size_t>(t[2])])) <=
+          1e-14) {
+        return false;
+      }
+    }
+    return true;
+  };
   for (int l = 0; l < kLandmarkCount; ++l) {
     const Landmark lm = static_cast<Landmark>(l);
     const bool midline = mirror(lm) == lm;
@@ -357,7 +460,7 @@ DefaultHead make_default_head(const DefaultHeadOptions& options) {
       const Vec3 old_v = dirs[v], old_m = dirs[m];
       dirs[v] = target;
       dirs[m] = Vec3(-target.x(), target.y(), target.z());
-      if (all_positive(grid.faces, dirs, &bad)) {
+      if (fan_is_valid(v) && fan_is_valid(m)) {
         placed = true;
         pinned[v] = pinned[m] = 1;
         points[v] = shape.surface_point(dirs[v]);
@@ -373,7 +476,7 @@ DefaultHead make_default_head(const DefaultHeadOptions& options) {
     }
     HEADSPA_CHECK(placed, "could not place landmark " + std::string(landmark_name(lm)));
   }
-  relax(shape, grid, adj, pinned, 8, dirs, points);
+  relax(shape, grid, adj, pinned, 2, dirs, points);
 
   head.mesh.vertices = std::move(points);
   head.mesh.faces = std::move(grid.faces);

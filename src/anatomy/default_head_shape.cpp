@@ -276,8 +276,8 @@ double HeadShape::bump_height(const Bump& b, double azimuth, double elevation) c
 }
 
 double HeadShape::nose_height(double azimuth, double elevation) const {
-  const double s = azimuth * std::cos(nose_elev_) * nose_radius_;  // >= 0 (folded)
-  const double t = (nose_elev_ - elevation) * nose_radius_;        // down from the nasion
+  const double s = azimuth * nose_metres_per_azimuth_;       // >= 0 (folded)
+  const double t = (nose_elev_ - elevation) * nose_radius_;  // down from the nasion
   const double start = -0.004;
   if (t <= start || t >= nose_end_t_) return 0.0;
   // Profile: an S-shaped dorsum up to the tip, then a short rounded underside.
@@ -288,7 +288,7 @@ double HeadShape::nose_height(double azimuth, double elevation) const {
     p = nose_tip_h_ * sq(1.0 - sq((t - nose_tip_t_) / (nose_end_t_ - nose_tip_t_)));
   }
   // Width grows from the bridge to the wings.
-  const double sf = dims_.face_length_m / 0.113;
+  const double sf = nose_scale_;
   const double half_width = (0.0075 + 0.0095 * smoothstep(t / (0.042 * sf))) * sf;
   const double q = s / half_width;
   return q >= 1.0 ? 0.0 : p * sq(1.0 - q * q);
@@ -300,10 +300,10 @@ double HeadShape::ear_height(double azimuth, double elevation) const {
   const double len = dims_.ear_length_m, wid = dims_.ear_breadth_m;
   if (std::abs(s - ear_centre_s_) > len || std::abs(t - ear_centre_t_) > len) return 0.0;
   // Auricle: an ellipse leaning back 15 degrees.
-  const double lean = 15.0 * kPi / 180.0;
+  constexpr double kSinLean = 0.25881904510252074, kCosLean = 0.96592582628906831;
   const double ds = s - ear_centre_s_, dt = t - ear_centre_t_;
-  const double major = ds * std::sin(lean) + dt * std::cos(lean);
-  const double minor = ds * std::cos(lean) - dt * std::sin(lean);
+  const double major = ds * kSinLean + dt * kCosLean;
+  const double minor = ds * kCosLean - dt * kSinLean;
   const double q = std::sqrt(sq(major / (0.5 * len)) + sq(minor / (0.5 * wid)));
   if (q >= 1.0) return 0.0;
   // Standing off more towards the back rim (the helix), little at the tragus.
@@ -382,10 +382,12 @@ void HeadShape::place_features() {
   const Vec3 nasion_dir = front(0.0, lay.nasion_y).normalized();
   nose_elev_ = elevation_of(nasion_dir);
   nose_radius_ = block_radius(nasion_dir);
+  nose_metres_per_azimuth_ = std::cos(nose_elev_) * nose_radius_;
   const double nose_len = lay.nasion_y - lay.subnasale_y;
   nose_tip_t_ = 0.79 * nose_len;
   nose_end_t_ = nose_len + 0.003 * sf;
   nose_tip_h_ = (male ? 0.021 : 0.019) * sf;
+  nose_scale_ = sf;
 
   // Ear frame at the tragion.
   ear_radius_ = block_radius(Vec3(1.0, 0.0, 0.0));
@@ -416,11 +418,9 @@ void HeadShape::place_features() {
   add_bump(front(0.56 * pupil, lay.glabella_y - 0.003 * sf),
            front(1.75 * pupil, lay.glabella_y - 0.005 * sf), 0.008, 0.006, 0.0008, true);
 
-  // Cheekbones, zygomatic arches and temples.
+  // Cheekbones and temples.
   add_bump(front(1.55 * pupil, lay.eye_y - 0.022 * sf), front(1.55 * pupil, lay.eye_y - 0.022 * sf),
            0.02 * sz, 0.014 * sf, 0.0045, true);
-  add_bump(point(0.060 * sz, lay.eye_y - 0.018 * sf, 0.045 * sl),
-           point(0.066 * sz, 0.004 * sh, 0.012 * sl), 0.01, 0.01, 0.0015, true);
   add_bump(point(0.062 * sz, 0.030 * sh, 0.052 * sl), point(0.062 * sz, 0.030 * sh, 0.052 * sl),
            0.02, 0.018, -0.003, true);
 

@@ -107,7 +107,7 @@ class HeadShape {
   std::vector<Bump> bumps_;
   double squareness_ = 0;  // calibrated: see calibrate()
   // Nose frame: anchor at the nasion.
-  double nose_elev_ = 0, nose_radius_ = 0;
+  double nose_elev_ = 0, nose_radius_ = 0, nose_metres_per_azimuth_ = 0, nose_scale_ = 1;
   double nose_tip_t_ = 0, nose_end_t_ = 0, nose_tip_h_ = 0;
   // Ear frame: anchor at the tragion (direction +x).
   double ear_radius_ = 0;
