@@ -56,22 +56,28 @@ double masked_median_u8(const cv::Mat& m, const cv::Mat& mask) {
   return 0.0;
 }
 
-// Rows (or columns) at the border that are flat: padding added by an exporter.
-bool is_flat_line(const cv::Mat& line) {
+// A border row (or column) is padding when it is flat (JPEG noise only) and has the colour of
+// the outermost line: real scalp varies along 300 pixels far more than this.
+bool is_padding_line(const cv::Mat& line, double edge_mean) {
   double lo = 0.0, hi = 0.0;
   cv::minMaxLoc(line, &lo, &hi);
-  return hi - lo <= 12.0;
+  return hi - lo <= 4.0 && std::abs(0.5 * (lo + hi) - edge_mean) <= 4.0;
 }
 
-// Marks padding at the four borders as invalid; returns the interior rectangle.
+// Finds the part of the image inside any flat padding added at the four borders.
 cv::Rect find_content(const cv::Mat& l) {
   int top = 0, bottom = l.rows, left = 0, right = l.cols;
   const int max_pad_rows = l.rows / 3, max_pad_cols = l.cols / 3;
-  while (top < max_pad_rows && is_flat_line(l.row(top))) ++top;
-  while (l.rows - bottom < max_pad_rows && is_flat_line(l.row(bottom - 1))) --bottom;
-  while (left < max_pad_cols && is_flat_line(l.col(left).rowRange(top, bottom))) ++left;
-  while (l.cols - right < max_pad_cols && is_flat_line(l.col(right - 1).rowRange(top, bottom)))
+  const double t_edge = cv::mean(l.row(0))[0], b_edge = cv::mean(l.row(l.rows - 1))[0];
+  while (top < max_pad_rows && is_padding_line(l.row(top), t_edge)) ++top;
+  while (l.rows - bottom < max_pad_rows && is_padding_line(l.row(bottom - 1), b_edge)) --bottom;
+  const double l_edge = cv::mean(l.col(0).rowRange(top, bottom))[0];
+  const double r_edge = cv::mean(l.col(l.cols - 1).rowRange(top, bottom))[0];
+  while (left < max_pad_cols && is_padding_line(l.col(left).rowRange(top, bottom), l_edge)) ++left;
+  while (l.cols - right < max_pad_cols &&
+         is_padding_line(l.col(right - 1).rowRange(top, bottom), r_edge)) {
     --right;
+  }
   return {left, top, right - left, bottom - top};
 }
 
@@ -140,12 +146,11 @@ void prepare(const ImageView& image, const AnalyzerOptions& options, Workspace& 
       std::max(1, static_cast<int>(std::lround(image.width * s / kPatchSide))) * kPatchSide;
   const int wh =
       std::max(1, static_cast<int>(std::lround(image.height * s / kPatchSide))) * kPatchSide;
-  if (std::min(ww, wh) < 2 * kPatchSide) {
-    throw InputError("image is " + std::to_string(image.width) + "x" +
-                     std::to_string(image.height) +
-                     " pixels; its aspect ratio is too extreme for the analysis (expected at most "
-                     "about 1:" +
-                     std::to_string(options.working_pixels / (4 * kPatchSide * kPatchSide)) + ")");
+  if (std::min(ww, wh) < 4 * kPatchSide) {
+    throw InputError(
+        "image is " + std::to_string(image.width) + "x" + std::to_string(image.height) +
+        " pixels; its aspect ratio is too extreme for the analysis (expected at most about "
+        "1:6)");
   }
   ws.scale = 0.5 * (static_cast<double>(ww) / image.width + static_cast<double>(wh) / image.height);
   ws.cols = ww / kPatchSide;

@@ -296,7 +296,7 @@ std::vector<double> patch_coverage(const std::vector<LabelPolygon>& polygons,
   std::vector<double> out;
   out.reserve(static_cast<std::size_t>(table.cols * table.rows));
   for (int r = 0; r < table.rows; ++r) {
-    for (int c = 0; c < table.cols; ++c) out.push_back(grid.at<float>(r, c));
+    for (int c = 0; c < table.cols; ++c) out.push_back(static_cast<double>(grid.at<float>(r, c)));
   }
   return out;
 }
