@@ -5,13 +5,30 @@
 namespace headspa::anatomy {
 namespace {
 
-constexpr std::string_view kNames[kLandmarkCount] = {
-    "vertex",          "nasion",           "glabella",          "inion",
-    "tragion_left",    "tragion_right",    "ear_apex_left",     "ear_apex_right",
-    "eye_outer_left",  "eye_outer_right",  "eye_inner_left",    "eye_inner_right",
-    "brow_outer_left", "brow_outer_right", "brow_inner_left",   "brow_inner_right",
-    "nose_tip",        "mouth_corner_left", "mouth_corner_right", "chin",
-    "jaw_angle_left",  "jaw_angle_right",  "mastoid_left",      "mastoid_right"};
+constexpr std::string_view kNames[kLandmarkCount] = {"vertex",
+                                                     "nasion",
+                                                     "glabella",
+                                                     "inion",
+                                                     "tragion_left",
+                                                     "tragion_right",
+                                                     "ear_apex_left",
+                                                     "ear_apex_right",
+                                                     "eye_outer_left",
+                                                     "eye_outer_right",
+                                                     "eye_inner_left",
+                                                     "eye_inner_right",
+                                                     "brow_outer_left",
+                                                     "brow_outer_right",
+                                                     "brow_inner_left",
+                                                     "brow_inner_right",
+                                                     "nose_tip",
+                                                     "mouth_corner_left",
+                                                     "mouth_corner_right",
+                                                     "chin",
+                                                     "jaw_angle_left",
+                                                     "jaw_angle_right",
+                                                     "mastoid_left",
+                                                     "mastoid_right"};
 
 }  // namespace
 

@@ -13,9 +13,9 @@ namespace headspa::cli {
 
 // Exit statuses shared by every subcommand.
 inline constexpr int kExitOk = 0;
-inline constexpr int kExitFailure = 1;     // an internal error (a bug)
-inline constexpr int kExitBadInput = 2;    // bad input: a file, a field, an option
-inline constexpr int kExitRefused = 3;     // screening refused the session
+inline constexpr int kExitFailure = 1;   // an internal error (a bug)
+inline constexpr int kExitBadInput = 2;  // bad input: a file, a field, an option
+inline constexpr int kExitRefused = 3;   // screening refused the session
 
 struct CommandArea {
   int order = 0;  // position in --help

@@ -12,29 +12,29 @@ namespace headspa::anatomy {
 
 // "Left" and "right" are the person's own.
 enum class Landmark : int {
-  kVertex,            // highest point of the scalp
-  kNasion,            // deepest point of the nasal bridge, between the eyes
-  kGlabella,          // most forward point of the brow ridge on the midline
-  kInion,             // external occipital protuberance
-  kTragionLeft,       // ear opening (notch above the tragus)
+  kVertex,       // highest point of the scalp
+  kNasion,       // deepest point of the nasal bridge, between the eyes
+  kGlabella,     // most forward point of the brow ridge on the midline
+  kInion,        // external occipital protuberance
+  kTragionLeft,  // ear opening (notch above the tragus)
   kTragionRight,
-  kEarApexLeft,       // highest point of the ear
+  kEarApexLeft,  // highest point of the ear
   kEarApexRight,
-  kEyeOuterLeft,      // exocanthion
+  kEyeOuterLeft,  // exocanthion
   kEyeOuterRight,
-  kEyeInnerLeft,      // endocanthion
+  kEyeInnerLeft,  // endocanthion
   kEyeInnerRight,
-  kBrowOuterLeft,     // lateral end of the eyebrow
+  kBrowOuterLeft,  // lateral end of the eyebrow
   kBrowOuterRight,
-  kBrowInnerLeft,     // medial end of the eyebrow
+  kBrowInnerLeft,  // medial end of the eyebrow
   kBrowInnerRight,
-  kNoseTip,           // pronasale
-  kMouthCornerLeft,   // cheilion
+  kNoseTip,          // pronasale
+  kMouthCornerLeft,  // cheilion
   kMouthCornerRight,
-  kChin,              // menton (lowest point of the chin)
-  kJawAngleLeft,      // gonion
+  kChin,          // menton (lowest point of the chin)
+  kJawAngleLeft,  // gonion
   kJawAngleRight,
-  kMastoidLeft,       // tip of the mastoid process
+  kMastoidLeft,  // tip of the mastoid process
   kMastoidRight,
   kCount
 };

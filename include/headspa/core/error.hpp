@@ -48,10 +48,10 @@ std::string format_location(const InputLocation& where);
 
 #define HEADSPA_ASSERT(cond) assert(cond)
 
-#define HEADSPA_CHECK(cond, msg)                                                           \
-  do {                                                                                     \
-    if (!(cond)) {                                                                         \
+#define HEADSPA_CHECK(cond, msg)                                                              \
+  do {                                                                                        \
+    if (!(cond)) {                                                                            \
       throw ::headspa::InternalError(std::string(__FILE__) + ":" + std::to_string(__LINE__) + \
-                                     ": check failed: " #cond ": " + (msg));               \
-    }                                                                                      \
+                                     ": check failed: " #cond ": " + (msg));                  \
+    }                                                                                         \
   } while (false)

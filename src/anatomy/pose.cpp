@@ -1,0 +1,336 @@
+// Pose from shape: symmetry plane, nose, up, then a template fit.
+#include "pose.hpp"
+
+#include <Eigen/Geometry>
+#include <Eigen/SVD>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <limits>
+#include <numbers>
+#include <string>
+
+#include "headspa/core/error.hpp"
+#include "point_index.hpp"
+
+namespace headspa::anatomy::detail {
+namespace {
+
+using geometry::TriangleMesh;
+using Vec3 = Eigen::Vector3d;
+
+struct Samples {
+  std::vector<Vec3> points;
+  std::vector<double> weights;
+  Vec3 centre = Vec3::Zero();
+  double rms_radius = 0;
+};
+
+// Every k-th vertex with its area, so that results do not depend on how dense the mesh is.
+Samples area_samples(const TriangleMesh& mesh, const std::vector<double>& areas, int max_count) {
+  Samples s;
+  const int n = static_cast<int>(mesh.vertices.size());
+  const int stride = std::max(1, n / max_count);
+  double total = 0;
+  for (int v = 0; v < n; ++v) {
+    total += areas[static_cast<std::size_t>(v)];
+    s.centre += areas[static_cast<std::size_t>(v)] * mesh.vertices[static_cast<std::size_t>(v)];
+  }
+  s.centre /= total;
+  double sq = 0;
+  for (int v = 0; v < n; ++v) {
+    sq += areas[static_cast<std::size_t>(v)] *
+          (mesh.vertices[static_cast<std::size_t>(v)] - s.centre).squaredNorm();
+  }
+  s.rms_radius = std::sqrt(sq / total);
+  for (int v = 0; v < n; v += stride) {
+    s.points.push_back(mesh.vertices[static_cast<std::size_t>(v)]);
+    s.weights.push_back(areas[static_cast<std::size_t>(v)]);
+  }
+  return s;
+}
+
+// Mean distance between the mirrored samples and the surface points, capped.
+double mirror_mismatch(const Samples& s, const PointIndex& index, const Vec3& n, double offset) {
+  const double cap = 0.1 * s.rms_radius;
+  double sum = 0, wsum = 0;
+  for (std::size_t i = 0; i < s.points.size(); ++i) {
+    const Vec3& p = s.points[i];
+    const Vec3 r = p - 2.0 * (n.dot(p) - offset) * n;
+    double d2 = 0;
+    index.nearest(r, &d2);
+    sum += s.weights[i] * std::min(std::sqrt(d2), cap);
+    wsum += s.weights[i];
+  }
+  return sum / wsum;
+}
+
+Vec3 rotate(const Vec3& v, const Vec3& axis, double angle) {
+  return Eigen::AngleAxisd(angle, axis.normalized()) * v;
+}
+
+struct Plane {
+  Vec3 normal;
+  double offset;
+  double mismatch;
+};
+
+Plane find_symmetry_plane(const Samples& coarse, const PointIndex& index) {
+  // Candidate normals: a Fibonacci half-sphere.
+  std::vector<Plane> candidates;
+  const int count = 160;
+  const double golden = std::numbers::pi * (3.0 - std::sqrt(5.0));
+  for (int i = 0; i < count; ++i) {
+    const double z = 1.0 - (static_cast<double>(i) + 0.5) / count;  // (0, 1]
+    const double r = std::sqrt(std::max(0.0, 1.0 - z * z));
+    const Vec3 n(r * std::cos(golden * i), r * std::sin(golden * i), z);
+    const double offset = n.dot(coarse.centre);
+    candidates.push_back(Plane{n, offset, mirror_mismatch(coarse, index, n, offset)});
+  }
+  std::sort(candidates.begin(), candidates.end(),
+            [](const Plane& a, const Plane& b) { return a.mismatch < b.mismatch; });
+  // Refine the best few distinct candidates by pattern search on (normal, offset).
+  std::vector<Plane> seeds;
+  for (const Plane& c : candidates) {
+    bool distinct = true;
+    for (const Plane& s : seeds) distinct = distinct && std::abs(s.normal.dot(c.normal)) < 0.95;
+    if (distinct) seeds.push_back(c);
+    if (seeds.size() == 4) break;
+  }
+  Plane best{Vec3::UnitX(), 0, std::numeric_limits<double>::infinity()};
+  for (Plane p : seeds) {
+    double step = 4.0 * std::numbers::pi / 180.0;
+    double offset_step = 0.03 * coarse.rms_radius;
+    while (step > 0.2 * std::numbers::pi / 180.0) {
+      bool improved = false;
+      const Vec3 a = p.normal.unitOrthogonal();
+      const Vec3 b = p.normal.cross(a);
+      const Vec3 trial_normals[4] = {rotate(p.normal, a, step), rotate(p.normal, a, -step),
+                                     rotate(p.normal, b, step), rotate(p.normal, b, -step)};
+      for (const Vec3& n : trial_normals) {
+        const double off = p.offset + (n - p.normal).dot(coarse.centre);
+        const double m = mirror_mismatch(coarse, index, n, off);
+        if (m < p.mismatch) {
+          p = Plane{n, off, m};
+          improved = true;
+        }
+      }
+      for (double d : {offset_step, -offset_step}) {
+        const double m = mirror_mismatch(coarse, index, p.normal, p.offset + d);
+        if (m < p.mismatch) {
+          p.offset += d;
+          p.mismatch = m;
+          improved = true;
+        }
+      }
+      if (!improved) {
+        step *= 0.5;
+        offset_step *= 0.5;
+      }
+    }
+    if (p.mismatch < best.mismatch) best = p;
+  }
+  return best;
+}
+
+// The nose: the sharpest extremity seen from directions in the mid-sagittal plane. For each
+// direction, the area of surface within `band` of the supporting plane is small only at a
+// pointed feature; the nose is the most pointed one on the midline.
+struct NoseTip {
+  int vertex = -1;
+  Vec3 direction = Vec3::Zero();  // the direction from which it is the sharpest extremity
+};
+
+NoseTip find_nose_tip(const TriangleMesh& mesh, const std::vector<double>& areas,
+                      const std::vector<char>& near_boundary, const Plane& plane, double band) {
+  const Vec3 e1 = plane.normal.unitOrthogonal();
+  const Vec3 e2 = plane.normal.cross(e1);
+  const int steps = 180;
+  std::vector<double> cap_area(steps, std::numeric_limits<double>::infinity());
+  std::vector<int> support(steps, -1);
+  const int n = static_cast<int>(mesh.vertices.size());
+  std::vector<double> proj(static_cast<std::size_t>(n));
+  for (int k = 0; k < steps; ++k) {
+    const double a = 2.0 * std::numbers::pi * k / steps;
+    const Vec3 d = std::cos(a) * e1 + std::sin(a) * e2;
+    int arg = 0;
+    double h = -std::numeric_limits<double>::infinity();
+    for (int v = 0; v < n; ++v) {
+      proj[static_cast<std::size_t>(v)] = d.dot(mesh.vertices[static_cast<std::size_t>(v)]);
+      if (proj[static_cast<std::size_t>(v)] > h) {
+        h = proj[static_cast<std::size_t>(v)];
+        arg = v;
+      }
+    }
+    support[static_cast<std::size_t>(k)] = arg;
+    if (near_boundary[static_cast<std::size_t>(arg)]) continue;
+    // Only features near the mid-sagittal plane can be the nose.
+    const double off_plane =
+        std::abs(plane.normal.dot(mesh.vertices[static_cast<std::size_t>(arg)]) - plane.offset);
+    if (off_plane > 2.0 * band) continue;
+    double area = 0;
+    for (int v = 0; v < n; ++v) {
+      if (proj[static_cast<std::size_t>(v)] > h - band) area += areas[static_cast<std::size_t>(v)];
+    }
+    cap_area[static_cast<std::size_t>(k)] = area;
+  }
+  // Smooth over neighbouring directions so that a single lucky direction does not win.
+  int best = -1;
+  double best_area = std::numeric_limits<double>::infinity();
+  for (int k = 0; k < steps; ++k) {
+    double sum = 0;
+    for (int j = -2; j <= 2; ++j)
+      sum += cap_area[static_cast<std::size_t>((k + j + steps) % steps)];
+    if (sum < best_area) {
+      best_area = sum;
+      best = k;
+    }
+  }
+  if (best < 0 || !std::isfinite(best_area)) return NoseTip{};
+  const double a = 2.0 * std::numbers::pi * best / steps;
+  return NoseTip{support[static_cast<std::size_t>(best)], std::cos(a) * e1 + std::sin(a) * e2};
+}
+
+// Similarity ICP: scan points (already roughly in the template frame) onto the template.
+struct TemplateFit {
+  Eigen::Matrix4d transform;
+  double rms_m = 0;  // RMS distance of the kept matches, template metres
+};
+
+TemplateFit fit_template(const std::vector<Vec3>& scan_points, const PointIndex& templ_index,
+                         const Eigen::Matrix4d& initial) {
+  Eigen::Matrix4d current = initial;
+  double rms = std::numeric_limits<double>::infinity();
+  const double initial_scale = initial.block<3, 1>(0, 0).norm();
+  for (int iter = 0; iter < 30; ++iter) {
+    std::vector<std::pair<double, int>> dist(scan_points.size());
+    std::vector<Vec3> moved(scan_points.size());
+    std::vector<int> match(scan_points.size());
+    for (std::size_t i = 0; i < scan_points.size(); ++i) {
+      moved[i] = current.block<3, 3>(0, 0) * scan_points[i] + current.block<3, 1>(0, 3);
+      double d2 = 0;
+      match[i] = templ_index.nearest(moved[i], &d2);
+      dist[i] = {d2, static_cast<int>(i)};
+    }
+    // Trimmed: the best 80 % of matches (scans have extra parts, the template has a neck).
+    std::sort(dist.begin(), dist.end());
+    const std::size_t keep = std::max<std::size_t>(10, dist.size() * 8 / 10);
+    double sum_sq = 0;
+    for (std::size_t j = 0; j < keep; ++j) sum_sq += dist[j].first;
+    rms = std::sqrt(sum_sq / static_cast<double>(keep));
+    Eigen::Matrix3Xd src(3, static_cast<Eigen::Index>(keep));
+    Eigen::Matrix3Xd dst(3, static_cast<Eigen::Index>(keep));
+    for (std::size_t j = 0; j < keep; ++j) {
+      const int i = dist[j].second;
+      src.col(static_cast<Eigen::Index>(j)) = scan_points[static_cast<std::size_t>(i)];
+      dst.col(static_cast<Eigen::Index>(j)) = templ_index.point(match[static_cast<std::size_t>(i)]);
+    }
+    Eigen::Matrix4d next = Eigen::umeyama(src, dst, true);
+    // Keep the scale within reason of the size-based estimate.
+    const double s = next.block<3, 1>(0, 0).norm();
+    if (s < 0.7 * initial_scale || s > 1.4 * initial_scale) break;
+    const double change = (next - current).cwiseAbs().maxCoeff();
+    current = next;
+    if (change < 1e-7) break;
+  }
+  return TemplateFit{current, rms};
+}
+
+}  // namespace
+
+ScanPose find_pose(const TriangleMesh& mesh, const std::vector<char>& near_boundary,
+                   const DefaultHead& templ, const std::string& name) {
+  const std::vector<double> areas = geometry::vertex_areas(mesh);
+  const Samples coarse = area_samples(mesh, areas, 700);
+  const Samples dense = area_samples(mesh, areas, 12000);
+  const PointIndex index(dense.points);
+
+  const Plane plane = find_symmetry_plane(coarse, index);
+  const double scale = coarse.rms_radius;
+  const NoseTip nose = find_nose_tip(mesh, areas, near_boundary, plane, 0.06 * scale);
+  if (nose.vertex < 0) {
+    throw InputError(InputLocation{name, 0, 0, {}},
+                     "not a head: no nose found on the mirror plane of the shape");
+  }
+  const Vec3 nose_tip = mesh.vertices[static_cast<std::size_t>(nose.vertex)];
+
+  // Rough size: the front-to-back extent above the nose tip, against the template's.
+  auto front_back_above_nose = [](const std::vector<Vec3>& pts, const Eigen::Matrix3d& r,
+                                  const Vec3& tip) {
+    double lo = std::numeric_limits<double>::infinity(), hi = -lo;
+    for (const Vec3& p : pts) {
+      const Vec3 q = r * (p - tip);
+      if (q.y() <= 0) continue;
+      lo = std::min(lo, q.z());
+      hi = std::max(hi, q.z());
+    }
+    return hi > lo ? hi - lo : 0.0;
+  };
+  const Vec3& t_nose = templ.landmarks[Landmark::kNoseTip];
+  const double templ_length =
+      front_back_above_nose(templ.mesh.vertices, Eigen::Matrix3d::Identity(), t_nose);
+  const double chin_y = templ.landmarks[Landmark::kChin].y();
+  const PointIndex templ_index(templ.mesh.vertices);
+  const int stride = std::max<int>(1, static_cast<int>(mesh.vertices.size()) / 2500);
+
+  // Candidate orientations: the nose's direction tilted within the mirror plane, either way up.
+  // The template fit with the smallest residual decides.
+  TemplateFit best_fit{Eigen::Matrix4d::Identity(), std::numeric_limits<double>::infinity()};
+  Vec3 forward0 = nose.direction - nose.direction.dot(plane.normal) * plane.normal;
+  forward0.normalize();
+  for (double up_sign : {1.0, -1.0}) {
+    for (double tilt_deg : {-45.0, -22.5, 0.0, 22.5, 45.0}) {
+      const Vec3 forward = rotate(forward0, plane.normal, tilt_deg * std::numbers::pi / 180.0);
+      const Vec3 up = up_sign * plane.normal.cross(forward);
+      const Vec3 left = up.cross(forward);
+      Eigen::Matrix3d r0;
+      r0.row(0) = left.transpose();
+      r0.row(1) = up.transpose();
+      r0.row(2) = forward.transpose();
+      const double scan_length = front_back_above_nose(mesh.vertices, r0, nose_tip);
+      if (!(scan_length > 0)) continue;
+      const double s0 = templ_length / scan_length;
+      Eigen::Matrix4d initial = Eigen::Matrix4d::Identity();
+      initial.block<3, 3>(0, 0) = s0 * r0;
+      initial.block<3, 1>(0, 3) = t_nose - s0 * r0 * nose_tip;
+      // Fit the head above the chin, away from open boundaries.
+      std::vector<Vec3> points;
+      for (std::size_t v = 0; v < mesh.vertices.size(); v += static_cast<std::size_t>(stride)) {
+        if (near_boundary[v]) continue;
+        const Vec3 q = s0 * r0 * mesh.vertices[v] + initial.block<3, 1>(0, 3);
+        if (q.y() >= chin_y) points.push_back(mesh.vertices[v]);
+      }
+      if (points.size() < 50) continue;
+      const TemplateFit fit = fit_template(points, templ_index, initial);
+      if (fit.rms_m < best_fit.rms_m) best_fit = fit;
+    }
+  }
+  if (!std::isfinite(best_fit.rms_m)) {
+    throw InputError(InputLocation{name, 0, 0, {}},
+                     "not a head: too little surface above the chin");
+  }
+  if (std::getenv("HEADSPA_DEBUG_POSE")) {
+    std::fprintf(
+        stderr,
+        "pose: plane n=(%.3f %.3f %.3f) mismatch=%.4f nose=(%.4f %.4f %.4f) fit rms %.4f m\n",
+        plane.normal.x(), plane.normal.y(), plane.normal.z(), plane.mismatch / scale, nose_tip.x(),
+        nose_tip.y(), nose_tip.z(), best_fit.rms_m);
+  }
+
+  ScanPose pose;
+  const Eigen::Matrix4d& fit = best_fit.transform;
+  const double s = fit.block<3, 1>(0, 0).norm();
+  Eigen::JacobiSVD<Eigen::Matrix3d> svd(fit.block<3, 3>(0, 0) / s,
+                                        Eigen::ComputeFullU | Eigen::ComputeFullV);
+  pose.rotation = svd.matrixU() * svd.matrixV().transpose();
+  pose.template_scale = s;
+  pose.template_offset = fit.block<3, 1>(0, 3);
+  pose.nose_tip = nose_tip;
+  pose.symmetry_residual = plane.mismatch / scale;
+  pose.fit_rms_m = best_fit.rms_m;
+  return pose;
+}
+
+}  // namespace headspa::anatomy::detail

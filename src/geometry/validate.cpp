@@ -1,0 +1,282 @@
+#include "validate.hpp"
+
+#include <charconv>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "headspa/core/error.hpp"
+
+namespace headspa::geometry::detail {
+namespace {
+
+[[noreturn]] void fail(const std::string& name, const std::string& what) {
+  throw InputError(InputLocation{name, 0, 0, {}}, what);
+}
+
+// ---- PLY ----------------------------------------------------------------------------------
+
+struct PlyProperty {
+  bool is_list = false;
+  int count_size = 0;  // bytes of the list's count (binary)
+  int value_size = 0;  // bytes of a value
+  bool value_is_float = false;
+  std::string name;
+};
+
+struct PlyElement {
+  std::string name;
+  std::uint64_t count = 0;
+  std::vector<PlyProperty> properties;
+};
+
+// Size in bytes of a PLY scalar type; 0 when unknown.
+int ply_type_size(std::string_view t, bool* is_float) {
+  *is_float = false;
+  if (t == "char" || t == "uchar" || t == "int8" || t == "uint8") return 1;
+  if (t == "short" || t == "ushort" || t == "int16" || t == "uint16") return 2;
+  if (t == "int" || t == "uint" || t == "int32" || t == "uint32") return 4;
+  if (t == "float" || t == "float32") {
+    *is_float = true;
+    return 4;
+  }
+  if (t == "double" || t == "float64") {
+    *is_float = true;
+    return 8;
+  }
+  return 0;
+}
+
+std::vector<std::string_view> split(std::string_view line) {
+  std::vector<std::string_view> out;
+  std::size_t i = 0;
+  while (i < line.size()) {
+    while (i < line.size() && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r')) ++i;
+    std::size_t j = i;
+    while (j < line.size() && line[j] != ' ' && line[j] != '\t' && line[j] != '\r') ++j;
+    if (j > i) out.push_back(line.substr(i, j - i));
+    i = j;
+  }
+  return out;
+}
+
+std::uint64_t read_uint(const unsigned char* p, int size, bool big_endian) {
+  std::uint64_t v = 0;
+  for (int k = 0; k < size; ++k) {
+    const int byte = big_endian ? k : size - 1 - k;
+    v = (v << 8) | p[byte];
+  }
+  return v;
+}
+
+void validate_ply(std::string_view bytes, const std::string& name) {
+  if (bytes.substr(0, 3) != "ply") fail(name, "not a PLY file: it does not start with 'ply'");
+  const std::size_t end = bytes.find("end_header");
+  if (end == std::string_view::npos) fail(name, "PLY header has no end_header line");
+  std::size_t body = bytes.find('\n', end);
+  if (body == std::string_view::npos) fail(name, "PLY file ends right after its header");
+  ++body;
+  std::string_view header = bytes.substr(0, end);
+  std::string format;
+  std::vector<PlyElement> elements;
+  int line_no = 0;
+  while (!header.empty()) {
+    const std::size_t nl = header.find('\n');
+    const std::string_view line = header.substr(0, nl);
+    header = nl == std::string_view::npos ? std::string_view() : header.substr(nl + 1);
+    ++line_no;
+    const auto words = split(line);
+    if (words.empty()) continue;
+    auto bad = [&](const std::string& what) {
+      throw InputError(InputLocation{name, line_no, 0, {}}, "PLY header: " + what);
+    };
+    if (words[0] == "format") {
+      if (words.size() < 2) bad("format line without a format");
+      format = std::string(words[1]);
+    } else if (words[0] == "element") {
+      if (words.size() != 3) bad("expected 'element NAME COUNT'");
+      PlyElement e;
+      e.name = std::string(words[1]);
+      auto [ptr, ec] = std::from_chars(words[2].data(), words[2].data() + words[2].size(), e.count);
+      if (ec != std::errc() || ptr != words[2].data() + words[2].size()) {
+        bad("element count '" + std::string(words[2]) + "' is not a number");
+      }
+      elements.push_back(e);
+    } else if (words[0] == "property") {
+      if (elements.empty()) bad("property before any element");
+      PlyProperty p;
+      bool is_float = false;
+      if (words.size() >= 2 && words[1] == "list") {
+        if (words.size() != 5) bad("expected 'property list COUNT_TYPE VALUE_TYPE NAME'");
+        p.is_list = true;
+        p.count_size = ply_type_size(words[2], &is_float);
+        if (p.count_size == 0 || is_float)
+          bad("bad list count type '" + std::string(words[2]) + "'");
+        p.value_size = ply_type_size(words[3], &p.value_is_float);
+        if (p.value_size == 0) bad("unknown type '" + std::string(words[3]) + "'");
+        p.name = std::string(words[4]);
+      } else {
+        if (words.size() != 3) bad("expected 'property TYPE NAME'");
+        p.value_size = ply_type_size(words[1], &p.value_is_float);
+        if (p.value_size == 0) bad("unknown type '" + std::string(words[1]) + "'");
+        p.name = std::string(words[2]);
+      }
+      elements.back().properties.push_back(p);
+    } else if (words[0] != "ply" && words[0] != "comment" && words[0] != "obj_info") {
+      bad("unknown header keyword '" + std::string(words[0]) + "'");
+    }
+  }
+  std::uint64_t vertex_count = 0;
+  for (const auto& e : elements) {
+    if (e.name == "vertex") vertex_count = e.count;
+  }
+  const bool binary = format == "binary_little_endian" || format == "binary_big_endian";
+  if (!binary && format != "ascii")
+    fail(name, "PLY format '" + format + "' is not ascii or binary");
+  const bool big_endian = format == "binary_big_endian";
+  auto is_index_list = [](const PlyProperty& p) {
+    return p.is_list && (p.name == "vertex_indices" || p.name == "vertex_index");
+  };
+
+  if (binary) {
+    const auto* data = reinterpret_cast<const unsigned char*>(bytes.data());
+    std::uint64_t pos = body;
+    const std::uint64_t size = bytes.size();
+    for (const auto& e : elements) {
+      for (std::uint64_t i = 0; i < e.count; ++i) {
+        for (const auto& p : e.properties) {
+          if (!p.is_list) {
+            pos += static_cast<std::uint64_t>(p.value_size);
+            continue;
+          }
+          if (pos + static_cast<std::uint64_t>(p.count_size) > size) {
+            fail(name, "PLY data is truncated in element '" + e.name + "' " + std::to_string(i));
+          }
+          const std::uint64_t n = read_uint(data + pos, p.count_size, big_endian);
+          pos += static_cast<std::uint64_t>(p.count_size);
+          if (pos + n * static_cast<std::uint64_t>(p.value_size) > size) {
+            fail(name, "PLY data is truncated in element '" + e.name + "' " + std::to_string(i));
+          }
+          if (is_index_list(p) && !p.value_is_float) {
+            for (std::uint64_t k = 0; k < n; ++k) {
+              const std::uint64_t idx =
+                  read_uint(data + pos + k * static_cast<std::uint64_t>(p.value_size), p.value_size,
+                            big_endian);
+              // Signed types: a negative index reads as a huge value and is rejected too.
+              if (idx >= vertex_count) {
+                fail(name, "PLY face " + std::to_string(i) + " refers to vertex " +
+                               std::to_string(idx) + " of " + std::to_string(vertex_count));
+              }
+            }
+          }
+          pos += n * static_cast<std::uint64_t>(p.value_size);
+        }
+        if (pos > size) {
+          fail(name, "PLY data is truncated: element '" + e.name +
+                         "' needs more bytes than the "
+                         "file holds");
+        }
+      }
+    }
+    return;
+  }
+  // ASCII: walk the tokens.
+  std::string_view rest = bytes.substr(body);
+  std::size_t cursor = 0;
+  auto next_token = [&]() -> std::string_view {
+    while (cursor < rest.size() && std::strchr(" \t\r\n", rest[cursor]) != nullptr) ++cursor;
+    const std::size_t start = cursor;
+    while (cursor < rest.size() && std::strchr(" \t\r\n", rest[cursor]) == nullptr) ++cursor;
+    return rest.substr(start, cursor - start);
+  };
+  for (const auto& e : elements) {
+    for (std::uint64_t i = 0; i < e.count; ++i) {
+      for (const auto& p : e.properties) {
+        std::uint64_t n = 1;
+        if (p.is_list) {
+          const std::string_view t = next_token();
+          if (t.empty()) fail(name, "PLY data is truncated in element '" + e.name + "'");
+          auto [ptr, ec] = std::from_chars(t.data(), t.data() + t.size(), n);
+          if (ec != std::errc())
+            fail(name, "PLY list count '" + std::string(t) + "' is not a number");
+        }
+        for (std::uint64_t k = 0; k < n; ++k) {
+          const std::string_view t = next_token();
+          if (t.empty()) fail(name, "PLY data is truncated in element '" + e.name + "'");
+          if (is_index_list(p)) {
+            long long idx = -1;
+            auto [ptr, ec] = std::from_chars(t.data(), t.data() + t.size(), idx);
+            if (ec != std::errc() || idx < 0 || static_cast<std::uint64_t>(idx) >= vertex_count) {
+              fail(name, "PLY face " + std::to_string(i) + " has a bad vertex index '" +
+                             std::string(t) + "'");
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+// ---- STL ----------------------------------------------------------------------------------
+
+void validate_stl(std::string_view bytes, const std::string& name) {
+  // ASCII STL starts with "solid" and is text; a binary one may too, so decide by size.
+  if (bytes.size() >= 84) {
+    std::uint32_t n = 0;
+    std::memcpy(&n, bytes.data() + 80, 4);
+    const std::uint64_t expected = 84 + 50ull * n;
+    if (expected == bytes.size()) return;  // a well-formed binary STL
+    if (bytes.substr(0, 5) != "solid") {
+      fail(name, "binary STL declares " + std::to_string(n) + " triangles (" +
+                     std::to_string(expected) + " bytes) but the file has " +
+                     std::to_string(bytes.size()) + " bytes");
+    }
+  } else if (bytes.substr(0, 5) != "solid") {
+    fail(name, "too short for a binary STL and not an ASCII one");
+  }
+  if (bytes.find("facet") == std::string_view::npos) fail(name, "ASCII STL without any facet");
+}
+
+// ---- GLB ----------------------------------------------------------------------------------
+
+void validate_glb(std::string_view bytes, const std::string& name) {
+  if (bytes.size() < 20 || bytes.substr(0, 4) != "glTF") {
+    fail(name, "not a GLB file: it does not start with the 'glTF' magic");
+  }
+  std::uint32_t version = 0, length = 0, chunk_length = 0, chunk_type = 0;
+  std::memcpy(&version, bytes.data() + 4, 4);
+  std::memcpy(&length, bytes.data() + 8, 4);
+  std::memcpy(&chunk_length, bytes.data() + 12, 4);
+  std::memcpy(&chunk_type, bytes.data() + 16, 4);
+  if (version != 2) fail(name, "GLB version " + std::to_string(version) + ", expected 2");
+  if (length > bytes.size()) {
+    fail(name, "GLB header says " + std::to_string(length) + " bytes, the file has " +
+                   std::to_string(bytes.size()));
+  }
+  if (chunk_type != 0x4E4F534A) fail(name, "GLB's first chunk is not JSON");
+  std::uint64_t pos = 20ull + chunk_length;
+  if (pos > length) fail(name, "GLB JSON chunk runs past the end of the file");
+  while (pos + 8 <= length) {
+    std::uint32_t len = 0;
+    std::memcpy(&len, bytes.data() + pos, 4);
+    pos += 8ull + len;
+    if (pos > length) fail(name, "GLB chunk runs past the end of the file");
+  }
+}
+
+}  // namespace
+
+void validate_mesh_bytes(std::string_view bytes, std::string_view extension,
+                         const std::string& name) {
+  if (extension == ".ply") {
+    validate_ply(bytes, name);
+  } else if (extension == ".stl") {
+    validate_stl(bytes, name);
+  } else if (extension == ".glb") {
+    validate_glb(bytes, name);
+  }
+}
+
+}  // namespace headspa::geometry::detail
