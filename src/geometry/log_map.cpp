@@ -213,6 +213,7 @@ void LogMap::compute(const LogMapRequest& request, LogMapPatch& patch) const {
     for (int v : cf) seed_planar(v);
   }
 
+  auto chord = [&](int v) { return (mesh_.vertices[static_cast<std::size_t>(v)] - c).norm(); };
   const double stop = request.radius_m + 2.0 * mean_edge_;
   while (!patch.heap_.empty()) {
     std::pop_heap(patch.heap_.begin(), patch.heap_.end(), heap_greater);
@@ -279,7 +280,10 @@ void LogMap::compute(const LogMapRequest& request, LogMapPatch& patch) const {
         if (ny != nullptr && ny->state == State::kSettled &&
             unfold(len[static_cast<std::size_t>(cx)], edge_len, len[static_cast<std::size_t>(cv)],
                    d, ny->r, u)) {
-          const double r = unfolded_distance(u);
+          // Never below the settled front (keeps the order monotone, as in Dijkstra) nor below
+          // the straight-line distance from the centre (a geodesic is never shorter): bad
+          // triangles of a raw scan cannot make the front leak across the mesh.
+          const double r = std::max({unfolded_distance(u), d, chord(x)});
           if (existing == nullptr || r < existing->r) {
             const int xid = node_of(x);
             Node& nx = patch.nodes_[static_cast<std::size_t>(xid)];
@@ -290,13 +294,14 @@ void LogMap::compute(const LogMapRequest& request, LogMapPatch& patch) const {
           }
           continue;
         }
-        // One settled corner: the transported edge step; r kept within the triangle inequality.
+        // One settled corner: the transported edge step; r kept between the settled front and
+        // the triangle inequality.
         const Vec3 edge = mesh_.vertices[static_cast<std::size_t>(x)] - mesh_.vertices[vi];
         const double along_normal = edge.dot(normals_[vi]);
         const double projected2 = edge_len * edge_len - along_normal * along_normal;
         if (!(projected2 > 0.0)) continue;
         const Eigen::Vector2d uv = uv_v + (edge_len / std::sqrt(projected2)) * (transport_v * edge);
-        const double r = std::clamp(uv.norm(), d - edge_len, d + edge_len);
+        const double r = std::max({std::min(uv.norm(), d + edge_len), d, chord(x)});
         if (existing == nullptr || r < existing->r) {
           const int xid = node_of(x);
           Node& nx = patch.nodes_[static_cast<std::size_t>(xid)];

@@ -20,12 +20,19 @@
 //     settled corner is projected on its tangent plane (length kept), rotated into the centre's
 //     plane by the smallest rotation between the normals and added to its 2-D coordinates (the
 //     update of Schmidt et al.'s discrete exponential map). The smallest r wins;
+//   - r is never set below the settled front (monotone order) nor below the straight-line
+//     distance from the centre;
 //   - propagation stops at the patch radius plus two mean edge lengths, so every point within the
 //     radius lies on a face whose three corners have coordinates.
 // Exact on a plane (up to rounding). On a sphere of radius 10 cm with 1.5 mm edges, r is within
 // about 0.5% and theta within about 0.01 rad out to 5 cm (tests/geometry/log_map_test.cpp). The
 // cost is proportional to the number of vertices in the patch, not the mesh; the workspace
 // (LogMapPatch) is reused, so a query allocates nothing once it has seen a patch that size.
+//
+// Known limit: on raw, irregular scans with folds and needle triangles (the Lee Perry-Smith scan
+// near the lips and nose) some updates underestimate r, so a 3 cm patch can take in vertices
+// whose edge-graph distance is well beyond 3 cm; the chord bound above contains it but does not
+// remove it. Clean and remesh such scans first; the default head and spheres are not affected.
 //
 // Inside a face the map is linear in the corners' coordinates (exact on the centre's own face).
 //
