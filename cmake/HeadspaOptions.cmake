@@ -43,9 +43,8 @@ function(headspa_add_test name)
     HEADSPA_SHARED_DATA="${HEADSPA_SHARED_DATA_DIR}"
     HEADSPA_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
     HEADSPA_CLI="$<TARGET_FILE:headspa>")
-  add_dependencies(${name} headspa)
   headspa_target_warnings(${name})
   headspa_target_sanitize(${name})
-  gtest_discover_tests(${name} DISCOVERY_MODE PRE_TEST DISCOVERY_TIMEOUT 60
+  gtest_discover_tests(${name} DISCOVERY_MODE PRE_TEST DISCOVERY_TIMEOUT 60 TEST_PREFIX "${name}."
                        PROPERTIES ENVIRONMENT "ASAN_OPTIONS=detect_leaks=1")
 endfunction()

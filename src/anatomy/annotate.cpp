@@ -146,7 +146,7 @@ Region classify(const Vec3& p, const LandmarkSet& lm, const Proportions& pr, dou
     return pick(Region::kEyeLeft, Region::kEyeRight);
   }
   if (inside(p, Vec3(nose.x(), nose.y() - 1.2 * cm, nose.z() - 1.2 * cm),
-             Vec3(2.0 * cm, 1.0 * cm, 1.6 * cm))) {
+             Vec3(1.6 * cm, 1.0 * cm, 1.6 * cm))) {
     return Region::kNostrils;
   }
   const Vec3 mouth = 0.5 * (mc_l + mc_r);
@@ -234,11 +234,27 @@ Region classify(const Vec3& p, const LandmarkSet& lm, const Proportions& pr, dou
   return Region::kOther;
 }
 
-// Closest mesh vertex to p among those whose normal faces along `outward`.
-struct Projector {
-  const TriangleMesh& mesh;
-  detail::PointIndex index;
-  int nearest(const Vec3& p) const { return index.nearest(p); }
+// Closest vertex of a massage region: pressure points are pressed, so they never sit on a
+// no-go zone or outside the regions.
+class Projector {
+ public:
+  Projector(const TriangleMesh& mesh, const RegionMap& regions)
+      : index_(massage_points(mesh, regions)) {}
+  int nearest(const Vec3& p) const { return vertex_[static_cast<std::size_t>(index_.nearest(p))]; }
+
+ private:
+  std::vector<Vec3> massage_points(const TriangleMesh& mesh, const RegionMap& regions) {
+    std::vector<Vec3> points;
+    for (std::size_t v = 0; v < mesh.vertices.size(); ++v) {
+      if (is_massage_region(regions.label[v])) {
+        points.push_back(mesh.vertices[v]);
+        vertex_.push_back(static_cast<int>(v));
+      }
+    }
+    return points;
+  }
+  std::vector<int> vertex_;
+  detail::PointIndex index_;
 };
 
 }  // namespace
@@ -322,7 +338,7 @@ void annotate_head(Head& head) {
 
   // Pressure points by their proportional definitions, projected onto the surface.
   const std::vector<Vec3> normals = geometry::vertex_normals(mesh);
-  const Projector proj{mesh, detail::PointIndex(mesh.vertices)};
+  const Projector proj(mesh, head.regions);
   const double cun = pr.cun;
   auto add = [&](Acupoint point, Side side, const Vec3& guess) {
     PressurePoint pp;
@@ -335,8 +351,20 @@ void annotate_head(Head& head) {
     head.pressure_points.push_back(pp);
   };
   head.pressure_points.clear();
-  // GV20: on the midline, 5 cun above the front hairline.
-  add(Acupoint::kGV20, Side::kMidline, pr.profile.point_at_angle(pr.gv20_deg));
+  // GV20: on the midline where it crosses the line joining the ear apices (WHO); 5 cun above
+  // the front hairline by the proportional cun is the same point on a typical head.
+  {
+    const double apex_z = 0.5 * (lm[Landmark::kEarApexLeft].z() + lm[Landmark::kEarApexRight].z());
+    double best_deg = pr.gv20_deg, best_dz = std::numeric_limits<double>::infinity();
+    for (double deg = 30.0; deg <= 150.0; deg += 0.25) {
+      const double dz = std::abs(pr.profile.point_at_angle(deg).z() - apex_z);
+      if (dz < best_dz) {
+        best_dz = dz;
+        best_deg = deg;
+      }
+    }
+    add(Acupoint::kGV20, Side::kMidline, pr.profile.point_at_angle(best_deg));
+  }
   // GV16: just below the external occipital protuberance (1 cun down the midline from the
   // inion); GV15 is 0.5 cun below it.
   const double inion_deg = MidlineProfile::angle_of(lm[Landmark::kInion]);
@@ -372,7 +400,7 @@ void annotate_head(Head& head) {
     // ST7: in front of the ear, between the zygomatic arch and the jaw notch.
     add(Acupoint::kST7, side, tragion + Vec3(0, -0.2 * cun, 1.3 * cun));
     // LI20: in the nasolabial groove, level with the middle of the nostril's outer edge.
-    add(Acupoint::kLI20, side, nose + Vec3(s * 1.8 * 0.01, -1.3 * 0.01, -1.8 * 0.01));
+    add(Acupoint::kLI20, side, nose + Vec3(s * 2.3 * 0.01, -1.3 * 0.01, -1.8 * 0.01));
   }
 }
 

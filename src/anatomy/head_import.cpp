@@ -1,4 +1,6 @@
 // From a scan file to a Head: clean, find the pose, choose the unit, find the landmarks.
+#include <Eigen/Geometry>
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -226,45 +228,21 @@ LandmarkSet detect_landmarks(const TriangleMesh& mesh, const std::vector<char>& 
     set(Landmark::kChin, Detector::best(c, [&](int v) { return -d.at(v).y(); }));
   }
 
-  // Each side: tragion (the deepest point of the ear bowl), ear apex, jaw angle.
+  // Each side: tragion (the front of the ear opening) and ear apex. The jaw angles, mastoids,
+  // eye and brow corners and mouth corners stay where the fitted template puts them.
   for (int side = 0; side < 2; ++side) {
     const double s = side == 0 ? 1.0 : -1.0;  // +X is the person's left
     const Landmark tragion = side == 0 ? Landmark::kTragionLeft : Landmark::kTragionRight;
     const Landmark apex = side == 0 ? Landmark::kEarApexLeft : Landmark::kEarApexRight;
-    const Landmark jaw = side == 0 ? Landmark::kJawAngleLeft : Landmark::kJawAngleRight;
-    const std::vector<int> ear = d.around(pred(tragion), 3.5 * cm);
-    if (!ear.empty()) {
-      // Recess: how much more medial a vertex is than its neighbourhood within 1.2 cm.
-      const double r2 = (1.2 * cm) * (1.2 * cm);
-      std::vector<int> inner;
-      for (int v : ear) {
-        if ((d.at(v) - pred(tragion)).norm() < 2.5 * cm) inner.push_back(v);
-      }
-      const int t = Detector::best(inner, [&](int v) {
-        double sum = 0;
-        int count = 0;
-        for (int w : ear) {
-          if ((d.at(w) - d.at(v)).squaredNorm() <= r2) {
-            sum += s * d.at(w).x();
-            ++count;
-          }
-        }
-        return count > 0 ? sum / count - s * d.at(v).x() : 0.0;
-      });
-      set(tragion, t);
-    }
+    // The tragion stays where the fitted template puts it (snapped to the surface): the ear's
+    // deepest recess is the concha, about a centimetre behind the tragion.
     const Vec3 tr = d.at(found[static_cast<std::size_t>(tragion)]);
     {
       std::vector<int> c;
-      for (int v : d.around(tr, 5 * cm)) {
-        if (s * d.at(v).x() > s * tr.x() + 0.8 * cm && d.at(v).y() > tr.y()) c.push_back(v);
+      for (int v : d.around(pred(apex), 2.0 * cm)) {
+        if (s * d.at(v).x() > s * tr.x() + 1.2 * cm && d.at(v).y() > tr.y()) c.push_back(v);
       }
       set(apex, c.empty() ? -1 : Detector::best(c, [&](int v) { return d.at(v).y(); }));
-    }
-    {
-      const Vec3 dir = Vec3(0.5 * s, -0.7, -0.5).normalized();
-      std::vector<int> c = d.around(pred(jaw), 2.5 * cm);
-      set(jaw, Detector::best(c, [&](int v) { return dir.dot(d.at(v)); }));
     }
   }
 
@@ -276,12 +254,20 @@ LandmarkSet detect_landmarks(const TriangleMesh& mesh, const std::vector<char>& 
   return set_out;
 }
 
+// Elevation of the nasion above the horizontal, seen from midway between the tragions (rad).
+double nasion_pitch(const LandmarkSet& lm) {
+  const Vec3 origin = 0.5 * (lm[Landmark::kTragionLeft] + lm[Landmark::kTragionRight]);
+  const Vec3 v = lm[Landmark::kNasion] - origin;
+  return std::atan2(v.y(), v.z());
+}
+
 }  // namespace
 
-AdultRange adult_head_length_range() noexcept { return {0.178, 0.211}; }
-AdultRange adult_head_breadth_range() noexcept { return {0.140, 0.163}; }
-AdultRange adult_head_height_range() noexcept { return {0.116, 0.141}; }
-AdultRange adult_head_circumference_range() noexcept { return {0.532, 0.601}; }
+// ANSUR II 2012: the smallest and largest of 6,068 adults (women and men).
+AdultRange adult_head_length_range() noexcept { return {0.168, 0.225}; }
+AdultRange adult_head_breadth_range() noexcept { return {0.131, 0.180}; }
+AdultRange adult_head_height_range() noexcept { return {0.105, 0.150}; }
+AdultRange adult_head_circumference_range() noexcept { return {0.500, 0.635}; }
 
 ImportOptions import_options_for_units(const std::string& units) {
   ImportOptions options;
@@ -398,15 +384,37 @@ Head prepare_head(TriangleMesh mesh, const ImportOptions& options, const std::st
   }
   head.landmarks = detect_landmarks(mesh, near_boundary, predicted, k);
 
-  // Origin midway between the tragions.
+  // The head frame: origin midway between the tragions, X along the tragion line's mirror-plane
+  // normal as fitted, and the pitch set anatomically: seen from the tragions, the nasion rises
+  // at the same angle as on headspa's reference head. This keeps the frame independent of how
+  // well the template's proportions match the scan. Landmarks are then found again.
+  const double target_pitch = nasion_pitch(templ.landmarks);
+  Eigen::Matrix4d frame = Eigen::Matrix4d::Identity();  // metric frame -> head frame
+  for (int pass = 0; pass < 2; ++pass) {
+    const Vec3 origin =
+        0.5 * (head.landmarks[Landmark::kTragionLeft] + head.landmarks[Landmark::kTragionRight]);
+    const Eigen::Matrix3d pitch =
+        Eigen::AngleAxisd(nasion_pitch(head.landmarks) - target_pitch, Vec3::UnitX())
+            .toRotationMatrix();
+    for (Vec3& p : mesh.vertices) p = pitch * (p - origin);
+    for (Vec3& p : predicted) p = pitch * (p - origin);
+    Eigen::Matrix4d step = Eigen::Matrix4d::Identity();
+    step.block<3, 3>(0, 0) = pitch;
+    step.block<3, 1>(0, 3) = -pitch * origin;
+    frame = step * frame;
+    head.landmarks = detect_landmarks(mesh, near_boundary, predicted, k);
+  }
+  // Exactly midway between the tragions found last.
   const Vec3 origin =
       0.5 * (head.landmarks[Landmark::kTragionLeft] + head.landmarks[Landmark::kTragionRight]);
   for (Vec3& p : mesh.vertices) p -= origin;
   for (auto& p : head.landmarks.position) p -= origin;
+  frame.block<3, 1>(0, 3) -= origin;
 
-  head.file_to_head.setIdentity();
-  head.file_to_head.block<3, 3>(0, 0) = unit * pose.rotation;
-  head.file_to_head.block<3, 1>(0, 3) = -unit * pose.rotation * pose.nose_tip + k * t_nose - origin;
+  Eigen::Matrix4d metric = Eigen::Matrix4d::Identity();  // file -> metric frame
+  metric.block<3, 3>(0, 0) = unit * pose.rotation;
+  metric.block<3, 1>(0, 3) = -unit * pose.rotation * pose.nose_tip + k * t_nose;
+  head.file_to_head = frame * metric;
   head.mesh = std::move(mesh);
   head.timings.landmarks_s = seconds_since(t0);
   t0 = Clock::now();

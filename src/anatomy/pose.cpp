@@ -7,12 +7,13 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <cstdlib>
 #include <limits>
 #include <numbers>
+#include <sstream>
 #include <string>
 
 #include "headspa/core/error.hpp"
+#include "headspa/core/log.hpp"
 #include "point_index.hpp"
 
 namespace headspa::anatomy::detail {
@@ -20,6 +21,9 @@ namespace {
 
 using geometry::TriangleMesh;
 using Vec3 = Eigen::Vector3d;
+
+// The nose's cap must be this many times smaller than a typical extremity's cap.
+constexpr double kMinNoseSharpness = 3.0;
 
 struct Samples {
   std::vector<Vec3> points;
@@ -141,6 +145,7 @@ Plane find_symmetry_plane(const Samples& coarse, const PointIndex& index) {
 struct NoseTip {
   int vertex = -1;
   Vec3 direction = Vec3::Zero();  // the direction from which it is the sharpest extremity
+  double sharpness = 0;           // median cap area over the nose's cap area (1 for a sphere)
 };
 
 NoseTip find_nose_tip(const TriangleMesh& mesh, const std::vector<double>& areas,
@@ -189,22 +194,32 @@ NoseTip find_nose_tip(const TriangleMesh& mesh, const std::vector<double>& areas
     }
   }
   if (best < 0 || !std::isfinite(best_area)) return NoseTip{};
+  std::vector<double> finite;
+  for (double c : cap_area) {
+    if (std::isfinite(c)) finite.push_back(c);
+  }
+  std::nth_element(finite.begin(), finite.begin() + static_cast<long>(finite.size() / 2),
+                   finite.end());
+  const double median = finite[finite.size() / 2];
   const double a = 2.0 * std::numbers::pi * best / steps;
-  return NoseTip{support[static_cast<std::size_t>(best)], std::cos(a) * e1 + std::sin(a) * e2};
+  return NoseTip{support[static_cast<std::size_t>(best)], std::cos(a) * e1 + std::sin(a) * e2,
+                 median / std::max(best_area / 5.0, 1e-300)};
 }
 
-// Similarity ICP: scan points (already roughly in the template frame) onto the template.
+// ICP of the scan points onto the template at a fixed scale (the size-based estimate in
+// `initial`): rotation and translation only, since a free scale lets trimmed ICP shrink the scan
+// into the template.
 struct TemplateFit {
   Eigen::Matrix4d transform;
   double rms_m = 0;  // RMS distance of the kept matches, template metres
 };
 
 TemplateFit fit_template(const std::vector<Vec3>& scan_points, const PointIndex& templ_index,
-                         const Eigen::Matrix4d& initial) {
+                         const Eigen::Matrix4d& initial, int iterations) {
   Eigen::Matrix4d current = initial;
   double rms = std::numeric_limits<double>::infinity();
-  const double initial_scale = initial.block<3, 1>(0, 0).norm();
-  for (int iter = 0; iter < 30; ++iter) {
+  const double scale = initial.block<3, 1>(0, 0).norm();
+  for (int iter = 0; iter < iterations; ++iter) {
     std::vector<std::pair<double, int>> dist(scan_points.size());
     std::vector<Vec3> moved(scan_points.size());
     std::vector<int> match(scan_points.size());
@@ -224,13 +239,72 @@ TemplateFit fit_template(const std::vector<Vec3>& scan_points, const PointIndex&
     Eigen::Matrix3Xd dst(3, static_cast<Eigen::Index>(keep));
     for (std::size_t j = 0; j < keep; ++j) {
       const int i = dist[j].second;
-      src.col(static_cast<Eigen::Index>(j)) = scan_points[static_cast<std::size_t>(i)];
+      src.col(static_cast<Eigen::Index>(j)) = scale * scan_points[static_cast<std::size_t>(i)];
       dst.col(static_cast<Eigen::Index>(j)) = templ_index.point(match[static_cast<std::size_t>(i)]);
     }
-    Eigen::Matrix4d next = Eigen::umeyama(src, dst, true);
-    // Keep the scale within reason of the size-based estimate.
+    Eigen::Matrix4d next = Eigen::umeyama(src, dst, false);
+    next.block<3, 3>(0, 0) *= scale;
+    const double change = (next - current).cwiseAbs().maxCoeff();
+    current = next;
+    if (change < 1e-6) break;
+  }
+  return TemplateFit{current, rms};
+}
+
+// Similarity ICP with matches both ways (scan to template and template to scan), each trimmed to
+// its best 80 %. Matching both ways keeps the scale honest: one-way closest points pull a scan
+// inside the template.
+TemplateFit fit_template_both_ways(const std::vector<Vec3>& scan_points,
+                                   const PointIndex& scan_index,
+                                   const std::vector<Vec3>& templ_points,
+                                   const PointIndex& templ_index, const Eigen::Matrix4d& initial,
+                                   int iterations) {
+  Eigen::Matrix4d current = initial;
+  double rms = std::numeric_limits<double>::infinity();
+  const double initial_scale = initial.block<3, 1>(0, 0).norm();
+  for (int iter = 0; iter < iterations; ++iter) {
+    const Eigen::Matrix3d a = current.block<3, 3>(0, 0);
+    const Vec3 t = current.block<3, 1>(0, 3);
+    const Eigen::Matrix3d a_inv = a.inverse();
+    struct Match {
+      double d2;
+      Vec3 src, dst;
+    };
+    std::vector<Match> forward, backward;
+    forward.reserve(scan_points.size());
+    backward.reserve(templ_points.size());
+    for (const Vec3& p : scan_points) {
+      double d2 = 0;
+      const int m = templ_index.nearest(a * p + t, &d2);
+      forward.push_back(Match{d2, p, templ_index.point(m)});
+    }
+    for (const Vec3& m : templ_points) {
+      const int j = scan_index.nearest(a_inv * (m - t));
+      const Vec3& p = scan_index.point(j);
+      backward.push_back(Match{(a * p + t - m).squaredNorm(), p, m});
+    }
+    auto by_distance = [](const Match& x, const Match& y) { return x.d2 < y.d2; };
+    std::sort(forward.begin(), forward.end(), by_distance);
+    std::sort(backward.begin(), backward.end(), by_distance);
+    forward.resize(forward.size() * 8 / 10);
+    backward.resize(backward.size() * 8 / 10);
+    const auto n = static_cast<Eigen::Index>(forward.size() + backward.size());
+    if (n < 10) break;
+    Eigen::Matrix3Xd src(3, n), dst(3, n);
+    double sum_sq = 0;
+    Eigen::Index col = 0;
+    for (const auto* set : {&forward, &backward}) {
+      for (const Match& m : *set) {
+        src.col(col) = m.src;
+        dst.col(col) = m.dst;
+        sum_sq += m.d2;
+        ++col;
+      }
+    }
+    rms = std::sqrt(sum_sq / static_cast<double>(n));
+    const Eigen::Matrix4d next = Eigen::umeyama(src, dst, true);
     const double s = next.block<3, 1>(0, 0).norm();
-    if (s < 0.7 * initial_scale || s > 1.4 * initial_scale) break;
+    if (s < 0.8 * initial_scale || s > 1.25 * initial_scale) break;
     const double change = (next - current).cwiseAbs().maxCoeff();
     current = next;
     if (change < 1e-7) break;
@@ -253,6 +327,13 @@ ScanPose find_pose(const TriangleMesh& mesh, const std::vector<char>& near_bound
   if (nose.vertex < 0) {
     throw InputError(InputLocation{name, 0, 0, {}},
                      "not a head: no nose found on the mirror plane of the shape");
+  }
+  if (nose.sharpness < kMinNoseSharpness) {
+    std::ostringstream msg;
+    msg.precision(2);
+    msg << "not a head: nothing on the mirror plane stands out like a nose (sharpness "
+        << nose.sharpness << ", a head has at least " << kMinNoseSharpness << ")";
+    throw InputError(InputLocation{name, 0, 0, {}}, msg.str());
   }
   const Vec3 nose_tip = mesh.vertices[static_cast<std::size_t>(nose.vertex)];
 
@@ -278,6 +359,7 @@ ScanPose find_pose(const TriangleMesh& mesh, const std::vector<char>& near_bound
   // Candidate orientations: the nose's direction tilted within the mirror plane, either way up.
   // The template fit with the smallest residual decides.
   TemplateFit best_fit{Eigen::Matrix4d::Identity(), std::numeric_limits<double>::infinity()};
+  std::vector<Vec3> best_points;
   Vec3 forward0 = nose.direction - nose.direction.dot(plane.normal) * plane.normal;
   forward0.normalize();
   for (double up_sign : {1.0, -1.0}) {
@@ -303,20 +385,35 @@ ScanPose find_pose(const TriangleMesh& mesh, const std::vector<char>& near_bound
         if (q.y() >= chin_y) points.push_back(mesh.vertices[v]);
       }
       if (points.size() < 50) continue;
-      const TemplateFit fit = fit_template(points, templ_index, initial);
-      if (fit.rms_m < best_fit.rms_m) best_fit = fit;
+      // A short fit ranks the candidates; the best one is then fitted to convergence
+      // (point-to-point fits slide slowly over a round head).
+      const TemplateFit fit = fit_template(points, templ_index, initial, 12);
+      if (fit.rms_m < best_fit.rms_m) {
+        best_fit = fit;
+        best_points = std::move(points);
+      }
     }
   }
   if (!std::isfinite(best_fit.rms_m)) {
     throw InputError(InputLocation{name, 0, 0, {}},
                      "not a head: too little surface above the chin");
   }
-  if (std::getenv("HEADSPA_DEBUG_POSE")) {
-    std::fprintf(
-        stderr,
-        "pose: plane n=(%.3f %.3f %.3f) mismatch=%.4f nose=(%.4f %.4f %.4f) fit rms %.4f m\n",
-        plane.normal.x(), plane.normal.y(), plane.normal.z(), plane.mismatch / scale, nose_tip.x(),
-        nose_tip.y(), nose_tip.z(), best_fit.rms_m);
+  {
+    std::vector<Vec3> templ_points;
+    for (const Vec3& p : templ.mesh.vertices) {
+      if (p.y() >= chin_y) templ_points.push_back(p);
+    }
+    best_fit = fit_template_both_ways(best_points, index, templ_points, templ_index,
+                                      best_fit.transform, 100);
+  }
+
+  {
+    char line[256];
+    std::snprintf(line, sizeof line,
+                  "pose: mirror plane mismatch %.4f of the RMS radius; nose sharpness %.2f; "
+                  "template fit RMS %.1f mm",
+                  plane.mismatch / scale, nose.sharpness, 1000.0 * best_fit.rms_m);
+    log::info(line);
   }
 
   ScanPose pose;

@@ -146,6 +146,23 @@ TEST(BuiltInHead, HasItsAnatomy) {
   }
 }
 
+// Landmarks found from the scan's own shape are held to 1 cm; those carried over from the fitted
+// reference head (eye, brow and mouth corners, jaw angles, mastoids, ear apices, inion) to 1.5 cm.
+double tolerance(Landmark l) {
+  switch (l) {
+    case Landmark::kVertex:
+    case Landmark::kNasion:
+    case Landmark::kGlabella:
+    case Landmark::kNoseTip:
+    case Landmark::kChin:
+    case Landmark::kTragionLeft:
+    case Landmark::kTragionRight:
+      return 1.0 * kCm;
+    default:
+      return 1.5 * kCm;
+  }
+}
+
 // The built-in head written to a file, rotated and moved at random, imports back to its own
 // frame and its landmarks are found again.
 TEST(BuiltInHead, DetectorFindsItsLandmarksAgain) {
@@ -163,7 +180,7 @@ TEST(BuiltInHead, DetectorFindsItsLandmarksAgain) {
     check_anatomy(head, "built-in, rotated");
     for (int i = 0; i < kLandmarkCount; ++i) {
       const auto l = static_cast<Landmark>(i);
-      EXPECT_LT((head.landmarks[l] - built.landmarks[l]).norm(), 1.0 * kCm) << landmark_name(l);
+      EXPECT_LT((head.landmarks[l] - built.landmarks[l]).norm(), tolerance(l)) << landmark_name(l);
     }
   }
 }

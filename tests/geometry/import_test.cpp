@@ -174,10 +174,23 @@ TEST(ImportErrors, SayWhatIsWrong) {
   TriangleMesh oct = octahedron();
   write_ply(oct, {}, dir.file("full.ply"));
   const std::string bytes = test::read_file(dir.file("full.ply"));
-  write_file(dir.file("cut.ply"), bytes.substr(0, bytes.size() / 2));
-  expect_input_error(dir.file("cut.ply"), "cannot read mesh");
+  write_file(dir.file("cut.ply"), bytes.substr(0, bytes.size() - 10));
+  expect_input_error(dir.file("cut.ply"), "truncated");
+  write_file(dir.file("header.ply"), bytes.substr(0, 40));
+  expect_input_error(dir.file("header.ply"), "end_header");
   write_file(dir.file("garbage.glb"), std::string(100, '\x07'));
-  expect_input_error(dir.file("garbage.glb"), "cannot read mesh");
+  expect_input_error(dir.file("garbage.glb"), "not a GLB file");
+  // A binary STL whose triangle count promises more than the file holds.
+  std::string stl(84 + 50, '\0');
+  stl[80] = 5;  // five triangles, one present
+  write_file(dir.file("short.stl"), stl);
+  expect_input_error(dir.file("short.stl"), "binary STL declares 5 triangles");
+  // A PLY face pointing past the vertices.
+  write_file(dir.file("index.ply"),
+             "ply\nformat ascii 1.0\nelement vertex 3\nproperty float x\nproperty float y\n"
+             "property float z\nelement face 1\nproperty list uchar int vertex_indices\n"
+             "end_header\n0 0 0\n1 0 0\n0 1 0\n3 0 1 7\n");
+  expect_input_error(dir.file("index.ply"), "bad vertex index '7'");
 }
 
 TEST(ImportErrors, CleaningNothingUsableIsAnError) {

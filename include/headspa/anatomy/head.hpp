@@ -41,7 +41,7 @@ struct HeadMeasurements {
   double circumference_m = 0;  // around the head through the glabella and opisthocranion
 };
 
-// Adult ranges (ANSUR II 2012, women's 5th percentile to men's 95th), metres.
+// Adult ranges (ANSUR II 2012, the smallest and largest woman or man measured), metres.
 struct AdultRange {
   double min_m, max_m;
 };
