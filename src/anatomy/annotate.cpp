@@ -171,6 +171,8 @@ Region classify(const Vec3& p, const LandmarkSet& lm, const Proportions& pr, dou
     if (p.y() < chin.y() - 14 * cm) return Region::kOther;  // shoulders and chest
     // Angle around the neck, 0 = straight ahead.
     const double neck_centre_z = 0.5 * (ms.z() + chin.z()) - 2.0 * cm;
+    // An adult neck is about 12 cm across: farther out are the shoulders and the chest.
+    if (std::hypot(p.x(), p.z() - neck_centre_z) > 9.0 * cm) return Region::kOther;
     const double angle =
         std::abs(std::atan2(p.x(), p.z() - neck_centre_z)) * 180.0 / std::numbers::pi;
     if (angle < 65.0) return Region::kThroat;
