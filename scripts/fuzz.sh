@@ -12,6 +12,6 @@ for f in "$build"/fuzz/fuzz_*; do
   mkdir -p "$work"
   seeds="$root/fuzz/corpus/$name"
   echo "== $name for ${seconds}s"
-  (cd "$work" && "$f" -max_total_time="$seconds" -rss_limit_mb=4096 -timeout=20 \
+  (cd "$work" && LSAN_OPTIONS="suppressions=$root/fuzz/lsan.supp" "$f" -max_total_time="$seconds" -rss_limit_mb=4096 -timeout=20 \
       -print_final_stats=1 "$work" ${seeds:+$( [ -d "$seeds" ] && echo "$seeds")})
 done
