@@ -15,7 +15,8 @@ deps:
 	bash scripts/install-deps.sh
 
 configure: deps
-	cmake -S . -B $(BUILD) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Release
+	cmake -S . -B $(BUILD) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Release -DHEADSPA_BUILD_BENCH=ON \
+	  -DHEADSPA_BUILD_TESTS=ON -DHEADSPA_EXCLUDE_MODULES=
 
 build: configure
 	cmake --build $(BUILD) -j $(JOBS)
@@ -30,7 +31,7 @@ test: build
 # The same tests under AddressSanitizer and UndefinedBehaviorSanitizer (no benchmarks).
 test-asan: deps
 	cmake -S . -B $(ASAN_BUILD) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-	  -DHEADSPA_SANITIZE=ON -DHEADSPA_BUILD_BENCH=OFF
+	  -DHEADSPA_SANITIZE=ON -DHEADSPA_BUILD_BENCH=OFF -DHEADSPA_EXCLUDE_MODULES=
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 	ctest --test-dir $(ASAN_BUILD) --output-on-failure -j $(JOBS) --timeout 1800
 
