@@ -48,7 +48,9 @@ bool known_extension(std::string_view ext) {
   throw InputError(InputLocation{name, 0, 0, {}}, what);
 }
 
-constexpr unsigned kImportFlags = aiProcess_Triangulate | aiProcess_PreTransformVertices;
+// Polygons are split into triangles here rather than by assimp's triangulation step, which
+// aborts on polygons that repeat a vertex.
+constexpr unsigned kImportFlags = aiProcess_PreTransformVertices;
 
 // Turns an assimp scene into one triangle mesh (points and lines are ignored).
 TriangleMesh mesh_from_scene(const aiScene* scene, const Assimp::Importer& importer,
@@ -76,16 +78,18 @@ TriangleMesh mesh_from_scene(const aiScene* scene, const Assimp::Importer& impor
     }
     for (unsigned f = 0; f < mesh->mNumFaces; ++f) {
       const aiFace& face = mesh->mFaces[f];
-      if (face.mNumIndices != 3) continue;
-      Face tri{};
-      bool ok = true;
-      for (int k = 0; k < 3; ++k) {
-        const unsigned idx = face.mIndices[k];
-        ok = ok && idx < mesh->mNumVertices;
-        tri[static_cast<std::size_t>(k)] = base + static_cast<int>(idx);
+      if (face.mNumIndices < 3 || face.mIndices == nullptr) continue;  // points and lines
+      for (unsigned k = 0; k < face.mNumIndices; ++k) {
+        if (face.mIndices[k] >= mesh->mNumVertices) {
+          fail(name, "face " + std::to_string(f + 1) + " refers to a missing vertex");
+        }
       }
-      if (!ok) fail(name, "face " + std::to_string(f + 1) + " refers to a missing vertex");
-      out.faces.push_back(tri);
+      // A fan from the first corner; degenerate pieces are dropped by clean_mesh().
+      for (unsigned k = 1; k + 1 < face.mNumIndices; ++k) {
+        out.faces.push_back(Face{base + static_cast<int>(face.mIndices[0]),
+                                 base + static_cast<int>(face.mIndices[k]),
+                                 base + static_cast<int>(face.mIndices[k + 1])});
+      }
     }
   }
   if (out.faces.empty()) fail(name, "the file holds no triangles or polygons");

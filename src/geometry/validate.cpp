@@ -73,7 +73,16 @@ std::uint64_t read_uint(const unsigned char* p, int size, bool big_endian) {
 
 void validate_ply(std::string_view bytes, const std::string& name) {
   if (bytes.substr(0, 3) != "ply") fail(name, "not a PLY file: it does not start with 'ply'");
-  const std::size_t end = bytes.find("end_header");
+  // end_header must stand alone on its line.
+  std::size_t end = std::string_view::npos;
+  for (std::size_t at = bytes.find("\nend_header"); at != std::string_view::npos;
+       at = bytes.find("\nend_header", at + 1)) {
+    const std::size_t after = at + 11;
+    if (after >= bytes.size() || bytes[after] == '\n' || bytes[after] == '\r') {
+      end = at + 1;
+      break;
+    }
+  }
   if (end == std::string_view::npos) fail(name, "PLY header has no end_header line");
   std::size_t body = bytes.find('\n', end);
   if (body == std::string_view::npos) fail(name, "PLY file ends right after its header");
@@ -131,6 +140,9 @@ void validate_ply(std::string_view bytes, const std::string& name) {
   std::uint64_t vertex_count = 0;
   for (const auto& e : elements) {
     if (e.name == "vertex") vertex_count = e.count;
+    if (e.count > 0 && e.properties.empty()) {
+      fail(name, "PLY element '" + e.name + "' has no properties");
+    }
   }
   const bool binary = format == "binary_little_endian" || format == "binary_big_endian";
   if (!binary && format != "ascii")

@@ -193,6 +193,26 @@ TEST(ImportErrors, SayWhatIsWrong) {
   expect_input_error(dir.file("index.ply"), "bad vertex index '7'");
 }
 
+// Inputs that once stopped the parser: a polygon repeating a vertex is split and its
+// degenerate piece dropped; a header whose end_header is not on its own line, or an element with
+// no properties, is refused.
+TEST(ImportErrors, ParserTrapsAreHandled) {
+  TempDir dir;
+  write_file(dir.file("repeat.obj"), "v 0 0 0\nv 1 0 0\nv 1 1 0\nv 0 1 0\nf 1 2 2 3\nf 1 3 4\n");
+  TriangleMesh m = load_mesh_file(dir.file("repeat.obj"));
+  const CleanReport r = clean_mesh(m);
+  EXPECT_EQ(r.degenerate_faces, 1);
+  EXPECT_EQ(m.faces.size(), 2u);
+  write_file(dir.file("inline.ply"),
+             "ply\nformat ascii 1.0\nelement vertex 3\nproperty float x\nproperty float y\n"
+             "property float z\nelement face 1\nproperty list uchar int vend_header\n"
+             "0 0 0\n1 0 0\n0 1 0\n3 0 1 2\n");
+  expect_input_error(dir.file("inline.ply"), "end_header");
+  write_file(dir.file("empty_element.ply"),
+             "ply\nformat ascii 1.0\nelement thing 4000000000\nend_header\n");
+  expect_input_error(dir.file("empty_element.ply"), "has no properties");
+}
+
 TEST(ImportErrors, CleaningNothingUsableIsAnError) {
   TriangleMesh m;
   m.vertices = {Vec3(0, 0, 0), Vec3(1, 0, 0), Vec3(2, 0, 0)};
