@@ -101,13 +101,13 @@ Plane find_symmetry_plane(const Samples& coarse, const PointIndex& index) {
     bool distinct = true;
     for (const Plane& s : seeds) distinct = distinct && std::abs(s.normal.dot(c.normal)) < 0.95;
     if (distinct) seeds.push_back(c);
-    if (seeds.size() == 4) break;
+    if (seeds.size() == 3) break;
   }
   Plane best{Vec3::UnitX(), 0, std::numeric_limits<double>::infinity()};
   for (Plane p : seeds) {
-    double step = 4.0 * std::numbers::pi / 180.0;
+    double step = 3.0 * std::numbers::pi / 180.0;
     double offset_step = 0.03 * coarse.rms_radius;
-    while (step > 0.2 * std::numbers::pi / 180.0) {
+    while (step > 0.4 * std::numbers::pi / 180.0) {
       bool improved = false;
       const Vec3 a = p.normal.unitOrthogonal();
       const Vec3 b = p.normal.cross(a);
@@ -152,7 +152,7 @@ NoseTip find_nose_tip(const TriangleMesh& mesh, const std::vector<double>& areas
                       const std::vector<char>& near_boundary, const Plane& plane, double band) {
   const Vec3 e1 = plane.normal.unitOrthogonal();
   const Vec3 e2 = plane.normal.cross(e1);
-  const int steps = 180;
+  const int steps = 120;
   std::vector<double> cap_area(steps, std::numeric_limits<double>::infinity());
   std::vector<int> support(steps, -1);
   const int n = static_cast<int>(mesh.vertices.size());
@@ -307,7 +307,7 @@ TemplateFit fit_template_both_ways(const std::vector<Vec3>& scan_points,
     if (s < 0.8 * initial_scale || s > 1.25 * initial_scale) break;
     const double change = (next - current).cwiseAbs().maxCoeff();
     current = next;
-    if (change < 1e-7) break;
+    if (change < 1e-6) break;
   }
   return TemplateFit{current, rms};
 }
@@ -317,11 +317,13 @@ TemplateFit fit_template_both_ways(const std::vector<Vec3>& scan_points,
 ScanPose find_pose(const TriangleMesh& mesh, const std::vector<char>& near_boundary,
                    const DefaultHead& templ, const std::string& name) {
   const std::vector<double> areas = geometry::vertex_areas(mesh);
-  const Samples coarse = area_samples(mesh, areas, 700);
+  const Samples coarse = area_samples(mesh, areas, 400);
   const Samples dense = area_samples(mesh, areas, 12000);
   const PointIndex index(dense.points);
 
-  const Plane plane = find_symmetry_plane(coarse, index);
+  // The mirror plane needs only a coarse picture of the surface; the template fit refines it.
+  const PointIndex mirror_index(area_samples(mesh, areas, 4000).points);
+  const Plane plane = find_symmetry_plane(coarse, mirror_index);
   const double scale = coarse.rms_radius;
   const NoseTip nose = find_nose_tip(mesh, areas, near_boundary, plane, 0.06 * scale);
   if (nose.vertex < 0) {
@@ -354,7 +356,7 @@ ScanPose find_pose(const TriangleMesh& mesh, const std::vector<char>& near_bound
       front_back_above_nose(templ.mesh.vertices, Eigen::Matrix3d::Identity(), t_nose);
   const double chin_y = templ.landmarks[Landmark::kChin].y();
   const PointIndex templ_index(templ.mesh.vertices);
-  const int stride = std::max<int>(1, static_cast<int>(mesh.vertices.size()) / 2500);
+  const int stride = std::max<int>(1, static_cast<int>(mesh.vertices.size()) / 1500);
 
   // Candidate orientations: the nose's direction tilted within the mirror plane, either way up.
   // The template fit with the smallest residual decides.
@@ -387,7 +389,7 @@ ScanPose find_pose(const TriangleMesh& mesh, const std::vector<char>& near_bound
       if (points.size() < 50) continue;
       // A short fit ranks the candidates; the best one is then fitted to convergence
       // (point-to-point fits slide slowly over a round head).
-      const TemplateFit fit = fit_template(points, templ_index, initial, 12);
+      const TemplateFit fit = fit_template(points, templ_index, initial, 8);
       if (fit.rms_m < best_fit.rms_m) {
         best_fit = fit;
         best_points = std::move(points);
@@ -400,8 +402,8 @@ ScanPose find_pose(const TriangleMesh& mesh, const std::vector<char>& near_bound
   }
   {
     std::vector<Vec3> templ_points;
-    for (const Vec3& p : templ.mesh.vertices) {
-      if (p.y() >= chin_y) templ_points.push_back(p);
+    for (std::size_t v = 0; v < templ.mesh.vertices.size(); ++v) {
+      if (templ.mesh.vertices[v].y() >= chin_y) templ_points.push_back(templ.mesh.vertices[v]);
     }
     best_fit = fit_template_both_ways(best_points, index, templ_points, templ_index,
                                       best_fit.transform, 100);
