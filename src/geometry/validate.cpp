@@ -102,8 +102,12 @@ void validate_ply(std::string_view bytes, const std::string& name) {
       throw InputError(InputLocation{name, line_no, 0, {}}, "PLY header: " + what);
     };
     if (words[0] == "format") {
-      if (words.size() < 2) bad("format line without a format");
+      if (!format.empty()) bad("a second format line");
+      if (words.size() != 3 || words[2] != "1.0") bad("expected 'format TYPE 1.0'");
       format = std::string(words[1]);
+      if (format != "ascii" && format != "binary_little_endian" && format != "binary_big_endian") {
+        bad("format '" + format + "' is not ascii, binary_little_endian or binary_big_endian");
+      }
     } else if (words[0] == "element") {
       if (words.size() != 3) bad("expected 'element NAME COUNT'");
       PlyElement e;

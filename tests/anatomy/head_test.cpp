@@ -176,6 +176,12 @@ TEST(BuiltInHead, DetectorFindsItsLandmarksAgain) {
     ImportOptions options;
     const Head head = prepare_head(mesh, options, "built-in head");
     EXPECT_EQ(head.unit_note, "inferred: mm");
+    // file_to_head takes the file's coordinates to the head's.
+    ASSERT_EQ(head.mesh.vertices.size(), mesh.vertices.size());
+    for (std::size_t v = 0; v < mesh.vertices.size(); v += 997) {
+      const Eigen::Vector4d p = head.file_to_head * mesh.vertices[v].homogeneous();
+      EXPECT_LT((p.head<3>() - head.mesh.vertices[v]).norm(), 1e-9) << "vertex " << v;
+    }
     SCOPED_TRACE("trial " + std::to_string(trial));
     check_anatomy(head, "built-in, rotated");
     for (int i = 0; i < kLandmarkCount; ++i) {
