@@ -5,6 +5,7 @@
 #include <cstring>
 #include <limits>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "headspa/core/error.hpp"
@@ -198,39 +199,57 @@ void validate_ply(std::string_view bytes, const std::string& name) {
     }
     return;
   }
-  // ASCII: walk the tokens.
+  // ASCII: one line per element, as parsers read it; every number must parse and every list
+  // must hold exactly the entries its count promises.
   std::string_view rest = bytes.substr(body);
-  std::size_t cursor = 0;
-  auto next_token = [&]() -> std::string_view {
-    while (cursor < rest.size() && std::strchr(" \t\r\n", rest[cursor]) != nullptr) ++cursor;
-    const std::size_t start = cursor;
-    while (cursor < rest.size() && std::strchr(" \t\r\n", rest[cursor]) == nullptr) ++cursor;
-    return rest.substr(start, cursor - start);
+  auto next_line = [&]() -> std::vector<std::string_view> {
+    while (!rest.empty()) {
+      const std::size_t nl = rest.find('\n');
+      const std::string_view line = rest.substr(0, nl);
+      rest = nl == std::string_view::npos ? std::string_view() : rest.substr(nl + 1);
+      auto words = split(line);
+      if (!words.empty()) return words;
+    }
+    return {};
+  };
+  auto number = [](std::string_view t) {
+    double v = 0;
+    auto [ptr, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
+    return ec == std::errc() && ptr == t.data() + t.size();
   };
   for (const auto& e : elements) {
     for (std::uint64_t i = 0; i < e.count; ++i) {
+      const auto words = next_line();
+      auto bad = [&](const std::string& what) {
+        throw InputError(InputLocation{name, 0, 0, {}},
+                         "PLY data, element '" + e.name + "' " + std::to_string(i) + ": " + what);
+      };
+      if (words.empty()) bad("the file ends here (truncated)");
+      std::size_t k = 0;
       for (const auto& p : e.properties) {
         std::uint64_t n = 1;
         if (p.is_list) {
-          const std::string_view t = next_token();
-          if (t.empty()) fail(name, "PLY data is truncated in element '" + e.name + "'");
-          auto [ptr, ec] = std::from_chars(t.data(), t.data() + t.size(), n);
-          if (ec != std::errc())
-            fail(name, "PLY list count '" + std::string(t) + "' is not a number");
+          if (k >= words.size()) bad("missing list count");
+          auto [ptr, ec] = std::from_chars(words[k].data(), words[k].data() + words[k].size(), n);
+          if (ec != std::errc() || ptr != words[k].data() + words[k].size()) {
+            bad("list count '" + std::string(words[k]) + "' is not a count");
+          }
+          ++k;
         }
-        for (std::uint64_t k = 0; k < n; ++k) {
-          const std::string_view t = next_token();
-          if (t.empty()) fail(name, "PLY data is truncated in element '" + e.name + "'");
+        if (n > words.size() - k) bad("fewer values than the line promises");
+        for (std::uint64_t c = 0; c < n; ++c, ++k) {
+          if (!number(words[k])) bad("'" + std::string(words[k]) + "' is not a number");
           if (is_index_list(p)) {
             long long idx = -1;
-            auto [ptr, ec] = std::from_chars(t.data(), t.data() + t.size(), idx);
+            auto [ptr, ec] =
+                std::from_chars(words[k].data(), words[k].data() + words[k].size(), idx);
             if (ec != std::errc() || idx < 0 || static_cast<std::uint64_t>(idx) >= vertex_count) {
-              fail(name, "PLY face " + std::to_string(i) + " has a bad vertex index '" +
-                             std::string(t) + "'");
+              bad("bad vertex index '" + std::string(words[k]) + "'");
             }
           }
         }
       }
+      if (k != words.size()) bad("more values than its properties");
     }
   }
 }
