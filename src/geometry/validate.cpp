@@ -1,5 +1,7 @@
 #include "validate.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <charconv>
 #include <cstdint>
 #include <cstring>
@@ -276,6 +278,186 @@ void validate_stl(std::string_view bytes, const std::string& name) {
 
 // ---- GLB ----------------------------------------------------------------------------------
 
+// The glTF document's references must point at things that exist, with sizes that fit, before a
+// parser follows them.
+void validate_gltf_json(std::string_view text, std::uint64_t bin_bytes, const std::string& name) {
+  using nlohmann::json;
+  json doc;
+  try {
+    doc = json::parse(text.begin(), text.end());
+  } catch (const json::exception& e) {
+    fail(name, std::string("glTF JSON does not parse: ") + e.what());
+  }
+  auto bad = [&](const std::string& where, const std::string& what) {
+    throw InputError(InputLocation{name, 0, 0, where}, "glTF: " + what);
+  };
+  if (!doc.is_object()) bad("", "the document is not a JSON object");
+  auto array_of = [&](const char* key) -> const json& {
+    static const json kEmpty = json::array();
+    if (!doc.contains(key)) return kEmpty;
+    const json& a = doc[key];
+    if (!a.is_array()) bad(key, "expected an array");
+    for (const json& item : a) {
+      if (!item.is_object()) bad(key, "expected an array of objects");
+    }
+    return a;
+  };
+  const json& buffers = array_of("buffers");
+  const json& views = array_of("bufferViews");
+  const json& accessors = array_of("accessors");
+  const json& meshes = array_of("meshes");
+  const json& nodes = array_of("nodes");
+  const json& scenes = array_of("scenes");
+  auto index = [&](const json& obj, const char* key, std::size_t limit, const std::string& where,
+                   bool required) -> std::int64_t {
+    if (!obj.contains(key)) {
+      if (required) bad(where, std::string("missing '") + key + "'");
+      return -1;
+    }
+    const json& v = obj[key];
+    if (!v.is_number_unsigned() || v.get<std::uint64_t>() >= limit) {
+      bad(where + "." + key, "expected an index below " + std::to_string(limit));
+    }
+    return v.get<std::int64_t>();
+  };
+  auto size_field = [&](const json& obj, const char* key, const std::string& where,
+                        bool required) -> std::uint64_t {
+    if (!obj.contains(key)) {
+      if (required) bad(where, std::string("missing '") + key + "'");
+      return 0;
+    }
+    const json& v = obj[key];
+    if (!v.is_number_unsigned() || v.get<std::uint64_t>() > (1ull << 40)) {
+      bad(where + "." + key, "expected a non-negative size");
+    }
+    return v.get<std::uint64_t>();
+  };
+  std::vector<std::uint64_t> buffer_size;
+  for (std::size_t b = 0; b < buffers.size(); ++b) {
+    const std::string where = "buffers[" + std::to_string(b) + "]";
+    if (buffers[b].contains("uri")) bad(where, "external buffers cannot be read from a .glb");
+    const std::uint64_t n = size_field(buffers[b], "byteLength", where, true);
+    if (b == 0 && n > bin_bytes) bad(where, "byteLength is larger than the BIN chunk");
+    if (b > 0) bad(where, "a .glb holds one buffer");
+    buffer_size.push_back(n);
+  }
+  std::vector<std::uint64_t> view_size;
+  for (std::size_t v = 0; v < views.size(); ++v) {
+    const std::string where = "bufferViews[" + std::to_string(v) + "]";
+    const auto b = index(views[v], "buffer", buffers.size(), where, true);
+    const std::uint64_t off = size_field(views[v], "byteOffset", where, false);
+    const std::uint64_t len = size_field(views[v], "byteLength", where, true);
+    if (off + len > buffer_size[static_cast<std::size_t>(b)]) bad(where, "runs past its buffer");
+    view_size.push_back(len);
+  }
+  for (std::size_t a = 0; a < accessors.size(); ++a) {
+    const std::string where = "accessors[" + std::to_string(a) + "]";
+    const json& acc = accessors[a];
+    std::uint64_t component = 0;
+    const json ct = acc.value("componentType", json());
+    if (ct == 5120 || ct == 5121) component = 1;
+    if (ct == 5122 || ct == 5123) component = 2;
+    if (ct == 5125 || ct == 5126) component = 4;
+    if (component == 0) bad(where + ".componentType", "unknown component type");
+    const std::string type =
+        acc.value("type", json()).is_string() ? acc["type"].get<std::string>() : std::string();
+    std::uint64_t width = 0;
+    if (type == "SCALAR") width = 1;
+    if (type == "VEC2") width = 2;
+    if (type == "VEC3") width = 3;
+    if (type == "VEC4" || type == "MAT2") width = 4;
+    if (type == "MAT3") width = 9;
+    if (type == "MAT4") width = 16;
+    if (width == 0) bad(where + ".type", "unknown accessor type");
+    const std::uint64_t count = size_field(acc, "count", where, true);
+    if (acc.contains("sparse")) bad(where, "sparse accessors are not supported");
+    const auto view = index(acc, "bufferView", views.size(), where, false);
+    if (view < 0) {
+      if (count > 0) bad(where, "an accessor with data needs a bufferView");
+      continue;
+    }
+    const std::uint64_t off = size_field(acc, "byteOffset", where, false);
+    const std::uint64_t stride =
+        size_field(views[static_cast<std::size_t>(view)], "byteStride", where, false);
+    const std::uint64_t element = component * width;
+    if (stride != 0 && stride < element) bad(where, "byteStride is smaller than an element");
+    const std::uint64_t step = stride != 0 ? stride : element;
+    if (count > 0 &&
+        off + (count - 1) * step + element > view_size[static_cast<std::size_t>(view)]) {
+      bad(where, "runs past its bufferView");
+    }
+  }
+  for (std::size_t m = 0; m < meshes.size(); ++m) {
+    const std::string where = "meshes[" + std::to_string(m) + "]";
+    const json prims = meshes[m].value("primitives", json());
+    if (!prims.is_array() || prims.empty()) bad(where, "expected a non-empty 'primitives' array");
+    for (std::size_t p = 0; p < prims.size(); ++p) {
+      const std::string pw = where + ".primitives[" + std::to_string(p) + "]";
+      const json& prim = prims[p];
+      if (!prim.is_object()) bad(pw, "expected an object");
+      const json attrs = prim.value("attributes", json());
+      if (!attrs.is_object() || !attrs.contains("POSITION")) bad(pw, "missing attributes.POSITION");
+      for (const auto& [key, value] : attrs.items()) {
+        if (!value.is_number_unsigned() || value.get<std::uint64_t>() >= accessors.size()) {
+          bad(pw + ".attributes." + key, "expected an accessor index");
+        }
+      }
+      index(prim, "indices", accessors.size(), pw, false);
+      if (prim.contains("targets")) bad(pw, "morph targets are not supported");
+      const json mode = prim.value("mode", json(4));
+      if (!mode.is_number_unsigned() || mode.get<std::uint64_t>() > 6)
+        bad(pw + ".mode", "unknown mode");
+    }
+  }
+  // Nodes: valid references and no cycles.
+  for (std::size_t n = 0; n < nodes.size(); ++n) {
+    const std::string where = "nodes[" + std::to_string(n) + "]";
+    index(nodes[n], "mesh", meshes.size(), where, false);
+    if (nodes[n].contains("children")) {
+      const json& ch = nodes[n]["children"];
+      if (!ch.is_array()) bad(where + ".children", "expected an array");
+      for (const json& c : ch) {
+        if (!c.is_number_unsigned() || c.get<std::uint64_t>() >= nodes.size()) {
+          bad(where + ".children", "expected node indices");
+        }
+      }
+    }
+  }
+  std::vector<int> state(nodes.size(), 0);  // 0 new, 1 on the path, 2 done
+  std::vector<std::pair<std::size_t, std::size_t>> stack;
+  for (std::size_t root = 0; root < nodes.size(); ++root) {
+    if (state[root] != 0) continue;
+    stack.emplace_back(root, 0);
+    state[root] = 1;
+    while (!stack.empty()) {
+      auto& [n, next] = stack.back();
+      const json ch = nodes[n].value("children", json::array());
+      if (next < ch.size()) {
+        const auto c = ch[next++].get<std::size_t>();
+        if (state[c] == 1)
+          bad("nodes[" + std::to_string(c) + "]", "the node hierarchy has a cycle");
+        if (state[c] == 0) {
+          state[c] = 1;
+          stack.emplace_back(c, 0);
+        }
+      } else {
+        state[n] = 2;
+        stack.pop_back();
+      }
+    }
+  }
+  for (std::size_t sc = 0; sc < scenes.size(); ++sc) {
+    const json sn = scenes[sc].value("nodes", json::array());
+    if (!sn.is_array()) bad("scenes[" + std::to_string(sc) + "].nodes", "expected an array");
+    for (const json& n : sn) {
+      if (!n.is_number_unsigned() || n.get<std::uint64_t>() >= nodes.size()) {
+        bad("scenes[" + std::to_string(sc) + "].nodes", "expected node indices");
+      }
+    }
+  }
+  if (doc.contains("scene")) index(doc, "scene", scenes.size(), "", false);
+}
+
 void validate_glb(std::string_view bytes, const std::string& name) {
   if (bytes.size() < 20 || bytes.substr(0, 4) != "glTF") {
     fail(name, "not a GLB file: it does not start with the 'glTF' magic");
@@ -293,12 +475,16 @@ void validate_glb(std::string_view bytes, const std::string& name) {
   if (chunk_type != 0x4E4F534A) fail(name, "GLB's first chunk is not JSON");
   std::uint64_t pos = 20ull + chunk_length;
   if (pos > length) fail(name, "GLB JSON chunk runs past the end of the file");
+  std::uint64_t bin_bytes = 0;
   while (pos + 8 <= length) {
-    std::uint32_t len = 0;
+    std::uint32_t len = 0, type = 0;
     std::memcpy(&len, bytes.data() + pos, 4);
+    std::memcpy(&type, bytes.data() + pos + 4, 4);
+    if (type == 0x004E4942 && bin_bytes == 0) bin_bytes = len;
     pos += 8ull + len;
     if (pos > length) fail(name, "GLB chunk runs past the end of the file");
   }
+  validate_gltf_json(bytes.substr(20, chunk_length), bin_bytes, name);
 }
 
 }  // namespace

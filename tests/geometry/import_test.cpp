@@ -213,6 +213,27 @@ TEST(ImportErrors, ParserTrapsAreHandled) {
   expect_input_error(dir.file("empty_element.ply"), "has no properties");
 }
 
+// A GLB whose JSON refers to things that are missing or too small is refused before parsing.
+TEST(ImportErrors, GlbReferencesAreChecked) {
+  TempDir dir;
+  const TriangleMesh oct = octahedron();
+  write_glb(oct, {}, dir.file("ok.glb"));
+  const std::string good = test::read_file(dir.file("ok.glb"));
+  auto with_json = [&](const std::string& from, const std::string& to) {
+    std::string bytes = good;
+    const std::size_t at = bytes.find(from);
+    EXPECT_NE(at, std::string::npos) << from;
+    bytes.replace(at, from.size(), to);  // same length keeps the chunk sizes valid
+    return bytes;
+  };
+  write_file(dir.file("no_attributes.glb"), with_json("\"attributes\"", "\"attribu]es\""));
+  expect_input_error(dir.file("no_attributes.glb"), "attributes.POSITION");
+  write_file(dir.file("big_count.glb"), with_json("\"count\":6,", "\"count\":9,"));
+  expect_input_error(dir.file("big_count.glb"), "runs past its bufferView");
+  write_file(dir.file("bad_view.glb"), with_json("\"bufferView\":0", "\"bufferView\":7"));
+  expect_input_error(dir.file("bad_view.glb"), "expected an index below");
+}
+
 TEST(ImportErrors, CleaningNothingUsableIsAnError) {
   TriangleMesh m;
   m.vertices = {Vec3(0, 0, 0), Vec3(1, 0, 0), Vec3(2, 0, 0)};
