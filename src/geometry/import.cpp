@@ -140,32 +140,38 @@ std::vector<EdgeUse> edge_uses(const TriangleMesh& mesh) {
 
 void weld(TriangleMesh& mesh, double tolerance, CleanReport& report) {
   const std::size_t n = mesh.vertices.size();
-  std::vector<int> order(n);
-  std::iota(order.begin(), order.end(), 0);
-  const double cell = tolerance > 0 ? tolerance : 1.0;
-  auto key = [&](int i) {
-    const Vec3& p = mesh.vertices[static_cast<std::size_t>(i)];
-    if (tolerance <= 0) return std::array<double, 3>{p.x(), p.y(), p.z()};
-    return std::array<double, 3>{std::floor(p.x() / cell), std::floor(p.y() / cell),
-                                 std::floor(p.z() / cell)};
+  // Each vertex's grid cell (or exact position when the tolerance is zero), computed once.
+  struct Keyed {
+    std::array<double, 3> key;
+    int index;
   };
-  std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return key(a) < key(b); });
+  std::vector<Keyed> keyed(n);
+  for (std::size_t v = 0; v < n; ++v) {
+    const Vec3& p = mesh.vertices[v];
+    keyed[v].index = static_cast<int>(v);
+    keyed[v].key = tolerance > 0 ? std::array<double, 3>{std::floor(p.x() / tolerance),
+                                                         std::floor(p.y() / tolerance),
+                                                         std::floor(p.z() / tolerance)}
+                                 : std::array<double, 3>{p.x(), p.y(), p.z()};
+  }
+  // Sorting by (cell, index) keeps the first vertex in file order first in each group.
+  std::sort(keyed.begin(), keyed.end(), [](const Keyed& a, const Keyed& b) {
+    return a.key < b.key || (a.key == b.key && a.index < b.index);
+  });
   std::vector<int> remap(n);
-  std::vector<Vec3> kept;
-  kept.reserve(n);
-  // Keeps the first vertex (in file order) of each group so that results are deterministic.
   for (std::size_t i = 0; i < n;) {
     std::size_t j = i;
-    int first = order[i];
-    while (j < n && key(order[j]) == key(order[i])) {
-      first = std::min(first, order[j]);
+    const int first = keyed[i].index;
+    while (j < n && keyed[j].key == keyed[i].key) {
+      remap[static_cast<std::size_t>(keyed[j].index)] = first;
       ++j;
     }
-    for (std::size_t k = i; k < j; ++k) remap[static_cast<std::size_t>(order[k])] = first;
     i = j;
   }
   // Compact in file order.
   std::vector<int> index(n, -1);
+  std::vector<Vec3> kept;
+  kept.reserve(n);
   for (std::size_t v = 0; v < n; ++v) {
     if (remap[v] == static_cast<int>(v)) {
       index[v] = static_cast<int>(kept.size());
