@@ -405,8 +405,12 @@ void validate_gltf_json(std::string_view text, std::uint64_t bin_bytes, const st
       index(prim, "indices", accessors.size(), pw, false);
       if (prim.contains("targets")) bad(pw, "morph targets are not supported");
       const json mode = prim.value("mode", json(4));
-      if (!mode.is_number_unsigned() || mode.get<std::uint64_t>() > 6)
-        bad(pw + ".mode", "unknown mode");
+      // Triangles, strips and fans; the parser mishandles line loops, and points and lines are
+      // no surface.
+      if (!mode.is_number_unsigned() || mode.get<std::uint64_t>() < 4 ||
+          mode.get<std::uint64_t>() > 6) {
+        bad(pw + ".mode", "only triangle primitives (mode 4, 5 or 6) can be read");
+      }
     }
   }
   // Nodes: valid references and no cycles.

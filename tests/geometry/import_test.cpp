@@ -232,6 +232,8 @@ TEST(ImportErrors, GlbReferencesAreChecked) {
   expect_input_error(dir.file("big_count.glb"), "runs past its bufferView");
   write_file(dir.file("bad_view.glb"), with_json("\"bufferView\":0", "\"bufferView\":7"));
   expect_input_error(dir.file("bad_view.glb"), "expected an index below");
+  write_file(dir.file("line_loop.glb"), with_json("\"mode\":4", "\"mode\":2"));
+  expect_input_error(dir.file("line_loop.glb"), "only triangle primitives");
 }
 
 TEST(ImportErrors, CleaningNothingUsableIsAnError) {
