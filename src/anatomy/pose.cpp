@@ -307,7 +307,7 @@ TemplateFit fit_template_both_ways(const std::vector<Vec3>& scan_points,
     if (s < 0.8 * initial_scale || s > 1.25 * initial_scale) break;
     const double change = (next - current).cwiseAbs().maxCoeff();
     current = next;
-    if (change < 1e-6) break;
+    if (change < 2e-5) break;  // 20 µm, 2e-5 rad: far below the landmarks' precision
   }
   return TemplateFit{current, rms};
 }
