@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "side_names.hpp"
+
 namespace headspa::anatomy {
 namespace {
 
@@ -44,16 +46,7 @@ std::optional<Landmark> parse_landmark(std::string_view name) noexcept {
 }
 
 Landmark mirror(Landmark landmark) noexcept {
-  const std::string_view name = landmark_name(landmark);
-  std::string flipped(name);
-  if (name.ends_with("_left")) {
-    flipped.replace(flipped.size() - 5, 5, "_right");
-  } else if (name.ends_with("_right")) {
-    flipped.replace(flipped.size() - 6, 6, "_left");
-  } else {
-    return landmark;
-  }
-  return *parse_landmark(flipped);
+  return *parse_landmark(detail::other_side(landmark_name(landmark)));
 }
 
 }  // namespace headspa::anatomy

@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "side_names.hpp"
+
 namespace headspa::anatomy {
 namespace {
 
@@ -75,16 +77,7 @@ bool is_no_go(Region region) noexcept {
 bool is_massage_region(Region region) noexcept { return region < Region::kEyeLeft; }
 
 Region mirror(Region region) noexcept {
-  const std::string_view name = region_name(region);
-  std::string flipped(name);
-  if (name.ends_with("_left")) {
-    flipped.replace(flipped.size() - 5, 5, "_right");
-  } else if (name.ends_with("_right")) {
-    flipped.replace(flipped.size() - 6, 6, "_left");
-  } else {
-    return region;
-  }
-  return *parse_region(flipped);
+  return *parse_region(detail::other_side(region_name(region)));
 }
 
 std::array<unsigned char, 3> region_colour(Region region) noexcept {
