@@ -286,43 +286,8 @@ HeadMeasurements measure_head(const TriangleMesh& mesh, const LandmarkSet& lm) {
   // Circumference: the convex hull (a tape measure) of the section through the glabella and the
   // opisthocranion, perpendicular to the mid-sagittal plane.
   const Vec3 axis = (g - opistho).normalized();
-  Vec3 normal = Vec3::UnitX().cross(axis).normalized();  // plane normal, in the sagittal plane
-  const double offset = normal.dot(g);
-  std::vector<Eigen::Vector2d> pts;
-  for (const auto& f : mesh.faces) {
-    for (int k = 0; k < 3; ++k) {
-      const Vec3& a = mesh.vertices[static_cast<std::size_t>(f[static_cast<std::size_t>(k)])];
-      const Vec3& b =
-          mesh.vertices[static_cast<std::size_t>(f[static_cast<std::size_t>((k + 1) % 3)])];
-      const double da = normal.dot(a) - offset;
-      const double db = normal.dot(b) - offset;
-      if ((da < 0) == (db < 0)) continue;
-      const Vec3 x = a + (da / (da - db)) * (b - a);
-      pts.emplace_back(x.x(), axis.dot(x));
-    }
-  }
-  if (pts.size() >= 3) {
-    std::sort(pts.begin(), pts.end(), [](const auto& a, const auto& b) {
-      return a.x() < b.x() || (a.x() == b.x() && a.y() < b.y());
-    });
-    auto cross = [](const Eigen::Vector2d& o, const Eigen::Vector2d& a, const Eigen::Vector2d& b) {
-      return (a.x() - o.x()) * (b.y() - o.y()) - (a.y() - o.y()) * (b.x() - o.x());
-    };
-    std::vector<Eigen::Vector2d> hull(2 * pts.size());
-    std::size_t h = 0;
-    for (const auto& p : pts) {
-      while (h >= 2 && cross(hull[h - 2], hull[h - 1], p) <= 0) --h;
-      hull[h++] = p;
-    }
-    for (std::size_t i = pts.size() - 1, lower = h + 1; i-- > 0;) {
-      while (h >= lower && cross(hull[h - 2], hull[h - 1], pts[i]) <= 0) --h;
-      hull[h++] = pts[i];
-    }
-    hull.resize(h - 1);
-    for (std::size_t i = 0; i < hull.size(); ++i) {
-      m.circumference_m += (hull[(i + 1) % hull.size()] - hull[i]).norm();
-    }
-  }
+  const Vec3 normal = Vec3::UnitX().cross(axis);  // the plane's normal, in the sagittal plane
+  m.circumference_m = geometry::section_tape_length(mesh, g, normal);
   return m;
 }
 

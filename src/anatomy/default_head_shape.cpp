@@ -89,30 +89,6 @@ double argmax(const std::function<double(double)>& f, double a, double b, int n 
   return 0.5 * (lo + hi);
 }
 
-// Perimeter of the convex hull of 2-D points (monotone chain).
-double hull_perimeter(std::vector<Eigen::Vector2d> pts) {
-  std::sort(pts.begin(), pts.end(), [](const auto& a, const auto& b) {
-    return a.x() < b.x() || (a.x() == b.x() && a.y() < b.y());
-  });
-  const auto cross = [](const Eigen::Vector2d& o, const Eigen::Vector2d& a,
-                        const Eigen::Vector2d& b) {
-    return (a - o).x() * (b - o).y() - (a - o).y() * (b - o).x();
-  };
-  std::vector<Eigen::Vector2d> hull(2 * pts.size());
-  std::size_t k = 0;
-  for (std::size_t i = 0; i < pts.size(); ++i) {
-    while (k >= 2 && cross(hull[k - 2], hull[k - 1], pts[i]) <= 0) --k;
-    hull[k++] = pts[i];
-  }
-  for (std::size_t i = pts.size() - 1, t = k + 1; i-- > 0;) {
-    while (k >= t && cross(hull[k - 2], hull[k - 1], pts[i]) <= 0) --k;
-    hull[k++] = pts[i];
-  }
-  double perimeter = 0.0;
-  for (std::size_t i = 0; i + 1 < k; ++i) perimeter += (hull[i + 1] - hull[i]).norm();
-  return perimeter;
-}
-
 // Mean radius of an ellipse whose perimeter (Ramanujan) is c with axis ratio rx/rz = ratio.
 void ellipse_radii(double c, double ratio, double* rx, double* rz) {
   const double a = ratio, b = 1.0;
@@ -535,7 +511,7 @@ double HeadShape::tape_circumference() const {
     const double r = 0.5 * (lo + hi);
     pts.emplace_back(r * std::cos(a), r * std::sin(a));
   }
-  return hull_perimeter(pts);
+  return geometry::convex_hull_perimeter(std::move(pts));
 }
 
 Vec3 HeadShape::ear_apex_direction() const {

@@ -427,7 +427,6 @@ ScanPose find_pose(const TriangleMesh& mesh, const std::vector<char>& near_bound
   pose.template_scale = s;
   pose.template_offset = fit.block<3, 1>(0, 3);
   pose.nose_tip = nose_tip;
-  pose.symmetry_residual = plane.mismatch / scale;
   pose.fit_rms_m = best_fit.rms_m;
   return pose;
 }

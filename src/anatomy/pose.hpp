@@ -15,9 +15,8 @@ struct ScanPose {
   Eigen::Matrix3d rotation;     // file axes -> head axes (rows: left, up, forward)
   Eigen::Vector3d nose_tip;     // file coordinates
   double template_scale = 1.0;  // file units -> metres if the head were the template's size
-  Eigen::Vector3d template_offset = Eigen::Vector3d::Zero();  // see align_to_template
-  double symmetry_residual = 0;  // mean mirror mismatch / RMS radius (0 = perfectly symmetric)
-  double fit_rms_m = 0;          // RMS distance to the template after the fit (template metres)
+  Eigen::Vector3d template_offset = Eigen::Vector3d::Zero();  // translation of that fit
+  double fit_rms_m = 0;  // RMS distance to the template after the fit (template metres)
 };
 
 // Finds the mid-sagittal plane, the nose and which way is up, then refines the pose by fitting

@@ -85,6 +85,51 @@ void transform(TriangleMesh& mesh, const Eigen::Matrix3d& rotation, double scale
   for (Vec3& p : mesh.vertices) p = scale * (rotation * p) + translation;
 }
 
+double convex_hull_perimeter(std::vector<Eigen::Vector2d> points) {
+  if (points.size() < 3) return 0.0;
+  std::sort(points.begin(), points.end(), [](const Eigen::Vector2d& a, const Eigen::Vector2d& b) {
+    return a.x() < b.x() || (a.x() == b.x() && a.y() < b.y());
+  });
+  const auto cross = [](const Eigen::Vector2d& o, const Eigen::Vector2d& a,
+                        const Eigen::Vector2d& b) {
+    return (a - o).x() * (b - o).y() - (a - o).y() * (b - o).x();
+  };
+  // Andrew's monotone chain: lower hull, then upper hull.
+  std::vector<Eigen::Vector2d> hull(2 * points.size());
+  std::size_t k = 0;
+  for (const Eigen::Vector2d& p : points) {
+    while (k >= 2 && cross(hull[k - 2], hull[k - 1], p) <= 0) --k;
+    hull[k++] = p;
+  }
+  for (std::size_t i = points.size() - 1, lower = k + 1; i-- > 0;) {
+    while (k >= lower && cross(hull[k - 2], hull[k - 1], points[i]) <= 0) --k;
+    hull[k++] = points[i];
+  }
+  double perimeter = 0.0;
+  for (std::size_t i = 0; i + 1 < k; ++i) perimeter += (hull[i + 1] - hull[i]).norm();
+  return perimeter;
+}
+
+double section_tape_length(const TriangleMesh& mesh, const Vec3& point, const Vec3& normal) {
+  const Vec3 n = normal.normalized();
+  const Vec3 e1 = n.unitOrthogonal();
+  const Vec3 e2 = n.cross(e1);
+  std::vector<Eigen::Vector2d> cuts;
+  for (const Face& f : mesh.faces) {
+    for (int k = 0; k < 3; ++k) {
+      const Vec3& a = mesh.vertices[static_cast<std::size_t>(f[static_cast<std::size_t>(k)])];
+      const Vec3& b =
+          mesh.vertices[static_cast<std::size_t>(f[static_cast<std::size_t>((k + 1) % 3)])];
+      const double da = n.dot(a - point);
+      const double db = n.dot(b - point);
+      if ((da < 0.0) == (db < 0.0)) continue;
+      const Vec3 q = a + (da / (da - db)) * (b - a) - point;
+      cuts.emplace_back(q.dot(e1), q.dot(e2));
+    }
+  }
+  return convex_hull_perimeter(std::move(cuts));
+}
+
 VertexAdjacency vertex_adjacency(const TriangleMesh& mesh) {
   const std::size_t n = mesh.vertices.size();
   std::vector<std::pair<int, int>> pairs;

@@ -56,44 +56,6 @@ double min_angle_deg(const TriangleMesh& m, const geometry::Face& f) {
   return smallest;
 }
 
-// Perimeter of the convex hull of the mesh's section by the plane through p with normal n:
-// what a tape measure around the head reads.
-double tape_length(const TriangleMesh& m, const Vec3& p, const Vec3& n) {
-  const Vec3 e1 = n.unitOrthogonal(), e2 = n.cross(e1);
-  std::vector<std::pair<double, double>> pts;
-  for (const auto& f : m.faces) {
-    for (int k = 0; k < 3; ++k) {
-      const Vec3& a = m.vertices[static_cast<std::size_t>(f[static_cast<std::size_t>(k)])];
-      const Vec3& b =
-          m.vertices[static_cast<std::size_t>(f[static_cast<std::size_t>((k + 1) % 3)])];
-      const double da = n.dot(a - p), db = n.dot(b - p);
-      if ((da < 0.0) == (db < 0.0)) continue;
-      const Vec3 q = a + (da / (da - db)) * (b - a) - p;
-      pts.emplace_back(q.dot(e1), q.dot(e2));
-    }
-  }
-  std::sort(pts.begin(), pts.end());
-  const auto cross = [](auto o, auto a, auto b) {
-    return (a.first - o.first) * (b.second - o.second) -
-           (a.second - o.second) * (b.first - o.first);
-  };
-  std::vector<std::pair<double, double>> hull(2 * pts.size());
-  std::size_t k = 0;
-  for (std::size_t i = 0; i < pts.size(); ++i) {
-    while (k >= 2 && cross(hull[k - 2], hull[k - 1], pts[i]) <= 0) --k;
-    hull[k++] = pts[i];
-  }
-  for (std::size_t i = pts.size() - 1, t = k + 1; i-- > 0;) {
-    while (k >= t && cross(hull[k - 2], hull[k - 1], pts[i]) <= 0) --k;
-    hull[k++] = pts[i];
-  }
-  double length = 0.0;
-  for (std::size_t i = 0; i + 1 < k; ++i) {
-    length += std::hypot(hull[i + 1].first - hull[i].first, hull[i + 1].second - hull[i].second);
-  }
-  return length;
-}
-
 // Does segment [p, q] cross triangle (a, b, c)? Strict: touching at an end does not count.
 bool segment_hits_triangle(const Vec3& p, const Vec3& q, const Vec3& a, const Vec3& b,
                            const Vec3& c) {
@@ -440,12 +402,12 @@ TEST_P(DefaultHeadSizes, MatchTheTable) {
   // Circumference: a tape through glabella and opisthocranion, level side to side.
   const Vec3 along = *back - g;
   const Vec3 normal = along.cross(Vec3::UnitX()).normalized();
-  EXPECT_NEAR(tape_length(h.mesh, g, normal), d.head_circumference_m,
+  EXPECT_NEAR(headspa::geometry::section_tape_length(h.mesh, g, normal), d.head_circumference_m,
               0.03 * d.head_circumference_m);
   // The neck is roughly as thick as the table says (a horizontal section half-way down).
   const double y_neck = 0.5 * (at(h, Landmark::kChin).y() + geometry::bounding_box(h.mesh).min.y());
-  EXPECT_NEAR(tape_length(h.mesh, Vec3(0.0, y_neck, 0.0), Vec3::UnitY()), d.neck_circumference_m,
-              0.12 * d.neck_circumference_m);
+  EXPECT_NEAR(headspa::geometry::section_tape_length(h.mesh, Vec3(0.0, y_neck, 0.0), Vec3::UnitY()),
+              d.neck_circumference_m, 0.12 * d.neck_circumference_m);
 }
 
 INSTANTIATE_TEST_SUITE_P(AllSexesAndPercentiles, DefaultHeadSizes,

@@ -48,5 +48,15 @@ TEST(Mesh, TransformScalesRotatesAndMoves) {
   EXPECT_NEAR(mean_edge_length(m), 2.0 * (3 + 3 * std::sqrt(2.0)) / 6.0, 1e-12);
 }
 
+TEST(Mesh, ConvexHullPerimeterAndTapeLength) {
+  // A square with an inner point and a repeated corner.
+  EXPECT_NEAR(convex_hull_perimeter({{0, 0}, {1, 0}, {1, 1}, {0, 1}, {0.5, 0.5}, {1, 1}}), 4.0,
+              1e-12);
+  EXPECT_EQ(convex_hull_perimeter({{0, 0}, {1, 0}}), 0.0);
+  // The tetrahedron cut half-way up its z axis: a triangle with legs 0.5.
+  EXPECT_NEAR(section_tape_length(unit_tetrahedron(), Vec3(0, 0, 0.5), Vec3(0, 0, 2)),
+              1.0 + 0.5 * std::sqrt(2.0), 1e-12);
+}
+
 }  // namespace
 }  // namespace headspa::geometry

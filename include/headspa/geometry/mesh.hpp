@@ -52,6 +52,13 @@ double mean_edge_length(const TriangleMesh& mesh);
 void transform(TriangleMesh& mesh, const Eigen::Matrix3d& rotation, double scale,
                const Vec3& translation);
 
+// Perimeter of the convex hull of 2-D points (0 for fewer than three).
+double convex_hull_perimeter(std::vector<Eigen::Vector2d> points);
+
+// What a tape measure around the mesh reads in a plane: the convex-hull perimeter of the points
+// where the plane (through `point`, with normal `normal`) cuts the mesh's edges.
+double section_tape_length(const TriangleMesh& mesh, const Vec3& point, const Vec3& normal);
+
 // Vertex-to-vertex adjacency in compressed rows: neighbours of v are
 // indices[offsets[v] .. offsets[v+1]), sorted ascending.
 struct VertexAdjacency {
