@@ -15,6 +15,9 @@ packages=(
   libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   libopencv-dev
+  libmujoco-dev
+  libsqlite3-dev sqlite3 libpqxx-dev postgresql
+  libcpp-httplib-dev
 )
 
 missing=()
