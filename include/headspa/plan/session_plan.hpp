@@ -50,9 +50,9 @@ std::optional<Phase> parse_phase(std::string_view name) noexcept;
 
 // One sample of one contact.
 struct Sample {
-  double t_s = 0.0;                         // session time. Unit: [s]
+  double t_s = 0.0;                                      // session time. Unit: [s]
   Eigen::Vector3d position_m = Eigen::Vector3d::Zero();  // pad centre; on the skin in contact
-  Eigen::Vector3d normal = Eigen::Vector3d::UnitY();  // outward unit normal of the nearest skin
+  Eigen::Vector3d normal = Eigen::Vector3d::UnitY();     // outward unit normal of the nearest skin
   Eigen::Vector3d tangential_velocity_m_per_s = Eigen::Vector3d::Zero();  // along the skin
   double force_n = 0.0;  // target normal force (0 unless in contact). Unit: [N]
   anatomy::Region region = anatomy::Region::kOther;  // region under the pad; kOther in the air
@@ -83,8 +83,8 @@ struct SampleRange {
 // One piece of the timeline.
 struct Segment {
   SegmentKind kind = SegmentKind::kMassage;
-  std::string step_id;  // the protocol step it belongs to
-  std::string title;    // for people
+  std::string step_id;   // the protocol step it belongs to
+  std::string title;     // for people
   double start_s = 0.0;  // Unit: [s]
   double end_s = 0.0;    // Unit: [s]
   // Massage segments.
@@ -108,9 +108,9 @@ struct Segment {
 // Time, coverage and force per region.
 struct RegionSummary {
   anatomy::Region region = anatomy::Region::kOther;
-  bool targeted = false;        // a coverage step named this region
-  double contact_time_s = 0.0;  // summed over both contacts. Unit: [s]
-  double coverage = 0.0;        // fraction (0-1) of the workable area touched by a pad
+  bool targeted = false;          // a coverage step named this region
+  double contact_time_s = 0.0;    // summed over both contacts. Unit: [s]
+  double coverage = 0.0;          // fraction (0-1) of the workable area touched by a pad
   double workable_area_m2 = 0.0;  // region area at least the no-go margin from a no-go zone
   double peak_force_n = 0.0;
   double cap_n = 0.0;  // the tissue map's cap
@@ -118,15 +118,15 @@ struct RegionSummary {
 
 // Limits the validator checks (and the planner plans within).
 struct PlanLimits {
-  double no_go_margin_m = 0.01;         // no sample in contact closer to a no-go zone
-  double max_speed_m_per_s = 0.3;       // any sample, in contact or in the air
+  double no_go_margin_m = 0.01;    // no sample in contact closer to a no-go zone
+  double max_speed_m_per_s = 0.3;  // any sample, in contact or in the air
   double max_acceleration_m_per_s2 = 4.0;
   double max_jerk_m_per_s3 = 400.0;
-  double surface_tolerance_m = 0.0005;  // in contact: distance from the skin
-  double min_coverage = 0.9;            // each targeted region
+  double surface_tolerance_m = 0.0005;     // in contact: distance from the skin
+  double min_coverage = 0.9;               // each targeted region
   double min_contact_separation_m = 0.08;  // a hand's width, between the two contacts
-  double max_sample_gap_s = 0.0105;     // consecutive samples of one stretch
-  double max_position_step_m = 0.004;   // between consecutive samples (0.4 m/s at 100 Hz)
+  double max_sample_gap_s = 0.0105;        // consecutive samples of one stretch
+  double max_position_step_m = 0.004;      // between consecutive samples (0.4 m/s at 100 Hz)
 };
 
 // One failed check.
@@ -142,7 +142,7 @@ struct CheckResult {
   bool passed = true;
   double worst = 0.0;  // the worst value seen (distance, ratio, speed ...)
   double limit = 0.0;
-  std::string unit;    // "m", "N/cap", "m/s", ...
+  std::string unit;  // "m", "N/cap", "m/s", ...
 };
 
 struct ValidationReport {
@@ -166,7 +166,7 @@ struct SessionPlan {
   std::string title;
   double duration_s = 0.0;  // Unit: [s]
   double sample_rate_hz = 100.0;
-  std::vector<Segment> segments;  // in time order, covering [0, duration_s]
+  std::vector<Segment> segments;                          // in time order, covering [0, duration_s]
   std::array<std::vector<Sample>, kContactCount> tracks;  // in time order per contact
   std::array<Eigen::Vector3d, kContactCount> park_position{Eigen::Vector3d::Zero(),
                                                            Eigen::Vector3d::Zero()};

@@ -2,13 +2,12 @@
 //
 // Checks (limits in PlanLimits):
 //   no_go       no contact sample within no_go_margin_m of a no-go zone
-//   force_cap   every target force <= the cap of the region under the pad, and <= the absolute limit
-//   speed       every sample's speed (from positions) <= max_speed_m_per_s
-//   acceleration, jerk   finite differences of positions within their bounds
-//   surface     contact samples within surface_tolerance_m of the skin; air samples outside it
-//   continuity  no gap in time or jump in position between consecutive samples
-//   separation  the two contacts never closer than min_contact_separation_m
-//   coverage    every targeted region covered to at least min_coverage
+//   force_cap   every target force <= the cap of the region under the pad, and <= the absolute
+//   limit speed       every sample's speed (from positions) <= max_speed_m_per_s acceleration, jerk
+//   finite differences of positions within their bounds surface     contact samples within
+//   surface_tolerance_m of the skin; air samples outside it continuity  no gap in time or jump in
+//   position between consecutive samples separation  the two contacts never closer than
+//   min_contact_separation_m coverage    every targeted region covered to at least min_coverage
 #pragma once
 
 #include "headspa/plan/planner.hpp"
