@@ -1,0 +1,65 @@
+// The pad controller, run at 1 kHz for each pad: hybrid force/impedance control.
+//
+// In contact (reference force > 0) the normal force is regulated (feed-forward plus PI on the
+// measured normal force, with damping along the normal) while the motion along the skin tracks
+// the reference with an impedance (stiffness and damping). In the air the whole pad position is
+// tracked with an impedance. The output is the Cartesian force the arm applies at the pad; the
+// arm layer adds gravity compensation and maps it to joint torques.
+//
+//   Controller controller(ControllerGains{});
+//   PadCommand c = controller.tick(0, reference, measured, 0.001);  // no allocation, no throw
+#pragma once
+
+#include <array>
+#include <string>
+
+#include "headspa/control/rig.hpp"
+
+namespace headspa::control {
+
+struct ControllerGains {
+  double air_stiffness_n_per_m = 1500.0;  // position impedance in the air (all axes)
+  double air_damping_n_s_per_m = 110.0;
+  double tangential_stiffness_n_per_m = 1500.0;  // along the skin, in contact
+  double tangential_damping_n_s_per_m = 110.0;
+  double normal_damping_n_s_per_m = 45.0;  // along the normal, in contact
+  double force_kp = 0.6;                   // N of command per N of force error
+  double force_ki_per_s = 25.0;            // N of command per N·s of force error
+  double force_integral_limit_n = 3.0;     // the integral term's bound
+  double force_filter_hz = 120.0;          // low-pass on the measured force before the PI
+  double max_command_n = 60.0;             // bound on the Cartesian force command
+
+  bool IsValid(std::string* why) const;
+};
+
+// What one pad should do now, in the world frame.
+struct PadReference {
+  Eigen::Vector3d position_m = Eigen::Vector3d::Zero();  // pad sphere centre
+  Eigen::Vector3d velocity_m_per_s = Eigen::Vector3d::Zero();
+  Eigen::Vector3d normal = Eigen::Vector3d::UnitY();  // outward skin normal near the pad (unit)
+  double force_n = 0.0;  // target pad-on-skin normal force; > 0 selects force control. Unit: [N]
+};
+
+class Controller {
+ public:
+  explicit Controller(const ControllerGains& gains);
+
+  // One control step for `pad` (0 or 1); dt in seconds. Allocation-free and noexcept.
+  PadCommand tick(int pad, const PadReference& reference, const PadMeasurement& measured,
+                  double dt_s) noexcept;
+  // Forgets the integral and filter state of every pad (a fresh session).
+  void reset() noexcept;
+
+  const ControllerGains& gains() const noexcept { return gains_; }
+
+ private:
+  struct PadState {
+    double integral_n = 0.0;
+    double filtered_force_n = 0.0;
+    bool in_force_mode = false;
+  };
+  ControllerGains gains_;
+  std::array<PadState, kPads> state_{};
+};
+
+}  // namespace headspa::control

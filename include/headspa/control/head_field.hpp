@@ -1,0 +1,50 @@
+// HeadField: a per-head sampled field the safety monitor reads in constant time: distance to the
+// skin, distance to the nearest no-go zone, and the lowest force cap nearby. Built once from the
+// head's vertices and region labels; queries are allocation-free.
+#pragma once
+
+#include <Eigen/Core>
+#include <vector>
+
+#include "headspa/anatomy/head.hpp"
+
+namespace headspa::control {
+
+struct HeadFieldOptions {
+  double cell_m = 0.004;         // grid spacing
+  double border_m = 0.03;        // grid extends this far past the head's bounding box
+  double max_distance_m = 0.02;  // distances are capped here
+  double cap_radius_m = 0.0155;  // the cap at a point is the lowest cap of massage vertices
+                                 // within this radius (a pad's radius plus 8 mm)
+};
+
+// The three values at one point (head frame).
+struct HeadFieldSample {
+  double skin_distance_m = 0.0;   // to the nearest vertex, capped at max_distance_m
+  double no_go_distance_m = 0.0;  // to the nearest no-go vertex, capped at max_distance_m
+  double force_cap_n = 0.0;       // 0: no massage region within cap_radius_m
+};
+
+class HeadField {
+ public:
+  explicit HeadField(const anatomy::Head& head, const HeadFieldOptions& options = {});
+
+  // Trilinear for the distances, nearest cell for the cap; points outside the grid read as far
+  // from everything with a zero cap.
+  HeadFieldSample at(const Eigen::Vector3d& p_head) const noexcept;
+  const HeadFieldOptions& options() const noexcept { return options_; }
+
+ private:
+  HeadFieldOptions options_;
+  Eigen::Vector3d origin_ = Eigen::Vector3d::Zero();
+  int nx_ = 0, ny_ = 0, nz_ = 0;
+  std::vector<float> skin_, no_go_, cap_;
+  std::size_t index(int i, int j, int k) const noexcept {
+    return (static_cast<std::size_t>(k) * static_cast<std::size_t>(ny_) +
+            static_cast<std::size_t>(j)) *
+               static_cast<std::size_t>(nx_) +
+           static_cast<std::size_t>(i);
+  }
+};
+
+}  // namespace headspa::control

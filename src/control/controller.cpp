@@ -1,0 +1,86 @@
+#include "headspa/control/controller.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "headspa/core/error.hpp"
+
+namespace headspa::control {
+
+bool ControllerGains::IsValid(std::string* why) const {
+  const auto bad = [&](const char* what) {
+    if (why) *why = what;
+    return false;
+  };
+  if (!(air_stiffness_n_per_m > 0 && tangential_stiffness_n_per_m > 0)) {
+    return bad("stiffnesses must be positive");
+  }
+  if (!(air_damping_n_s_per_m >= 0 && tangential_damping_n_s_per_m >= 0 &&
+        normal_damping_n_s_per_m >= 0)) {
+    return bad("dampings must not be negative");
+  }
+  if (!(force_kp >= 0 && force_ki_per_s >= 0 && force_integral_limit_n >= 0)) {
+    return bad("force gains must not be negative");
+  }
+  if (!(force_filter_hz > 0 && max_command_n > 0)) {
+    return bad("force_filter_hz and max_command_n must be positive");
+  }
+  return true;
+}
+
+Controller::Controller(const ControllerGains& gains) : gains_(gains) {
+  std::string why;
+  if (!gains.IsValid(&why)) throw InputError("controller gains: " + why);
+}
+
+void Controller::reset() noexcept { state_ = {}; }
+
+PadCommand Controller::tick(int pad, const PadReference& ref, const PadMeasurement& m,
+                            double dt_s) noexcept {
+  PadState& st = state_[static_cast<std::size_t>(pad)];
+  PadCommand out;
+  out.target_position_m = ref.position_m;
+  out.target_velocity_m_per_s = ref.velocity_m_per_s;
+  Eigen::Vector3d n = ref.normal;
+  const double nn = n.norm();
+  n = nn > 1e-9 ? Eigen::Vector3d(n / nn) : Eigen::Vector3d::UnitY();
+  out.tool_axis = -n;
+
+  // Measured pad-on-skin force along the normal, low-passed (the last value holds on dropout).
+  const double measured = m.force_valid ? m.force_n.dot(n) : st.filtered_force_n;
+  const double alpha = 1.0 - std::exp(-2.0 * 3.141592653589793 * gains_.force_filter_hz * dt_s);
+  st.filtered_force_n += alpha * (measured - st.filtered_force_n);
+
+  const Eigen::Vector3d e = ref.position_m - m.position_m;
+  const Eigen::Vector3d ev = ref.velocity_m_per_s - m.velocity_m_per_s;
+  Eigen::Vector3d f;
+  if (ref.force_n > 0.0) {
+    if (!st.in_force_mode) {
+      st.in_force_mode = true;
+      st.integral_n = 0.0;
+    }
+    // Motion along the skin: impedance on the tangential components only.
+    const Eigen::Matrix3d tangent = Eigen::Matrix3d::Identity() - n * n.transpose();
+    f = tangent *
+        (gains_.tangential_stiffness_n_per_m * e + gains_.tangential_damping_n_s_per_m * ev);
+    // Normal: feed-forward plus PI on the force error, damping on the normal velocity.
+    const double error = ref.force_n - st.filtered_force_n;
+    st.integral_n = std::clamp(st.integral_n + gains_.force_ki_per_s * error * dt_s,
+                               -gains_.force_integral_limit_n, gains_.force_integral_limit_n);
+    const double push = ref.force_n + gains_.force_kp * error + st.integral_n;
+    f += -push * n - gains_.normal_damping_n_s_per_m * m.velocity_m_per_s.dot(n) * n;
+    out.target_normal_force_n = ref.force_n;
+    out.force_mode = true;
+  } else {
+    st.in_force_mode = false;
+    st.integral_n = 0.0;
+    f = gains_.air_stiffness_n_per_m * e + gains_.air_damping_n_s_per_m * ev;
+  }
+  const double norm = f.norm();
+  if (norm > gains_.max_command_n) f *= gains_.max_command_n / norm;
+  if (!f.allFinite()) f.setZero();
+  out.force_n = f;
+  return out;
+}
+
+}  // namespace headspa::control
