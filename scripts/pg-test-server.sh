@@ -35,7 +35,8 @@ as_owner() {
 
 start() {
   mkdir -p "$state"
-  rm -f "$state/url" "$state/skip" "$state/cluster"
+  stop  # a server left over from an interrupted run
+
   if [ ! -x "$PG_BIN/initdb" ] || [ ! -x "$PG_BIN/pg_ctl" ]; then
     local why="PostgreSQL binaries not found in $PG_BIN (scripts/install-deps.sh installs them)"
     if [ "${HEADSPA_ALLOW_SKIP_PG:-0}" = 1 ]; then
@@ -79,7 +80,8 @@ start() {
 }
 
 stop() {
-  [ -f "$state/cluster" ] || exit 0
+  rm -f "$state/url" "$state/skip"
+  [ -f "$state/cluster" ] || return 0
   local cluster
   cluster=$(cat "$state/cluster")
   if [ -d "$cluster/data" ]; then
