@@ -211,15 +211,24 @@ std::unique_ptr<Connection> open_postgres(const std::string& url) {
 }
 
 std::string redact_url(const std::string& url) {
+  std::string out = url;
   // scheme://user:password@host... -> scheme://user:***@host...
-  const auto scheme = url.find("://");
-  if (scheme == std::string::npos) return url;
-  const auto at = url.find('@', scheme + 3);
-  const auto slash = url.find('/', scheme + 3);
-  if (at == std::string::npos || (slash != std::string::npos && slash < at)) return url;
-  const auto colon = url.find(':', scheme + 3);
-  if (colon == std::string::npos || colon > at) return url;
-  return url.substr(0, colon + 1) + "***" + url.substr(at);
+  const auto scheme = out.find("://");
+  if (scheme != std::string::npos) {
+    const auto end = out.find_first_of("/?", scheme + 3);
+    const auto at = out.rfind('@', end == std::string::npos ? std::string::npos : end);
+    if (at != std::string::npos && at > scheme) {
+      const auto colon = out.find(':', scheme + 3);
+      if (colon != std::string::npos && colon < at) out.replace(colon + 1, at - colon - 1, "***");
+    }
+  }
+  // ...?password=secret&... -> ...?password=***&...
+  for (auto at = out.find("password="); at != std::string::npos; at = out.find("password=", at)) {
+    at += 9;
+    const auto end = out.find('&', at);
+    out.replace(at, (end == std::string::npos ? out.size() : end) - at, "***");
+  }
+  return out;
 }
 
 }  // namespace headspa::store::detail

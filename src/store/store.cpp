@@ -99,8 +99,43 @@ void check_json(const std::string& text, const std::string& field) {
   if (!nlohmann::json::accept(text)) bad(field, "not valid JSON");
 }
 
-// Printable one-line text: no control characters, at most max_chars bytes, and (when required)
-// not empty.
+// True when the bytes are well-formed UTF-8 (no overlong forms, no surrogates).
+bool is_utf8(std::string_view text) {
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    std::size_t n = 0;
+    std::uint32_t cp = 0;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    } else if ((c & 0xE0) == 0xC0) {
+      n = 1;
+      cp = c & 0x1Fu;
+    } else if ((c & 0xF0) == 0xE0) {
+      n = 2;
+      cp = c & 0x0Fu;
+    } else if ((c & 0xF8) == 0xF0) {
+      n = 3;
+      cp = c & 0x07u;
+    } else {
+      return false;
+    }
+    for (std::size_t k = 1; k <= n; ++k) {
+      if (i + k >= text.size()) return false;
+      const auto d = static_cast<unsigned char>(text[i + k]);
+      if ((d & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (d & 0x3Fu);
+    }
+    static constexpr std::uint32_t kMin[4] = {0, 0x80, 0x800, 0x10000};
+    if (cp < kMin[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
+    i += n + 1;
+  }
+  return true;
+}
+
+// Printable one-line UTF-8 text: no control characters, at most max_chars bytes, and (when
+// required) not empty.
 void check_text(const std::string& text, const std::string& field, std::size_t max_chars,
                 bool required) {
   if (required && text.empty()) bad(field, "must not be empty");
@@ -112,6 +147,7 @@ void check_text(const std::string& text, const std::string& field, std::size_t m
       bad(field, "contains a control character");
     }
   }
+  if (!is_utf8(text)) bad(field, "not valid UTF-8");
 }
 
 void check_sha256(const std::string& text, const std::string& field) {
@@ -809,15 +845,25 @@ void Store::append_session_log(RecordId session_id, const std::vector<SessionEve
     const std::span<const TraceSample> chunk(samples.data() + first, n);
     for (std::size_t i = 0; i < n; ++i) {
       const TraceSample& s = chunk[i];
-      const std::string field = "samples[" + std::to_string(first + i) + "]";
-      check_finite(s.t_s, field + ".t_s");
-      if (s.t_s < 0.0) bad(field + ".t_s", "the session clock starts at 0");
-      if (i > 0 && s.t_s < chunk[i - 1].t_s) bad(field + ".t_s", "samples go back in time");
-      check_finite(s.commanded_force_n, field + ".commanded_force_n");
-      check_finite(s.measured_force_n, field + ".measured_force_n");
+      // Field names are built only for a sample that fails.
+      const auto field = [&](const char* name) {
+        return "samples[" + std::to_string(first + i) + "]." + name;
+      };
+      if (!std::isfinite(s.t_s) || s.t_s < 0.0) {
+        bad(field("t_s"), "must be a finite time on the session clock (>= 0)");
+      }
+      if (i > 0 && s.t_s < chunk[i - 1].t_s) bad(field("t_s"), "samples go back in time");
+      if (!std::isfinite(s.commanded_force_n))
+        check_finite(s.commanded_force_n, field("commanded_force_n"));
+      if (!std::isfinite(s.measured_force_n))
+        check_finite(s.measured_force_n, field("measured_force_n"));
       for (std::size_t k = 0; k < 3; ++k) {
-        check_finite(s.commanded_position_m[k], field + ".commanded_position_m");
-        check_finite(s.measured_position_m[k], field + ".measured_position_m");
+        if (!std::isfinite(s.commanded_position_m[k])) {
+          check_finite(s.commanded_position_m[k], field("commanded_position_m"));
+        }
+        if (!std::isfinite(s.measured_position_m[k])) {
+          check_finite(s.measured_position_m[k], field("measured_position_m"));
+        }
       }
     }
     db_->query(

@@ -107,6 +107,9 @@ TEST_P(StoreTest, ClientsGetPseudonymsAndNamesAreOptional) {
                        "client.name: contains a control character"));
   EXPECT_TRUE(contains(input_error_of([&] { store.create_client(std::string()); }),
                        "client.name: must not be empty"));
+  EXPECT_TRUE(contains(input_error_of([&] { store.create_client(std::string("Jos\xe9")); }),
+                       "client.name: not valid UTF-8"));
+  EXPECT_EQ(store.create_client(std::string("Jos\xc3\xa9")).name, "Jos\xc3\xa9");
 }
 
 TEST_P(StoreTest, AReturningClientsHeadIntakeAndHistoryAreFetched) {
@@ -438,6 +441,11 @@ TEST(StorePostgres, AnUnreachableServerIsBadInputAndHidesThePassword) {
   EXPECT_TRUE(contains(what, "cannot connect to PostgreSQL")) << what;
   EXPECT_TRUE(contains(what, "alice:***@")) << what;
   EXPECT_FALSE(contains(what, "s3cret")) << what;
+  const std::string in_query = input_error_of([&] {
+    open_store("postgres://alice@/headspa?host=" + dir.path().string() + "&password=hunter2&x=1");
+  });
+  EXPECT_TRUE(contains(in_query, "password=***&x=1")) << in_query;
+  EXPECT_FALSE(contains(in_query, "hunter2")) << in_query;
 }
 
 }  // namespace
