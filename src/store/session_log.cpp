@@ -1,5 +1,6 @@
 #include "headspa/store/session_log.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 
@@ -124,7 +125,14 @@ void SessionLogWriter::run() {
       if (writing_samples_.empty()) {
         writing_samples_.swap(samples_);
       } else {
-        writing_samples_.insert(writing_samples_.end(), samples_.begin(), samples_.end());
+        // A batch kept from a failed commit: what no longer fits under the cap is dropped.
+        const std::size_t room = options_.max_pending_samples > writing_samples_.size()
+                                     ? options_.max_pending_samples - writing_samples_.size()
+                                     : 0;
+        const std::size_t kept = std::min(room, samples_.size());
+        writing_samples_.insert(writing_samples_.end(), samples_.begin(),
+                                samples_.begin() + static_cast<std::ptrdiff_t>(kept));
+        stats_.dropped_samples += samples_.size() - kept;
         samples_.clear();
       }
     }
