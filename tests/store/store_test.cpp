@@ -385,6 +385,38 @@ INSTANTIATE_TEST_SUITE_P(Backends, StoreTest, testing::kBackends, testing::backe
 
 // ---- backend-specific ----
 
+TEST(StorePostgres, TheSessionLogSurvivesALostConnection) {
+  FreshDatabase db("postgresql");
+  HEADSPA_REQUIRE_DATABASE(db);
+  RecordId id = 0;
+  {
+    Store store = open_store(db.location());
+    id = store.create_session(std::nullopt, std::nullopt);
+  }
+  SessionLogWriter writer(db.location(), id, SessionLogOptions{.flush_period_s = 0.05});
+  writer.append_sample(sample(0.0, 0));
+  writer.flush();
+  // The server drops the writer's connection (as a restart or a network cut would).
+  {
+    pqxx::connection admin(db.location());
+    pqxx::nontransaction(admin).exec(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+        "WHERE datname = current_database() AND pid <> pg_backend_pid()");
+  }
+  for (int i = 1; i <= 100; ++i) writer.append_sample(sample(i * 1e-3, 0));
+  // The first commit after the cut may fail; its batch is kept and committed on reconnection.
+  for (int tries = 0; tries < 50 && writer.stats().committed_samples < 101; ++tries) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  writer.close();
+  EXPECT_EQ(writer.stats().committed_samples, 101u) << writer.stats().last_error;
+  EXPECT_GE(writer.stats().failed_commits, 1u);  // the cut was seen, and the batch kept
+  std::printf("lost connection: %llu failed commit(s) before reconnecting\n",
+              static_cast<unsigned long long>(writer.stats().failed_commits));
+  Store store = open_store(db.location());
+  EXPECT_EQ(store.session_trace(id).size(), 101u);
+}
+
 TEST(StoreLocation, DefaultsToTheUsersDataFolder) {
   const char* old_xdg = std::getenv("XDG_DATA_HOME");
   const std::string saved = old_xdg != nullptr ? old_xdg : "";
