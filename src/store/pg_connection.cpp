@@ -180,9 +180,18 @@ class PgConnection final : public Connection {
   }
 
  private:
-  static std::string trim(std::string s) {
-    while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-    return s;
+  // libpq's messages span lines; ours are one line.
+  static std::string trim(const std::string& s) {
+    std::string out;
+    for (const char c : s) {
+      if (c == '\n' || c == '\t') {
+        if (!out.empty() && out.back() != ' ') out += ' ';
+      } else {
+        out.push_back(c);
+      }
+    }
+    while (!out.empty() && out.back() == ' ') out.pop_back();
+    return out;
   }
 
   // libpqxx errors become StoreError; a constraint failure says which.

@@ -178,7 +178,8 @@ class SqliteConnection final : public Connection {
 
 std::unique_ptr<Connection> open_sqlite(const std::string& path, bool create) {
   if (!create && !std::filesystem::exists(path)) {
-    throw InputError(InputLocation{path, 0, 0, ""}, "no database here");
+    throw InputError(InputLocation{path, 0, 0, ""},
+                     "no database here (`headspa db migrate` creates one)");
   }
   return std::make_unique<SqliteConnection>(path, create);
 }
