@@ -31,7 +31,7 @@ Intake parse_intake(std::string_view text, std::string_view file_name) {
   const YAML::Node root = r.load(text);
   r.expect_map(root, "",
                {"format", "client", "conditions", "goals", "pressure_preference", "sensitive_areas",
-                "allergies", "time_budget_s", "hair_length"});
+                "tense_areas", "allergies", "time_budget_s", "hair_length"});
   r.expect_format(root, kFormat);
   Intake in;
   if (auto v = Reader::optional(root, "client"); v.IsDefined()) {
@@ -50,6 +50,11 @@ Intake parse_intake(std::string_view text, std::string_view file_name) {
   if (auto v = Reader::optional(root, "sensitive_areas"); v.IsDefined()) {
     if (!r.sequence(v, "sensitive_areas").empty()) {
       in.sensitive_regions = r.regions(v, "sensitive_areas", &in.sensitive_area_names);
+    }
+  }
+  if (auto v = Reader::optional(root, "tense_areas"); v.IsDefined()) {
+    if (!r.sequence(v, "tense_areas").empty()) {
+      in.tense_regions = r.regions(v, "tense_areas", &in.tense_area_names);
     }
   }
   if (auto v = Reader::optional(root, "allergies"); v.IsDefined()) {

@@ -84,6 +84,7 @@ Json intake_json(const Intake& in) {
   out["goals"] = names_json(in.goals);
   out["pressure_preference"] = std::string(to_string(in.pressure_preference));
   out["sensitive_areas"] = in.sensitive_area_names;
+  out["tense_areas"] = in.tense_area_names;
   out["allergies"] = in.allergies;
   if (in.time_budget_s) out["time_budget_s"] = *in.time_budget_s;
   out["hair_length"] = std::string(to_string(in.hair_length));

@@ -16,6 +16,7 @@ conditions: [pregnancy, migraine_attack]
 goals: [stress, hair_growth]
 pressure_preference: firm
 sensitive_areas: [face, temple_left]
+tense_areas: [skull_base, neck]
 allergies: [coconut_oil, essential_oil]
 time_budget_s: 1800
 hair_length: long
@@ -29,6 +30,8 @@ hair_length: long
   EXPECT_EQ(in.pressure_preference, PressureLevel::kFirm);
   EXPECT_EQ(in.sensitive_regions.size(), 7u);
   EXPECT_EQ(in.sensitive_area_names, (std::vector<std::string>{"face", "temple_left"}));
+  EXPECT_EQ(in.tense_regions.size(), 4u);  // skull_base + neck_back and both neck sides
+  EXPECT_EQ(in.tense_area_names, (std::vector<std::string>{"skull_base", "neck"}));
   EXPECT_EQ(in.allergies, (std::vector<std::string>{"coconut_oil", "essential_oil"}));
   EXPECT_DOUBLE_EQ(*in.time_budget_s, 1800.0);
   EXPECT_EQ(in.hair_length, HairLength::kLong);
@@ -74,6 +77,8 @@ TEST(Intake, OtherBadFieldsSayWhatWasExpected) {
                "in.yaml:2:22: pressure_preference: unknown pressure preference 'hard' (expe");
   EXPECT_EQ(err("sensitive_areas: [lips]\n"),
             "in.yaml:2:19: sensitive_areas[0]: 'lips' is a no-go zone and can never be a target");
+  EXPECT_EQ(err("tense_areas: [eye_left]\n"),
+            "in.yaml:2:15: tense_areas[0]: 'eye_left' is a no-go zone and can never be a target");
   EXPECT_EQ(err("time_budget_s: 60\n"),
             "in.yaml:2:16: time_budget_s: expected a number 300–10800 s, found 60");
   EXPECT_EQ(err("allergies: [Coconut Oil]\n"),

@@ -18,6 +18,8 @@ struct Intake {
   PressureLevel pressure_preference = PressureLevel::kMedium;  // scales every step's force
   std::vector<std::string> sensitive_area_names;               // as written (regions or groups)
   std::vector<Region> sensitive_regions;                       // expanded, in Region order
+  std::vector<std::string> tense_area_names;  // tense or sore spots, as written (regions or groups)
+  std::vector<Region> tense_regions;          // expanded; the planner spends extra time there
   std::vector<std::string> allergies;   // ingredient ids or families (see the product catalogue)
   std::optional<double> time_budget_s;  // longest the session may take. Unit: [s]
   HairLength hair_length = HairLength::kMedium;
