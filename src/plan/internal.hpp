@@ -1,0 +1,133 @@
+// Pieces shared by the planner's source files: the per-head surface data and a point grid.
+#pragma once
+
+#include <Eigen/Core>
+#include <array>
+#include <cstdint>
+#include <unordered_map>
+#include <vector>
+
+#include "headspa/anatomy/head.hpp"
+#include "headspa/geometry/log_map.hpp"
+#include "headspa/geometry/surface_query.hpp"
+#include "headspa/plan/planner.hpp"
+
+namespace headspa::plan {
+
+using Vec3 = Eigen::Vector3d;
+
+// A uniform hash grid of points for radius queries. Lookups only: iteration order never leaks
+// into results, so plans stay deterministic.
+class PointGrid {
+ public:
+  explicit PointGrid(double cell_m = 0.01) : cell_(cell_m) {}
+  void clear() {
+    cells_.clear();
+    points_.clear();
+    ids_.clear();
+  }
+  void add(const Vec3& p, int id);
+  // The nearest point within radius (its id and distance), or id -1.
+  std::pair<int, double> nearest(const Vec3& p, double radius) const;
+  // True when any point lies within radius.
+  bool any_within(const Vec3& p, double radius) const;
+  // Calls f(id, distance) for every point within radius.
+  template <typename F>
+  void for_each_within(const Vec3& p, double radius, F&& f) const {
+    const int reach = static_cast<int>(std::ceil(radius / cell_));
+    const auto c = cell_of(p);
+    for (int dx = -reach; dx <= reach; ++dx) {
+      for (int dy = -reach; dy <= reach; ++dy) {
+        for (int dz = -reach; dz <= reach; ++dz) {
+          const auto it = cells_.find(key(c[0] + dx, c[1] + dy, c[2] + dz));
+          if (it == cells_.end()) continue;
+          for (int index : it->second) {
+            const double d = (points_[static_cast<std::size_t>(index)] - p).norm();
+            if (d <= radius) f(ids_[static_cast<std::size_t>(index)], d);
+          }
+        }
+      }
+    }
+  }
+  std::size_t size() const noexcept { return points_.size(); }
+
+ private:
+  std::array<int, 3> cell_of(const Vec3& p) const {
+    return {static_cast<int>(std::floor(p.x() / cell_)),
+            static_cast<int>(std::floor(p.y() / cell_)),
+            static_cast<int>(std::floor(p.z() / cell_))};
+  }
+  static std::uint64_t key(int x, int y, int z) {
+    auto u = [](int v) {
+      return static_cast<std::uint64_t>(static_cast<std::uint32_t>(v + (1 << 20)));
+    };
+    return (u(x) << 42) | (u(y) << 21) | u(z);
+  }
+  double cell_;
+  std::unordered_map<std::uint64_t, std::vector<int>> cells_;
+  std::vector<Vec3> points_;
+  std::vector<int> ids_;
+};
+
+struct PlanningSurface::Impl {
+  explicit Impl(const anatomy::Head& h);
+
+  const anatomy::Head* head;
+  geometry::SurfaceQuery query;
+  geometry::LogMap log_map;
+  std::vector<double> vertex_area;
+  geometry::VertexAdjacency adjacency;
+  std::vector<double> no_go_dist;  // per vertex, capped at kNoGoReach
+  PointGrid no_go_grid;            // no-go vertices, id = vertex
+  Vec3 centre = Vec3::Zero();      // inside the skull, for travel around the head
+  std::array<Vec3, kContactCount> park{Vec3::Zero(), Vec3::Zero()};
+  double mean_edge = 0.0;
+
+  static constexpr double kNoGoReach = 0.05;
+
+  const std::vector<Vec3>& normals() const { return log_map.vertex_normals(); }
+  // Distance to the nearest no-go vertex (capped at kNoGoReach), and its zone.
+  double no_go_distance(const Vec3& p, anatomy::Region* zone) const;
+  // Closest surface point with its interpolated normal and dominant-corner region.
+  struct Foot {
+    Vec3 position = Vec3::Zero();
+    Vec3 normal = Vec3::UnitY();
+    anatomy::Region region = anatomy::Region::kOther;
+    int vertex = -1;  // dominant corner
+    double distance = 0.0;
+  };
+  Foot foot(const Vec3& p) const;
+  Foot foot_of(const geometry::SurfacePoint& sp) const;
+};
+
+// Smooth ramps on [0, 1]: value, C1 (cubic) and C2 (quintic).
+inline double smoothstep(double x) {
+  x = x < 0.0 ? 0.0 : (x > 1.0 ? 1.0 : x);
+  return x * x * (3.0 - 2.0 * x);
+}
+inline double smootherstep(double x) {
+  x = x < 0.0 ? 0.0 : (x > 1.0 ? 1.0 : x);
+  return x * x * x * (x * (6.0 * x - 15.0) + 10.0);
+}
+
+// Coverage of each region by the plan's contact samples (validate.cpp): per region, the
+// workable area (vertices at least the no-go margin from a no-go zone) and the covered fraction.
+struct CoverageResult {
+  std::array<double, anatomy::kRegionCount> workable_area_m2{};
+  std::array<double, anatomy::kRegionCount> covered_area_m2{};
+  double fraction(anatomy::Region r) const {
+    const auto i = static_cast<std::size_t>(r);
+    return workable_area_m2[i] > 0.0 ? covered_area_m2[i] / workable_area_m2[i] : 0.0;
+  }
+};
+CoverageResult compute_coverage(const SessionPlan& plan, const PlanningSurface::Impl& surface,
+                                double pad_radius_m, double min_force_n);
+
+// Regions smaller than this (workable area) are not held to the coverage target.
+inline constexpr double kMinWorkableAreaM2 = 1.0e-4;
+// A pad counts as working (for coverage) at or above this force.
+inline constexpr double kWorkingForceN = 0.5;
+// The pad radius coverage is measured with (a finger pad 1.5 cm wide).
+inline constexpr double kCoveragePadRadiusM = 0.0075;
+
+}  // namespace headspa::plan

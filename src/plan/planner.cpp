@@ -1,0 +1,1402 @@
+// The planner: lays each massage step out on the head and turns it into samples.
+//
+// Area techniques (circular friction, kneading) work spot by spot. Spots are chosen on each side
+// of the head by a greedy Poisson-disk pass in the order of the step's direction (lanes across
+// the direction, spots along it), so every workable vertex lies within the technique's reach of a
+// spot. At a spot the pattern (a circle, or a kneading loop that shifts the skin) is drawn in the
+// skin's local frame: the log map around the spot, with theta = 0 along the direction field.
+// Strokes (glide, slide-up) follow lanes along the direction field. Pressure points are held
+// with a smooth ramp in, hold and ramp out. Bilateral work pairs a spot on the left with its
+// mirror image on the right; a pair whose contacts would come closer than a hand's width is done
+// one hand at a time while the other waits at its park position.
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <limits>
+#include <map>
+#include <numbers>
+#include <queue>
+#include <sstream>
+
+#include "headspa/core/error.hpp"
+#include "headspa/core/random.hpp"
+#include "headspa/plan/validate.hpp"
+#include "internal.hpp"
+
+namespace headspa::plan {
+
+namespace {
+
+using anatomy::Region;
+using care::Technique;
+using geometry::SurfacePoint;
+
+constexpr std::size_t kLeft = 0;
+constexpr std::size_t kRight = 1;
+constexpr double kSettleS = 0.2;     // 0 -> touch force after touching down, and back
+constexpr double kMoveSlack = 1.05;  // timing slack on minimum-jerk moves
+
+// care and anatomy share region names and order (tests/cli/vocabulary_test.cpp).
+Region to_anatomy(care::Region r) { return static_cast<Region>(static_cast<int>(r)); }
+
+double minjerk(double x) { return smootherstep(x); }
+
+// Shortest minimum-jerk time for a move of length L under the limits.
+double move_time(double length, double peak_speed, const PlanLimits& limits) {
+  if (length <= 0.0) return 0.0;
+  const double by_speed = 1.875 * length / peak_speed;
+  const double by_accel = std::sqrt(5.7735 * length / (0.5 * limits.max_acceleration_m_per_s2));
+  const double by_jerk = std::cbrt(60.0 * length / (0.25 * limits.max_jerk_m_per_s3));
+  return kMoveSlack * std::max({by_speed, by_accel, by_jerk, 0.2});
+}
+
+// A direction of progress as an ambient field: phi increases along it, psi runs across it.
+struct DirectionField {
+  care::Direction direction = care::Direction::kFrontToBack;
+  Vec3 centre = Vec3::Zero();
+
+  double phi(const Vec3& p) const {
+    switch (direction) {
+      case care::Direction::kFrontToBack:
+        return -p.z();
+      case care::Direction::kSkullBaseToCrown:
+      case care::Direction::kUpwards:
+        return p.y();
+      case care::Direction::kNoseOutwards:
+        return std::abs(p.x());
+      case care::Direction::kSkullBaseToShoulders:
+        return -p.y();
+    }
+    return 0.0;
+  }
+  // Across the direction, as a length (angle about the axis times a reference radius).
+  double psi(const Vec3& p) const {
+    const Vec3 d = p - centre;
+    switch (direction) {
+      case care::Direction::kFrontToBack:
+        return 0.08 * std::atan2(d.y(), std::abs(d.x()) + 1e-9);
+      case care::Direction::kSkullBaseToCrown:
+      case care::Direction::kUpwards:
+      case care::Direction::kSkullBaseToShoulders:
+        return 0.08 * std::atan2(d.z(), std::abs(d.x()) + 1e-9);
+      case care::Direction::kNoseOutwards:
+        return p.y();
+    }
+    return 0.0;
+  }
+  // The ambient gradient of phi at p (theta = 0 of a spot's frame), left side.
+  Vec3 gradient(const Vec3& p) const {
+    switch (direction) {
+      case care::Direction::kFrontToBack:
+        return -Vec3::UnitZ();
+      case care::Direction::kSkullBaseToCrown:
+      case care::Direction::kUpwards:
+        return Vec3::UnitY();
+      case care::Direction::kNoseOutwards:
+        return p.x() >= 0.0 ? Vec3::UnitX() : Vec3(-Vec3::UnitX());
+      case care::Direction::kSkullBaseToShoulders:
+        return -Vec3::UnitY();
+    }
+    return Vec3::UnitY();
+  }
+};
+
+Vec3 mirror_point(const Vec3& p) { return {-p.x(), p.y(), p.z()}; }
+
+// The last state of one contact.
+struct ContactState {
+  bool parked = true;
+  Vec3 position = Vec3::Zero();
+  Vec3 normal = Vec3::UnitY();
+  double force = 0.0;
+  Region region = Region::kOther;
+  bool on_skin = false;
+};
+
+// A uv -> face locator over a log-map patch: a 2-D bucket grid of the patch's faces.
+class UvLocator {
+ public:
+  void build(const geometry::LogMapPatch& patch, const geometry::TriangleMesh& mesh) {
+    faces_.clear();
+    corners_.clear();
+    for (int f : patch.faces()) {
+      const auto& face = mesh.faces[static_cast<std::size_t>(f)];
+      std::array<Eigen::Vector2d, 3> uv;
+      bool ok = true;
+      for (int k = 0; k < 3; ++k) {
+        const auto l = patch.log(face[static_cast<std::size_t>(k)]);
+        if (!l) {
+          ok = false;
+          break;
+        }
+        uv[static_cast<std::size_t>(k)] = *l;
+      }
+      if (!ok) continue;
+      faces_.push_back(f);
+      corners_.push_back(uv);
+    }
+    radius_ = patch.radius() * 1.5 + 1e-6;
+    cells_ = 24;
+    buckets_.assign(static_cast<std::size_t>(cells_ * cells_), {});
+    for (std::size_t i = 0; i < faces_.size(); ++i) {
+      Eigen::Vector2d lo = corners_[i][0].cwiseMin(corners_[i][1]).cwiseMin(corners_[i][2]);
+      Eigen::Vector2d hi = corners_[i][0].cwiseMax(corners_[i][1]).cwiseMax(corners_[i][2]);
+      const auto [x0, y0] = cell(lo);
+      const auto [x1, y1] = cell(hi);
+      for (int x = x0; x <= x1; ++x) {
+        for (int y = y0; y <= y1; ++y) {
+          buckets_[static_cast<std::size_t>(y * cells_ + x)].push_back(static_cast<int>(i));
+        }
+      }
+    }
+  }
+  std::optional<SurfacePoint> locate(const Eigen::Vector2d& uv) const {
+    const auto [x, y] = cell(uv);
+    double best_margin = -0.05;
+    SurfacePoint best;
+    for (int i : buckets_[static_cast<std::size_t>(y * cells_ + x)]) {
+      const auto& c = corners_[static_cast<std::size_t>(i)];
+      const Eigen::Vector2d ab = c[1] - c[0];
+      const Eigen::Vector2d ac = c[2] - c[0];
+      const double det = ab.x() * ac.y() - ab.y() * ac.x();
+      if (det == 0.0) continue;
+      const Eigen::Vector2d ap = uv - c[0];
+      const double s = (ap.x() * ac.y() - ap.y() * ac.x()) / det;
+      const double t = (ab.x() * ap.y() - ab.y() * ap.x()) / det;
+      const double margin = std::min({1.0 - s - t, s, t});
+      if (margin > best_margin) {
+        best_margin = margin;
+        best.face = faces_[static_cast<std::size_t>(i)];
+        best.barycentric = Eigen::Vector3d(1.0 - s - t, s, t);
+        if (margin >= 0.0) break;
+      }
+    }
+    if (best.face < 0) return std::nullopt;
+    best.barycentric = best.barycentric.cwiseMax(0.0);
+    best.barycentric /= best.barycentric.sum();
+    return best;
+  }
+
+ private:
+  std::pair<int, int> cell(const Eigen::Vector2d& uv) const {
+    auto c = [this](double v) {
+      const int i = static_cast<int>(std::floor((v + radius_) / (2.0 * radius_) * cells_));
+      return std::clamp(i, 0, cells_ - 1);
+    };
+    return {c(uv.x()), c(uv.y())};
+  }
+  std::vector<int> faces_;
+  std::vector<std::array<Eigen::Vector2d, 3>> corners_;
+  std::vector<std::vector<int>> buckets_;
+  double radius_ = 0.0;
+  int cells_ = 1;
+};
+
+// A surface path (for strokes and slides): points on the skin with normals and regions.
+struct SurfacePath {
+  std::vector<Vec3> points;
+  std::vector<Vec3> normals;
+  std::vector<Region> regions;
+  std::vector<double> arc;  // cumulative length
+  double length() const { return arc.empty() ? 0.0 : arc.back(); }
+  void finish() {
+    arc.assign(points.size(), 0.0);
+    for (std::size_t i = 1; i < points.size(); ++i) {
+      arc[i] = arc[i - 1] + (points[i] - points[i - 1]).norm();
+    }
+  }
+  // Position, normal and region at arc length s.
+  void at(double s, Vec3* p, Vec3* n, Region* r) const {
+    if (points.size() == 1 || s <= 0.0) {
+      *p = points.front();
+      *n = normals.front();
+      *r = regions.front();
+      return;
+    }
+    const auto it = std::upper_bound(arc.begin(), arc.end(), s);
+    if (it == arc.end()) {
+      *p = points.back();
+      *n = normals.back();
+      *r = regions.back();
+      return;
+    }
+    const std::size_t j = static_cast<std::size_t>(it - arc.begin());
+    const std::size_t i = j - 1;
+    const double seg = arc[j] - arc[i];
+    const double w = seg > 0.0 ? (s - arc[i]) / seg : 0.0;
+    *p = points[i] + w * (points[j] - points[i]);
+    *n = (normals[i] + w * (normals[j] - normals[i])).normalized();
+    *r = w < 0.5 ? regions[i] : regions[j];
+  }
+};
+
+// One unit of work for one contact.
+struct Work {
+  enum class Kind { kSpot, kPoint, kStroke } kind = Kind::kSpot;
+  int vertex = -1;  // spot or point
+  Vec3 position = Vec3::Zero();
+  Vec3 normal = Vec3::UnitY();
+  Region region = Region::kOther;
+  SurfacePath stroke;   // strokes
+  double weight = 1.0;  // share of the step's time (tense spots get more)
+  bool mirrored = false;
+  std::optional<anatomy::Acupoint> point;
+};
+
+// A block: what both contacts do at the same time (one may be idle).
+struct Block {
+  std::array<std::optional<Work>, kContactCount> work;
+};
+
+class Builder {
+ public:
+  Builder(const PlanningSurface::Impl& s, const PlanOptions& o, SessionPlan& plan,
+          std::uint64_t seed)
+      : s_(s), o_(o), plan_(plan), dt_(1.0 / o.sample_rate_hz), rng_(seed) {
+    state_[kLeft].position = s.park[kLeft];
+    state_[kRight].position = s.park[kRight];
+  }
+
+  void plan_protocol(const care::PersonalisedProtocol& protocol, const care::Intake* intake) {
+    for (const care::PersonalisedStep& step : protocol.steps) {
+      const long start = tick_;
+      const long end = start + static_cast<long>(std::llround(step.step.duration_s / dt_));
+      if (step.step.is_massage()) {
+        plan_massage_step(step, intake, end);
+      } else {
+        plan_care_step(step, end);
+      }
+      tick_ = end;
+    }
+    plan_.duration_s = static_cast<double>(tick_) * dt_;
+  }
+
+ private:
+  // ---- samples -------------------------------------------------------------------------------
+  double now() const { return static_cast<double>(tick_) * dt_; }
+
+  void emit(std::size_t c, long tick, const Vec3& p, const Vec3& n, double force, Region region,
+            Phase phase) {
+    Sample smp;
+    smp.t_s = static_cast<double>(tick) * dt_;
+    smp.position_m = p;
+    smp.normal = n;
+    smp.force_n = force;
+    smp.region = phase == Phase::kContact ? region : Region::kOther;
+    smp.phase = phase;
+    smp.segment = static_cast<int>(plan_.segments.size()) - 1;
+    plan_.tracks[c].push_back(smp);
+    state_[c].parked = false;
+    state_[c].position = p;
+    state_[c].normal = n;
+    state_[c].force = force;
+    state_[c].region = region;
+    state_[c].on_skin = phase == Phase::kContact;
+  }
+
+  // Each contact's own cursor while a block is built; blocks start with both at tick_.
+  std::array<long, kContactCount> cursor_{};
+
+  void open_segment(SegmentKind kind, const care::PersonalisedStep& step, std::string title) {
+    close_segment();
+    Segment seg;
+    seg.kind = kind;
+    seg.step_id = step.step.id;
+    seg.title = std::move(title);
+    seg.start_s = now();
+    seg.end_s = now();
+    seg.needs_confirmation = step.needs_confirmation;
+    if (step.step.is_massage()) {
+      const care::MassageStep& m = step.step.massage();
+      seg.technique = m.technique;
+      seg.direction = m.direction;
+      seg.bilateral = m.bilateral;
+      seg.cue = m.cue;
+    }
+    for (std::size_t c = 0; c < kContactCount; ++c) {
+      seg.samples[c].first = plan_.tracks[c].size();
+      seg.samples[c].end = plan_.tracks[c].size();
+    }
+    plan_.segments.push_back(std::move(seg));
+  }
+
+  void close_segment() {
+    if (plan_.segments.empty()) return;
+    Segment& seg = plan_.segments.back();
+    seg.end_s = now();
+    for (std::size_t c = 0; c < kContactCount; ++c) seg.samples[c].end = plan_.tracks[c].size();
+  }
+
+  // Pads the contact that finished early so both reach `until` (holding still).
+  void sync(long until) {
+    for (std::size_t c = 0; c < kContactCount; ++c) {
+      if (state_[c].parked) {
+        cursor_[c] = until;
+        continue;
+      }
+      while (cursor_[c] < until) {
+        emit(c, cursor_[c]++, state_[c].position, state_[c].normal, state_[c].force,
+             state_[c].region, state_[c].on_skin ? Phase::kContact : Phase::kHold);
+      }
+    }
+    tick_ = until;
+  }
+
+  long block_end() const { return std::max(cursor_[kLeft], cursor_[kRight]); }
+
+  // True when the samples added since `from` keep the contacts a hand's width apart.
+  bool tracks_apart(const std::array<std::size_t, kContactCount>& from) const {
+    const auto& a = plan_.tracks[kLeft];
+    const auto& b = plan_.tracks[kRight];
+    const double min_sep = o_.limits.min_contact_separation_m + 0.002;
+    auto pos = [&](const std::vector<Sample>& t, std::size_t first, std::size_t c, double time) {
+      for (std::size_t i = first; i < t.size(); ++i) {
+        if (std::abs(t[i].t_s - time) < 0.25 * dt_) return t[i].position_m;
+      }
+      return state_[c].parked ? s_.park[c] : (first > 0 ? t[first - 1].position_m : s_.park[c]);
+    };
+    for (std::size_t i = from[kLeft]; i < a.size(); ++i) {
+      const std::size_t off = i - from[kLeft];
+      Vec3 q;
+      if (from[kRight] + off < b.size() &&
+          std::abs(b[from[kRight] + off].t_s - a[i].t_s) < 0.25 * dt_) {
+        q = b[from[kRight] + off].position_m;
+      } else {
+        q = pos(b, from[kRight], kRight, a[i].t_s);
+      }
+      if ((a[i].position_m - q).norm() < min_sep) return false;
+    }
+    for (std::size_t i = from[kRight]; i < b.size(); ++i) {
+      if ((b[i].position_m - pos(a, from[kLeft], kLeft, b[i].t_s)).norm() < min_sep) return false;
+    }
+    return true;
+  }
+
+  // ---- moves ---------------------------------------------------------------------------------
+  // Through the air from the current position to `to`, around the head with clearance.
+  void travel(std::size_t c, const Vec3& to, Phase phase = Phase::kTravel) {
+    const Vec3 from = state_[c].parked ? s_.park[c] : state_[c].position;
+    // Waypoints about the head centre: directions interpolated, radius kept clear of the skin.
+    const Vec3 a = from - s_.centre;
+    const Vec3 b = to - s_.centre;
+    const double chord = (to - from).norm();
+    const int n = std::max(2, static_cast<int>(std::ceil(chord / 0.004)));
+    std::vector<Vec3> pts;
+    pts.reserve(static_cast<std::size_t>(n) + 1);
+    for (int i = 0; i <= n; ++i) {
+      const double w = static_cast<double>(i) / n;
+      Vec3 d = (1.0 - w) * a.normalized() + w * b.normalized();
+      if (d.norm() < 1e-6) d = Vec3::UnitY();
+      d.normalize();
+      double r = (1.0 - w) * a.norm() + w * b.norm();
+      if (i > 0 && i < n) {
+        const auto hit = s_.query.intersect(s_.centre, d, 0.0, 1.0);
+        if (hit) r = std::max(r, hit->t + o_.lift_height_m);
+      }
+      pts.push_back(s_.centre + r * d);
+    }
+    // Smooth the corners the clearance makes, ends fixed.
+    for (int pass = 0; pass < 8; ++pass) {
+      for (std::size_t i = 1; i + 1 < pts.size(); ++i) {
+        const Vec3 m = 0.5 * (pts[i - 1] + pts[i + 1]);
+        const Vec3 cand = 0.5 * (pts[i] + m);
+        if ((cand - s_.centre).norm() >= (pts[i] - s_.centre).norm() - 1e-4 ||
+            s_.query.signed_distance(cand) > o_.lift_height_m * 0.8) {
+          pts[i] = cand;
+        }
+      }
+    }
+    SurfacePath path;
+    path.points = pts;
+    path.normals.assign(pts.size(), Vec3::UnitY());
+    path.regions.assign(pts.size(), Region::kOther);
+    path.finish();
+    const double length = path.length();
+    const double T = move_time(length, o_.travel_speed_m_per_s, o_.limits);
+    const long steps = std::max<long>(1, static_cast<long>(std::ceil(T / dt_)));
+    for (long k = 1; k <= steps; ++k) {
+      Vec3 p, nn;
+      Region r;
+      path.at(length * minjerk(static_cast<double>(k) / static_cast<double>(steps)), &p, &nn, &r);
+      emit(c, cursor_[c]++, p, state_[c].normal, 0.0, Region::kOther, phase);
+    }
+  }
+
+  // Straight along the normal between the skin point and the point lift_height above it.
+  void along_normal(std::size_t c, const Vec3 skin, const Vec3 normal, bool down) {
+    const double h = o_.lift_height_m;
+    const double T = move_time(h, 0.6 * o_.travel_speed_m_per_s, o_.limits);
+    const long steps = std::max<long>(1, static_cast<long>(std::ceil(T / dt_)));
+    for (long k = 1; k <= steps; ++k) {
+      const double w = minjerk(static_cast<double>(k) / static_cast<double>(steps));
+      const double off = down ? h * (1.0 - w) : h * w;
+      emit(c, cursor_[c]++, skin + off * normal, normal, 0.0, Region::kOther,
+           down ? Phase::kApproach : Phase::kLift);
+    }
+  }
+
+  // Lift (if on the skin), travel, and touch down at a skin point with force 0.
+  void go_to_skin(std::size_t c, const Vec3& p, const Vec3& n) {
+    if (state_[c].on_skin) leave_skin(c);
+    travel(c, p + o_.lift_height_m * n);
+    along_normal(c, p, n, true);
+    state_[c].on_skin = true;
+    state_[c].region = s_.foot(p).region;
+  }
+
+  void leave_skin(std::size_t c) {
+    ramp_force(c, state_[c].force, 0.0, kSettleS);
+    along_normal(c, state_[c].position, state_[c].normal, false);
+  }
+
+  void park(std::size_t c) {
+    if (state_[c].parked) return;
+    if (state_[c].on_skin) leave_skin(c);
+    travel(c, s_.park[c]);
+    state_[c].parked = true;
+  }
+
+  // Force from f0 to f1 in place (C1 ramp).
+  void ramp_force(std::size_t c, double f0, double f1, double seconds) {
+    const long steps = std::max<long>(1, static_cast<long>(std::ceil(seconds / dt_)));
+    for (long k = 1; k <= steps; ++k) {
+      const double f =
+          f0 + (f1 - f0) * smoothstep(static_cast<double>(k) / static_cast<double>(steps));
+      emit(c, cursor_[c]++, state_[c].position, state_[c].normal, f, state_[c].region,
+           Phase::kContact);
+    }
+  }
+
+  // Slides on the skin (touch force) along a surface path.
+  void slide(std::size_t c, SurfacePath path) {
+    for (int pass = 0; pass < 4; ++pass) {
+      std::vector<Vec3> next = path.points;
+      for (std::size_t i = 1; i + 1 < path.points.size(); ++i) {
+        next[i] = s_.foot((path.points[i - 1] + 2.0 * path.points[i] + path.points[i + 1]) / 4.0)
+                      .position;
+      }
+      path.points = next;
+    }
+    path.finish();
+    const double T = move_time(path.length(), o_.slide_speed_m_per_s, o_.limits);
+    const long steps = std::max<long>(1, static_cast<long>(std::ceil(T / dt_)));
+    for (long k = 1; k <= steps; ++k) {
+      Vec3 p, n;
+      Region r;
+      path.at(path.length() * minjerk(static_cast<double>(k) / static_cast<double>(steps)), &p, &n,
+              &r);
+      const auto f = s_.foot(p);
+      emit(c, cursor_[c]++, f.position, f.normal, state_[c].force, f.region, Phase::kContact);
+    }
+  }
+
+  // ---- step geometry -------------------------------------------------------------------------
+  struct StepArea {
+    std::vector<char> in_set;    // per vertex: one of the step's regions
+    std::vector<double> inside;  // per vertex: edge distance to the set's border (capped)
+    std::array<double, anatomy::kRegionCount> fraction{};  // cap fraction per region
+    double min_fraction = 1.0;
+    std::vector<int> vertices;  // of the set
+  };
+
+  StepArea make_area(const care::PersonalisedStep& step) const {
+    const care::MassageStep& m = step.step.massage();
+    const auto& mesh = s_.head->mesh;
+    StepArea area;
+    area.in_set.assign(mesh.vertices.size(), 0);
+    for (const auto& rp : step.pressure) {
+      area.fraction[static_cast<std::size_t>(to_anatomy(rp.region))] = rp.fraction;
+      area.min_fraction = std::min(area.min_fraction, rp.fraction);
+    }
+    if (step.pressure.empty()) area.min_fraction = 0.0;
+    std::vector<char> wanted(anatomy::kRegionCount, 0);
+    for (care::Region r : m.regions) wanted[static_cast<std::size_t>(to_anatomy(r))] = 1;
+    for (std::size_t v = 0; v < mesh.vertices.size(); ++v) {
+      if (wanted[static_cast<std::size_t>(s_.head->regions.label[v])] != 0) {
+        area.in_set[v] = 1;
+        area.vertices.push_back(static_cast<int>(v));
+      }
+    }
+    // Edge distance to the border of the set (multi-source Dijkstra, capped at 4 cm).
+    constexpr double kCap = 0.04;
+    area.inside.assign(mesh.vertices.size(), 0.0);
+    using Item = std::pair<double, int>;
+    std::priority_queue<Item, std::vector<Item>, std::greater<>> heap;
+    const auto& adj = s_.adjacency;
+    for (int v : area.vertices) {
+      bool border = false;
+      for (int k = adj.offsets[static_cast<std::size_t>(v)];
+           k < adj.offsets[static_cast<std::size_t>(v) + 1]; ++k) {
+        if (area.in_set[static_cast<std::size_t>(adj.indices[static_cast<std::size_t>(k)])] == 0) {
+          border = true;
+          break;
+        }
+      }
+      area.inside[static_cast<std::size_t>(v)] = border ? 0.0 : kCap;
+      if (border) heap.emplace(0.0, v);
+    }
+    while (!heap.empty()) {
+      const auto [d, v] = heap.top();
+      heap.pop();
+      if (d > area.inside[static_cast<std::size_t>(v)]) continue;
+      for (int k = adj.offsets[static_cast<std::size_t>(v)];
+           k < adj.offsets[static_cast<std::size_t>(v) + 1]; ++k) {
+        const int u = adj.indices[static_cast<std::size_t>(k)];
+        if (area.in_set[static_cast<std::size_t>(u)] == 0) continue;
+        const double nd = d + (mesh.vertices[static_cast<std::size_t>(u)] -
+                               mesh.vertices[static_cast<std::size_t>(v)])
+                                  .norm();
+        if (nd < area.inside[static_cast<std::size_t>(u)]) {
+          area.inside[static_cast<std::size_t>(u)] = nd;
+          heap.emplace(nd, u);
+        }
+      }
+    }
+    return area;
+  }
+
+  // The force to command on a region in this step (cap fraction x cap, never above the cap).
+  double force_on(const StepArea& area, Region r) const {
+    const double cap = anatomy::tissue(r).force_cap_n;
+    double f = area.fraction[static_cast<std::size_t>(r)];
+    if (f <= 0.0) f = area.min_fraction;
+    return std::min(cap, f * cap);
+  }
+
+  bool admissible(const StepArea& area, int v, double reach) const {
+    const auto i = static_cast<std::size_t>(v);
+    return area.in_set[i] != 0 &&
+           s_.no_go_dist[i] >= o_.limits.no_go_margin_m + o_.planning_margin_m + reach &&
+           area.inside[i] >= 1.25 * reach + s_.mean_edge;
+  }
+
+  // Spots on one side (left: x >= 0), greedy Poisson-disk in lane order.
+  std::vector<int> layout_spots(const StepArea& area, const DirectionField& field, bool left,
+                                double reach, double spacing, double lane_offset,
+                                PointGrid& taken) const {
+    const auto& V = s_.head->mesh.vertices;
+    struct Key {
+      long lane;
+      double phi;
+      int v;
+    };
+    std::vector<Key> keys;
+    for (int v : area.vertices) {
+      const Vec3& p = V[static_cast<std::size_t>(v)];
+      if ((p.x() >= 0.0) != left) continue;
+      if (!admissible(area, v, reach)) continue;
+      const Vec3 q = left ? p : mirror_point(p);
+      const long lane = static_cast<long>(std::floor(field.psi(q) / spacing + lane_offset));
+      keys.push_back({lane, field.phi(q), v});
+    }
+    std::sort(keys.begin(), keys.end(), [](const Key& a, const Key& b) {
+      if (a.lane != b.lane) return a.lane < b.lane;
+      if (a.phi != b.phi) return a.phi < b.phi;
+      return a.v < b.v;
+    });
+    std::vector<int> spots;
+    for (const Key& k : keys) {
+      const Vec3& p = V[static_cast<std::size_t>(k.v)];
+      if (taken.any_within(p, spacing)) continue;
+      taken.add(p, k.v);
+      spots.push_back(k.v);
+    }
+    return spots;
+  }
+
+  // ---- techniques at a spot ------------------------------------------------------------------
+  struct SpotPattern {
+    Technique technique = Technique::kCircularFriction;
+    double radius = 0.01;  // circle radius or kneading amplitude
+    double frequency = 1.0;
+  };
+
+  // Works one spot for `seconds`: ramps in from the touch force, the pattern, ramps out.
+  void work_spot(std::size_t c, const Work& w, const SpotPattern& pat, const StepArea& area,
+                 const DirectionField& field, double seconds) {
+    const auto& mesh = s_.head->mesh;
+    geometry::LogMapRequest req;
+    req.centre = s_.log_map.vertex_point(w.vertex);
+    req.radius_m = pat.radius * (pat.technique == Technique::kKneading ? 0.6 : 1.0) +
+                   2.0 * s_.mean_edge + 0.001;
+    Vec3 g = field.gradient(w.position);
+    if (w.mirrored) g.x() = -g.x();
+    req.frame.reference_direction = g;
+    req.frame.fallback_direction = std::abs(g.y()) > 0.9 ? Vec3::UnitZ() : Vec3::UnitY();
+    s_.log_map.compute(req, patch_);
+    locator_.build(patch_, mesh);
+
+    const long steps = std::max<long>(1, static_cast<long>(std::llround(seconds / dt_)));
+    const double ramp = std::min(o_.force_ramp_s, 0.25 * seconds);
+    const double omega = 2.0 * std::numbers::pi * pat.frequency;
+    const double phase0 = 0.0;
+    const double spin = w.mirrored ? -1.0 : 1.0;  // hands circle in mirror image
+    buffer_.clear();
+    double force_cap = std::numeric_limits<double>::infinity();
+    for (long k = 1; k <= steps; ++k) {
+      const double t = static_cast<double>(k) * dt_;
+      const double env = smootherstep(t / ramp) * smootherstep((seconds - t) / ramp);
+      const double th = phase0 + omega * t;
+      Eigen::Vector2d uv;
+      double mod = 1.0;
+      if (pat.technique == Technique::kKneading) {
+        // The pad pushes the skin forward and back along the direction and rolls a little
+        // sideways: a loop of A x A/2, harder on the push.
+        uv = Eigen::Vector2d(
+            0.5 * pat.radius * std::sin(th),
+            0.25 * spin * pat.radius * (1.0 - std::cos(th)) - 0.25 * spin * pat.radius);
+        mod = 0.8 + 0.2 * std::sin(th);
+      } else {
+        uv = Eigen::Vector2d(pat.radius * std::cos(th), spin * pat.radius * std::sin(th));
+      }
+      uv *= env;
+      PlanningSurface::Impl::Foot f;
+      if (const auto sp = locator_.locate(uv)) {
+        f = s_.foot_of(*sp);
+      } else {
+        const geometry::TangentFrame& fr = patch_.frame();
+        f = s_.foot(patch_.centre_position() + fr.to_world(uv));
+      }
+      buffer_.push_back({f.position, f.normal, env, mod, f.region});
+      if (env > 0.0) force_cap = std::min(force_cap, force_on(area, f.region) / mod);
+    }
+    const double target = std::isfinite(force_cap) ? force_cap : 0.0;
+    const double f0 = state_[c].force;
+    for (const auto& b : buffer_) {
+      const double shape = smoothstep(b.env);
+      const double f = f0 + (target * b.mod - f0) * shape;
+      emit(c, cursor_[c]++, b.p, b.n, f, b.region, Phase::kContact);
+    }
+    plan_.segments.back().regions.push_back(w.region);
+  }
+
+  // Holds a pressure point: ramp up, hold, ramp down (to the touch force).
+  void work_point(std::size_t c, const Work& w, const StepArea& area, double ramp, double hold) {
+    const double target = force_on(area, w.region);
+    const double f0 = state_[c].force;
+    ramp_force(c, f0, target, ramp);
+    const long steps = static_cast<long>(std::llround(hold / dt_));
+    for (long k = 0; k < steps; ++k) {
+      emit(c, cursor_[c]++, w.position, w.normal, target, w.region, Phase::kContact);
+    }
+    ramp_force(c, target, o_.touch_force_n, ramp);
+    plan_.segments.back().regions.push_back(w.region);
+  }
+
+  // Glides along a stroke: force ramps in and out over the first and last quarter.
+  void work_stroke(std::size_t c, const Work& w, const StepArea& area, double speed) {
+    const SurfacePath& path = w.stroke;
+    double target = std::numeric_limits<double>::infinity();
+    for (Region r : path.regions) target = std::min(target, force_on(area, r));
+    const double T = move_time(path.length(), speed, o_.limits);
+    const long steps = std::max<long>(2, static_cast<long>(std::ceil(T / dt_)));
+    const double f0 = state_[c].force;
+    for (long k = 1; k <= steps; ++k) {
+      const double x = static_cast<double>(k) / static_cast<double>(steps);
+      Vec3 p, n;
+      Region r;
+      path.at(path.length() * minjerk(x), &p, &n, &r);
+      {
+        const auto f = s_.foot(p);
+        p = f.position;
+        n = f.normal;
+        r = f.region;
+      }
+      const double f =
+          x < 0.5 ? f0 + (target - f0) * smoothstep(x / 0.25)
+                  : o_.touch_force_n + (target - o_.touch_force_n) * smoothstep((1.0 - x) / 0.25);
+      emit(c, cursor_[c]++, p, n, f, r, Phase::kContact);
+    }
+    plan_.segments.back().regions.push_back(w.region);
+  }
+
+  // ---- strokes -------------------------------------------------------------------------------
+  std::vector<SurfacePath> layout_strokes(const StepArea& area, const DirectionField& field,
+                                          bool left, double lane_width) const {
+    const auto& V = s_.head->mesh.vertices;
+    std::map<long, std::map<long, std::pair<Vec3, int>>> lanes;  // lane -> phi bin -> (sum, n)
+    constexpr double kBin = 0.004;
+    for (int v : area.vertices) {
+      const Vec3& p = V[static_cast<std::size_t>(v)];
+      if ((p.x() >= 0.0) != left) continue;
+      if (!admissible(area, v, 0.0)) continue;
+      const Vec3 q = left ? p : mirror_point(p);
+      const long lane = static_cast<long>(std::floor(field.psi(q) / lane_width));
+      const long bin = static_cast<long>(std::floor(field.phi(q) / kBin));
+      auto& cell = lanes[lane][bin];
+      cell.first += p;
+      cell.second += 1;
+    }
+    std::vector<SurfacePath> strokes;
+    for (const auto& [lane, bins] : lanes) {
+      SurfacePath cur;
+      long last_bin = std::numeric_limits<long>::min();
+      auto flush = [&] {
+        if (cur.points.size() >= 2) {
+          cur.finish();
+          if (cur.length() >= 0.015) strokes.push_back(cur);
+        }
+        cur = SurfacePath{};
+      };
+      for (const auto& [bin, cell] : bins) {
+        const Vec3 mean = cell.first / static_cast<double>(cell.second);
+        const auto f = s_.foot(mean);
+        const bool ok = f.vertex >= 0 && admissible(area, f.vertex, 0.0);
+        if (!ok || (last_bin != std::numeric_limits<long>::min() && bin - last_bin > 3)) flush();
+        if (!ok) continue;
+        if (!cur.points.empty() && (f.position - cur.points.back()).norm() > 0.012) flush();
+        cur.points.push_back(f.position);
+        cur.normals.push_back(f.normal);
+        cur.regions.push_back(f.region);
+        last_bin = bin;
+      }
+      flush();
+    }
+    // Smooth each stroke a little and put it back on the skin.
+    for (SurfacePath& sp : strokes) {
+      for (int pass = 0; pass < 3; ++pass) {
+        std::vector<Vec3> next = sp.points;
+        for (std::size_t i = 1; i + 1 < sp.points.size(); ++i) {
+          next[i] = (sp.points[i - 1] + 2.0 * sp.points[i] + sp.points[i + 1]) / 4.0;
+        }
+        sp.points = next;
+      }
+      for (std::size_t i = 0; i < sp.points.size(); ++i) {
+        const auto f = s_.foot(sp.points[i]);
+        sp.points[i] = f.position;
+        sp.normals[i] = f.normal;
+        sp.regions[i] = f.region;
+      }
+      sp.finish();
+    }
+    return strokes;
+  }
+
+  // ---- step assembly -------------------------------------------------------------------------
+  struct Buffered {
+    Vec3 p;
+    Vec3 n;
+    double env;
+    double mod;
+    Region region;
+  };
+
+  // Builds the works of both sides for the step.
+  std::vector<Block> make_blocks(const care::PersonalisedStep& step, const StepArea& area,
+                                 const DirectionField& field, const care::Intake* intake,
+                                 std::vector<std::string>& notes) {
+    const care::MassageStep& m = step.step.massage();
+    const auto& V = s_.head->mesh.vertices;
+    const double pad = o_.pad_radius_m;
+    std::array<std::vector<Work>, kContactCount> side;
+    auto weight_of = [&](Region r) {
+      if (intake == nullptr) return 1.0;
+      for (care::Region t : intake->tense_regions) {
+        if (to_anatomy(t) == r) return o_.tense_dwell_factor;
+      }
+      return 1.0;
+    };
+    if (m.technique == Technique::kCircularFriction || m.technique == Technique::kKneading) {
+      const bool knead = m.technique == Technique::kKneading;
+      const double size = knead ? *m.params.amplitude_m : *m.params.radius_m;
+      const double reach = knead ? 0.5 * size : size;
+      const double spacing = knead ? 0.75 * size + pad : size + pad - 0.0015;
+      PointGrid taken(spacing);
+      const double offset = rng_.uniform();
+      for (std::size_t c = 0; c < kContactCount; ++c) {
+        for (int v : layout_spots(area, field, c == kLeft, reach, spacing, offset, taken)) {
+          Work w;
+          w.kind = Work::Kind::kSpot;
+          w.vertex = v;
+          w.position = V[static_cast<std::size_t>(v)];
+          w.normal = s_.normals()[static_cast<std::size_t>(v)];
+          w.region = s_.head->regions[v];
+          w.mirrored = c == kRight;
+          w.weight = weight_of(w.region);
+          side[c].push_back(w);
+        }
+      }
+    } else if (m.technique == Technique::kPressRelease) {
+      std::vector<Block> point_blocks;
+      for (care::PressurePoint cp : m.points) {
+        const auto ap = anatomy::parse_acupoint(care::to_string(cp));
+        Block block;
+        for (const anatomy::PressurePoint& pp : s_.head->pressure_points) {
+          if (!ap || pp.point != *ap) continue;
+          const std::string label = std::string(care::to_string(cp)) + " (" +
+                                    std::string(anatomy::side_name(pp.side)) + ")";
+          int v = pp.vertex;
+          if (v < 0 || area.in_set[static_cast<std::size_t>(v)] == 0) {
+            notes.push_back("step " + step.step.id + ": " + label +
+                            " is not in the step's regions on this head; left out");
+            continue;
+          }
+          if (!admissible(area, v, 0.0)) {
+            // Move it to the nearest vertex that keeps the margin, within 1.2 cm.
+            int best = -1;
+            double best_d = 0.012;
+            for (int u : area.vertices) {
+              const double d = (V[static_cast<std::size_t>(u)] - pp.position).norm();
+              if (d < best_d && admissible(area, u, 0.0)) {
+                best_d = d;
+                best = u;
+              }
+            }
+            if (best < 0) {
+              notes.push_back("step " + step.step.id + ": " + label +
+                              " lies inside the no-go margin and no point within 1.2 cm is "
+                              "clear of it; left out");
+              continue;
+            }
+            std::ostringstream note;
+            note.precision(1);
+            note << std::fixed << "step " << step.step.id << ": " << label << " moved "
+                 << best_d * 1000.0 << " mm to keep the no-go margin";
+            notes.push_back(note.str());
+            v = best;
+          }
+          Work w;
+          w.kind = Work::Kind::kPoint;
+          w.vertex = v;
+          w.position = V[static_cast<std::size_t>(v)];
+          w.normal = s_.normals()[static_cast<std::size_t>(v)];
+          w.region = s_.head->regions[v];
+          w.point = pp.point;
+          w.weight = weight_of(w.region);
+          const std::size_t c = pp.side == anatomy::Side::kRight ? kRight : kLeft;
+          w.mirrored = c == kRight;
+          block.work[c] = w;
+        }
+        if (block.work[kLeft] || block.work[kRight]) point_blocks.push_back(std::move(block));
+      }
+      return point_blocks;
+    } else {
+      for (std::size_t c = 0; c < kContactCount; ++c) {
+        for (SurfacePath& sp : layout_strokes(area, field, c == kLeft, 1.6 * pad)) {
+          Work w;
+          w.kind = Work::Kind::kStroke;
+          w.position = sp.points.front();
+          w.normal = sp.normals.front();
+          w.region = sp.regions.front();
+          w.mirrored = c == kRight;
+          w.stroke = std::move(sp);
+          side[c].push_back(std::move(w));
+        }
+      }
+    }
+    // Pair each left work with the first right work (in the right's own order) far enough away
+    // for two hands: the mirror image where it can be, else one further along; the rest run
+    // alone.
+    const double reach = m.technique == Technique::kCircularFriction ? *m.params.radius_m
+                         : m.technique == Technique::kKneading       ? 0.5 * *m.params.amplitude_m
+                                                                     : 0.0;
+    const double min_sep = o_.limits.min_contact_separation_m + 0.01;
+    std::vector<Block> blocks;
+    std::vector<char> used(side[kRight].size(), 0);
+    std::size_t first_free = 0;
+    for (const Work& lw : side[kLeft]) {
+      while (first_free < used.size() && used[first_free] != 0) ++first_free;
+      Block b;
+      b.work[kLeft] = lw;
+      int scanned = 0;
+      for (std::size_t j = first_free; j < used.size() && scanned < 80; ++j) {
+        if (used[j] != 0) continue;
+        ++scanned;
+        if (separation(lw, side[kRight][j], reach) >= min_sep) {
+          used[j] = 1;
+          b.work[kRight] = side[kRight][j];
+          break;
+        }
+      }
+      blocks.push_back(std::move(b));
+    }
+    for (std::size_t j = 0; j < used.size(); ++j) {
+      if (used[j] != 0) continue;
+      Block b;
+      b.work[kRight] = side[kRight][j];
+      blocks.push_back(std::move(b));
+    }
+    return blocks;
+  }
+
+  // The lowest distance between two works' reach (spots and points: centre distance minus the
+  // pattern's reach; strokes: closest pair of points).
+  double separation(const Work& a, const Work& b, double reach) const {
+    auto pts = [](const Work& w) {
+      return w.kind == Work::Kind::kStroke ? w.stroke.points : std::vector<Vec3>{w.position};
+    };
+    double best = std::numeric_limits<double>::infinity();
+    for (const Vec3& p : pts(a)) {
+      for (const Vec3& q : pts(b)) best = std::min(best, (p - q).norm());
+    }
+    return best - 2.0 * reach;
+  }
+
+  void plan_massage_step(const care::PersonalisedStep& step, const care::Intake* intake,
+                         long end_tick) {
+    const care::MassageStep& m = step.step.massage();
+    const StepArea area = make_area(step);
+    DirectionField field;
+    field.centre = s_.centre;
+    field.direction = m.direction.value_or(care::Direction::kFrontToBack);
+    std::vector<Block> blocks = make_blocks(step, area, field, intake, plan_.notes);
+    if (m.technique != Technique::kPressRelease) {
+      for (care::Region r : m.regions) targeted_[static_cast<std::size_t>(to_anatomy(r))] = true;
+    }
+    if (blocks.empty()) {
+      open_segment(SegmentKind::kTransition, step, step.step.title + ": nothing to do");
+      plan_.notes.push_back("step " + step.step.id + ": no workable area on this head; skipped");
+      sync(end_tick);
+      return;
+    }
+    const bool knead = m.technique == Technique::kKneading;
+    const double reach = m.technique == Technique::kCircularFriction ? *m.params.radius_m
+                         : knead                                     ? 0.5 * *m.params.amplitude_m
+                                                                     : 0.0;
+    const double min_sep = o_.limits.min_contact_separation_m + 0.01;
+    // Split pairs that come too close into two single blocks, and gather those at the end (one
+    // hand at a time).
+    std::vector<Block> paired, single_left, single_right;
+    for (Block& b : blocks) {
+      if (b.work[kLeft] && b.work[kRight] &&
+          separation(*b.work[kLeft], *b.work[kRight], reach) < min_sep) {
+        Block l, r;
+        l.work[kLeft] = b.work[kLeft];
+        r.work[kRight] = b.work[kRight];
+        single_left.push_back(std::move(l));
+        single_right.push_back(std::move(r));
+      } else if (b.work[kLeft] && !b.work[kRight]) {
+        single_left.push_back(std::move(b));
+      } else if (!b.work[kLeft] && b.work[kRight]) {
+        single_right.push_back(std::move(b));
+      } else {
+        paired.push_back(std::move(b));
+      }
+    }
+    std::vector<Block> ordered;
+    for (auto* list : {&paired, &single_left, &single_right}) {
+      for (Block& b : *list) ordered.push_back(std::move(b));
+    }
+    // Time: estimate the moves, share the rest by weight.
+    const double seconds = static_cast<double>(end_tick - tick_) * dt_;
+    double weights = 0.0;
+    double overhead = 0.0;
+    const double hop = 2.0 * move_time(o_.lift_height_m, 0.6 * o_.travel_speed_m_per_s, o_.limits);
+    std::array<Vec3, kContactCount> last{s_.park[kLeft], s_.park[kRight]};
+    std::vector<double> block_overheads, block_weights;
+    for (std::size_t i = 0; i < ordered.size(); ++i) {
+      double block_overhead = 0.0;
+      double w = 0.0;
+      for (std::size_t c = 0; c < kContactCount; ++c) {
+        if (!ordered[i].work[c]) continue;
+        const Work& wk = *ordered[i].work[c];
+        const double d = (wk.position - last[c]).norm();
+        double move =
+            d < 0.05 ? move_time(d, o_.slide_speed_m_per_s, o_.limits)
+                     : hop + move_time(1.3 * d, o_.travel_speed_m_per_s, o_.limits) + 2 * kSettleS;
+        if (wk.kind == Work::Kind::kStroke) {
+          move = hop + move_time(1.3 * d, o_.travel_speed_m_per_s, o_.limits) + 2 * kSettleS +
+                 move_time(wk.stroke.length(), *m.params.speed_m_per_s, o_.limits);
+          last[c] = wk.stroke.points.back();
+        } else {
+          last[c] = wk.position;
+        }
+        block_overhead = std::max(block_overhead, move);
+        w = std::max(w, wk.weight);
+      }
+      // Parking the idle hand when singles start.
+      if (i > 0 &&
+          (ordered[i].work[kLeft].has_value() != ordered[i - 1].work[kLeft].has_value() ||
+           ordered[i].work[kRight].has_value() != ordered[i - 1].work[kRight].has_value())) {
+        block_overhead += 2.0 * move_time(0.3, o_.travel_speed_m_per_s, o_.limits) + 2 * hop;
+      }
+      overhead += block_overhead;
+      weights += w;
+      block_overheads.push_back(block_overhead);
+      block_weights.push_back(w);
+    }
+    overhead += 2.0 * move_time(0.3, o_.travel_speed_m_per_s, o_.limits) + 2 * hop + 4 * kSettleS;
+    double per_weight = weights > 0.0 ? (seconds * 0.97 - overhead) / weights : 0.0;
+    if (m.technique == Technique::kGlide || m.technique == Technique::kSlideUp) {
+      // Strokes are repeated in rounds to fill the time.
+      per_weight = 0.0;
+    }
+    const double min_work =
+        m.technique == Technique::kPressRelease ? 2.0 * 0.3 + 1.0
+        : (m.technique == Technique::kCircularFriction || m.technique == Technique::kKneading)
+            ? 0.5 + 0.5 / *m.params.frequency_hz
+            : 0.0;
+    if ((m.technique == Technique::kCircularFriction || m.technique == Technique::kKneading ||
+         m.technique == Technique::kPressRelease) &&
+        per_weight < min_work) {
+      std::ostringstream why;
+      why << "step " << step.step.id << ": " << seconds << " s is too short to work "
+          << ordered.size() << " spots on this head (needs about "
+          << std::llround(overhead + min_work * weights) << " s: " << std::llround(overhead)
+          << " s moving between them)";
+      throw PlanRejected(why.str(), ValidationReport{});
+    }
+
+    SpotPattern pattern;
+    pattern.technique = m.technique;
+    if (m.technique == Technique::kCircularFriction) {
+      pattern.radius = *m.params.radius_m;
+      pattern.frequency = *m.params.frequency_hz;
+    } else if (knead) {
+      pattern.radius = *m.params.amplitude_m;
+      pattern.frequency = *m.params.frequency_hz;
+    }
+    // Press-and-release: rounds of the points, each cycle ramp + hold + ramp.
+    int rounds = 1;
+    double ramp = m.params.ramp_s.value_or(1.0);
+    double hold = m.params.hold_s.value_or(5.0);
+    if (m.technique == Technique::kPressRelease) {
+      const double cycle = 2.0 * ramp + hold;
+      const double available = seconds * 0.97 - overhead;
+      rounds = std::max(1, static_cast<int>(std::floor(available / (cycle * weights))));
+      const double per = available / (rounds * weights);  // per unit weight per round
+      if (per < cycle) {
+        const double scale = per / cycle;
+        ramp *= scale;
+        hold *= scale;
+      } else {
+        hold += per - cycle;
+      }
+    }
+    const double speed = m.params.speed_m_per_s.value_or(0.05);
+
+    auto parameters = [&]() {
+      std::vector<Parameter> ps;
+      if (m.params.radius_m) ps.push_back({"radius_m", *m.params.radius_m});
+      if (m.params.amplitude_m) {
+        ps.push_back({"amplitude_m", *m.params.amplitude_m});
+        ps.push_back({"skin_shift_m", 0.5 * *m.params.amplitude_m});
+      }
+      if (m.params.frequency_hz) ps.push_back({"frequency_hz", *m.params.frequency_hz});
+      if (m.technique == Technique::kPressRelease) {
+        ps.push_back({"ramp_s", ramp});
+        ps.push_back({"hold_s", hold});
+        ps.push_back({"rounds", static_cast<double>(rounds)});
+      }
+      if (m.params.speed_m_per_s) ps.push_back({"speed_m_per_s", speed});
+      return ps;
+    };
+
+    const bool strokes = m.technique == Technique::kGlide || m.technique == Technique::kSlideUp;
+    const int total_rounds = m.technique == Technique::kPressRelease ? rounds : strokes ? 1000 : 1;
+    bool out_of_time = false;
+    for (int round = 0; round < total_rounds && !out_of_time; ++round) {
+      for (std::size_t bi = 0; bi < ordered.size(); ++bi) {
+        const Block& b = ordered[bi];
+        if (round == 0 && !strokes && m.technique != Technique::kPressRelease && weights > 0.0) {
+          // Share the time still left among the spots still to come.
+          double rest_overhead =
+              2.0 * move_time(0.3, o_.travel_speed_m_per_s, o_.limits) + 2 * hop + 4 * kSettleS;
+          double rest_weight = 0.0;
+          for (std::size_t k = bi; k < ordered.size(); ++k) {
+            rest_overhead += block_overheads[k];
+            rest_weight += block_weights[k];
+          }
+          const double left_s = static_cast<double>(end_tick - tick_) * dt_;
+          per_weight = std::max(min_work, (left_s * 0.98 - rest_overhead) / rest_weight);
+        }
+        // The block's length, estimated; stop before one that would run past the guard.
+        double work_s = 0.0;
+        double estimate = 0.0;
+        for (std::size_t c = 0; c < kContactCount; ++c) {
+          if (!b.work[c]) continue;
+          const Work& w = *b.work[c];
+          const double d = (w.position - state_[c].position).norm();
+          double move =
+              hop + move_time(1.4 * d + 0.02, o_.travel_speed_m_per_s, o_.limits) + 2 * kSettleS;
+          double work = per_weight * w.weight;
+          if (w.kind == Work::Kind::kPoint) work = 2.0 * ramp + hold * w.weight;
+          if (w.kind == Work::Kind::kStroke) {
+            work = move_time(w.stroke.length(), speed, o_.limits);
+          }
+          work_s = std::max(work_s, per_weight * w.weight);
+          estimate = std::max(estimate, move + work);
+        }
+        if (!b.work[kLeft] || !b.work[kRight]) {
+          estimate += move_time(0.4, o_.travel_speed_m_per_s, o_.limits) + hop;
+        }
+        double retract = 0.0;
+        for (std::size_t c = 0; c < kContactCount; ++c) {
+          if (!b.work[c]) continue;
+          const Vec3 from = b.work[c]->kind == Work::Kind::kStroke ? b.work[c]->stroke.points.back()
+                                                                   : b.work[c]->position;
+          retract = std::max(retract, kSettleS + hop +
+                                          move_time(2.5 * (from - s_.park[c]).norm() + 0.1,
+                                                    o_.travel_speed_m_per_s, o_.limits));
+        }
+        if (tick_ + static_cast<long>(std::ceil((estimate + retract + 0.5) / dt_)) > end_tick) {
+          out_of_time = true;
+          break;
+        }
+        cursor_ = {tick_, tick_};
+        // How each hand gets to its work: slide on the skin when near and clear, else hop.
+        std::array<std::optional<SurfacePath>, kContactCount> slides;
+        bool hop_needed = false;
+        for (std::size_t c = 0; c < kContactCount; ++c) {
+          if (!b.work[c]) {
+            if (!state_[c].parked) hop_needed = true;
+            continue;
+          }
+          const Work& w = *b.work[c];
+          const double d = (w.position - state_[c].position).norm();
+          if (state_[c].on_skin && d < 0.05 && w.kind != Work::Kind::kStroke) {
+            SurfacePath path;
+            const int n = std::max(2, static_cast<int>(std::ceil(d / 0.002)));
+            bool ok = true;
+            for (int k = 0; k <= n && ok; ++k) {
+              const Vec3 q = state_[c].position +
+                             (w.position - state_[c].position) * (static_cast<double>(k) / n);
+              const auto f = s_.foot(q);
+              ok = f.vertex >= 0 && area.in_set[static_cast<std::size_t>(f.vertex)] != 0 &&
+                   s_.no_go_dist[static_cast<std::size_t>(f.vertex)] >=
+                       o_.limits.no_go_margin_m + o_.planning_margin_m;
+              path.points.push_back(k == n ? w.position : f.position);
+              path.normals.push_back(k == n ? w.normal : f.normal);
+              path.regions.push_back(k == n ? w.region : f.region);
+            }
+            if (ok) {
+              path.finish();
+              slides[c] = std::move(path);
+              continue;
+            }
+          }
+          hop_needed = true;
+        }
+        if (hop_needed) {
+          open_segment(SegmentKind::kTransition, step, step.step.title + ": move");
+        } else if (plan_.segments.back().kind != SegmentKind::kMassage ||
+                   plan_.segments.back().step_id != step.step.id) {
+          open_segment(SegmentKind::kMassage, step, step.step.title);
+          plan_.segments.back().parameters = parameters();
+        }
+        // Hands that sit this block out go to their park position first.
+        for (std::size_t c = 0; c < kContactCount; ++c) {
+          if (!b.work[c]) park(c);
+        }
+        sync(block_end());
+        cursor_ = {tick_, tick_};
+        // Both hands move at once; if they would pass closer than a hand's width, one after
+        // the other (the second waits where it is).
+        const auto saved_state = state_;
+        const std::array<std::size_t, kContactCount> saved_size{plan_.tracks[0].size(),
+                                                                plan_.tracks[1].size()};
+        const long move_start = tick_;
+        for (int attempt = 0; attempt < 3; ++attempt) {
+          std::array<std::size_t, kContactCount> order{kLeft, kRight};
+          if (attempt == 2) {
+            // Last resort: both hands park, then come in one after the other.
+            for (std::size_t c = 0; c < kContactCount; ++c) park(c);
+            sync(block_end());
+            cursor_ = {tick_, tick_};
+            slides = {};
+          }
+          for (std::size_t c : order) {
+            if (!b.work[c]) continue;
+            if (attempt > 0 && c == order[1]) {
+              sync(block_end());
+              cursor_ = {tick_, tick_};
+            }
+            const Work& w = *b.work[c];
+            if (slides[c]) {
+              ramp_force(c, state_[c].force, o_.touch_force_n, 0.2);
+              slide(c, *slides[c]);
+            } else {
+              go_to_skin(c, w.position, w.normal);
+              ramp_force(c, 0.0, o_.touch_force_n, kSettleS);
+            }
+          }
+          sync(block_end());
+          if (attempt == 2 || tracks_apart(saved_size)) break;
+          // Undo and try again.
+          for (std::size_t c = 0; c < kContactCount; ++c) plan_.tracks[c].resize(saved_size[c]);
+          state_ = saved_state;
+          tick_ = move_start;
+          cursor_ = {tick_, tick_};
+        }
+        // Both hands start working together.
+        sync(block_end());
+        cursor_ = {tick_, tick_};
+        if (plan_.segments.back().kind != SegmentKind::kMassage) {
+          open_segment(SegmentKind::kMassage, step, step.step.title);
+          plan_.segments.back().parameters = parameters();
+        }
+        if (b.work[kLeft] && b.work[kLeft]->point) {
+          plan_.segments.back().point = b.work[kLeft]->point;
+        } else if (b.work[kRight] && b.work[kRight]->point) {
+          plan_.segments.back().point = b.work[kRight]->point;
+        }
+        for (std::size_t c = 0; c < kContactCount; ++c) {
+          if (!b.work[c]) continue;
+          const Work& w = *b.work[c];
+          switch (w.kind) {
+            case Work::Kind::kSpot:
+              work_spot(c, w, pattern, area, field, work_s);
+              break;
+            case Work::Kind::kPoint:
+              work_point(c, w, area, ramp, hold * w.weight);
+              break;
+            case Work::Kind::kStroke:
+              work_stroke(c, w, area, speed);
+              break;
+          }
+        }
+        sync(block_end());
+      }
+    }
+    if (strokes || m.technique == Technique::kPressRelease) {
+      // Rounds repeat; nothing to report. Spots run once: all of them must have fitted.
+    } else if (out_of_time) {
+      plan_.notes.push_back("step " + step.step.id + ": the time ran out before the last spots");
+    }
+    // Lift both hands and park them; the hands wait at the park position to the end of the step.
+    cursor_ = {tick_, tick_};
+    open_segment(SegmentKind::kTransition, step, step.step.title + ": retract");
+    for (std::size_t c = 0; c < kContactCount; ++c) park(c);
+    const long parked = block_end();
+    if (parked > end_tick) {
+      std::ostringstream why;
+      why << "step " << step.step.id << " overruns its " << seconds << " s by "
+          << static_cast<double>(parked - end_tick) * dt_ << " s";
+      throw PlanRejected(why.str(), ValidationReport{});
+    }
+    sync(parked);
+    tick_ = end_tick;
+    close_segment();
+    // The remainder (hands parked) belongs to the retract segment.
+    plan_.segments.back().end_s = static_cast<double>(end_tick) * dt_;
+  }
+
+  void plan_care_step(const care::PersonalisedStep& step, long end_tick) {
+    cursor_ = {tick_, tick_};
+    for (std::size_t c = 0; c < kContactCount; ++c) park(c);
+    sync(block_end());
+    open_segment(SegmentKind::kCare, step, step.step.title);
+    Segment& seg = plan_.segments.back();
+    const care::CareStep& care_step = step.step.care();
+    seg.care_kind = care_step.kind;
+    seg.device = care_step.device;
+    seg.product_id = step.product_id;
+    seg.instruction = care_step.instruction;
+    for (care::Region r : care_step.regions) seg.regions.push_back(to_anatomy(r));
+    tick_ = end_tick;
+    close_segment();
+  }
+
+ public:
+  std::array<bool, anatomy::kRegionCount> targeted_{};
+
+ private:
+  const PlanningSurface::Impl& s_;
+  const PlanOptions& o_;
+  SessionPlan& plan_;
+  double dt_;
+  Rng rng_;
+  long tick_ = 0;
+  std::array<ContactState, kContactCount> state_;
+  geometry::LogMapPatch patch_;
+  UvLocator locator_;
+  std::vector<Buffered> buffer_;
+};
+
+void fill_velocities(SessionPlan& plan) {
+  const double dt = 1.0 / plan.sample_rate_hz;
+  for (auto& track : plan.tracks) {
+    for (std::size_t i = 0; i < track.size(); ++i) {
+      const bool has_prev = i > 0 && track[i].t_s - track[i - 1].t_s < 1.5 * dt;
+      const bool has_next = i + 1 < track.size() && track[i + 1].t_s - track[i].t_s < 1.5 * dt;
+      Vec3 v = Vec3::Zero();
+      if (has_prev && has_next) {
+        v = (track[i + 1].position_m - track[i - 1].position_m) / (2.0 * dt);
+      } else if (has_next) {
+        v = (track[i + 1].position_m - track[i].position_m) / dt;
+      } else if (has_prev) {
+        v = (track[i].position_m - track[i - 1].position_m) / dt;
+      }
+      const Vec3& n = track[i].normal;
+      track[i].tangential_velocity_m_per_s = v - v.dot(n) * n;
+    }
+  }
+}
+
+void summarise(SessionPlan& plan, const PlanningSurface::Impl& s,
+               const std::array<bool, anatomy::kRegionCount>& targeted) {
+  std::array<double, anatomy::kRegionCount> time{};
+  std::array<double, anatomy::kRegionCount> peak{};
+  const double dt = 1.0 / plan.sample_rate_hz;
+  for (const auto& track : plan.tracks) {
+    for (const Sample& smp : track) {
+      if (smp.phase != Phase::kContact) continue;
+      const auto r = static_cast<std::size_t>(smp.region);
+      time[r] += dt;
+      peak[r] = std::max(peak[r], smp.force_n);
+    }
+  }
+  const CoverageResult cov = compute_coverage(plan, s, kCoveragePadRadiusM, kWorkingForceN);
+  plan.regions.clear();
+  for (int i = 0; i < anatomy::kRegionCount; ++i) {
+    const auto r = static_cast<Region>(i);
+    if (!anatomy::is_massage_region(r)) continue;
+    const auto k = static_cast<std::size_t>(i);
+    if (time[k] == 0.0 && !targeted[k]) continue;
+    RegionSummary sum;
+    sum.region = r;
+    sum.targeted = targeted[k];
+    sum.contact_time_s = time[k];
+    sum.coverage = cov.fraction(r);
+    sum.workable_area_m2 = cov.workable_area_m2[k];
+    sum.peak_force_n = peak[k];
+    sum.cap_n = anatomy::tissue(r).force_cap_n;
+    plan.regions.push_back(sum);
+  }
+}
+
+}  // namespace
+
+SessionPlan make_plan_unvalidated(const PlanningSurface& surface, const PlanInputs& inputs,
+                                  const PlanOptions& options) {
+  std::string why;
+  if (!options.IsValid(&why)) throw InternalError("plan options: " + why);
+  if (inputs.protocol == nullptr) throw InputError("plan: no protocol given");
+  const care::PersonalisedProtocol& protocol = *inputs.protocol;
+  if (protocol.decision == care::Decision::kRefused) {
+    std::string reasons;
+    for (const auto& r : protocol.refusal_reasons) reasons += (reasons.empty() ? "" : "; ") + r;
+    throw InputError("plan: screening refused the session: " + reasons);
+  }
+  if (protocol.steps.empty())
+    throw InputError("plan: protocol " + protocol.protocol_id + " has no steps");
+  SessionPlan plan;
+  plan.protocol_id = protocol.protocol_id;
+  plan.title = protocol.title;
+  plan.sample_rate_hz = options.sample_rate_hz;
+  plan.limits = options.limits;
+  plan.inputs = inputs.hashes;
+  plan.inputs.seed = inputs.seed;
+  plan.park_position = surface.impl().park;
+  Builder builder(surface.impl(), options, plan, inputs.seed);
+  builder.plan_protocol(protocol, inputs.intake);
+  fill_velocities(plan);
+  summarise(plan, surface.impl(), builder.targeted_);
+  return plan;
+}
+
+SessionPlan make_plan(const PlanningSurface& surface, const PlanInputs& inputs,
+                      const PlanOptions& options) {
+  SessionPlan plan = make_plan_unvalidated(surface, inputs, options);
+  plan.validation = validate_plan(plan, surface);
+  if (!plan.validation.ok) {
+    std::string what = "plan failed validation:";
+    for (const auto& issue : plan.validation.issues)
+      what += "\n  " + issue.check + ": " + issue.message;
+    throw PlanRejected(what, plan.validation);
+  }
+  return plan;
+}
+
+}  // namespace headspa::plan

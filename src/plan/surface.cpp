@@ -1,0 +1,169 @@
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <sstream>
+
+#include "headspa/core/error.hpp"
+#include "headspa/geometry/mesh.hpp"
+#include "internal.hpp"
+
+namespace headspa::plan {
+
+void PointGrid::add(const Vec3& p, int id) {
+  const auto c = cell_of(p);
+  cells_[key(c[0], c[1], c[2])].push_back(static_cast<int>(points_.size()));
+  points_.push_back(p);
+  ids_.push_back(id);
+}
+
+std::pair<int, double> PointGrid::nearest(const Vec3& p, double radius) const {
+  int best = -1;
+  double best_d = std::numeric_limits<double>::infinity();
+  for_each_within(p, radius, [&](int id, double d) {
+    if (d < best_d || (d == best_d && id < best)) {
+      best_d = d;
+      best = id;
+    }
+  });
+  return {best, best_d};
+}
+
+bool PointGrid::any_within(const Vec3& p, double radius) const {
+  bool found = false;
+  for_each_within(p, radius, [&](int, double) { found = true; });
+  return found;
+}
+
+PlanningSurface::Impl::Impl(const anatomy::Head& h)
+    : head(&h), query(h.mesh), log_map(h.mesh), no_go_grid(0.01) {
+  const geometry::TriangleMesh& mesh = h.mesh;
+  const std::size_t n = mesh.vertices.size();
+  if (h.regions.label.size() != n) {
+    throw InputError("head has " + std::to_string(h.regions.label.size()) + " region labels for " +
+                     std::to_string(n) + " vertices");
+  }
+  vertex_area = geometry::vertex_areas(mesh);
+  adjacency = geometry::vertex_adjacency(mesh);
+  for (std::size_t v = 0; v < n; ++v) {
+    if (anatomy::is_no_go(h.regions.label[v]))
+      no_go_grid.add(mesh.vertices[v], static_cast<int>(v));
+  }
+  no_go_dist.assign(n, kNoGoReach);
+  if (no_go_grid.size() > 0) {
+    for (std::size_t v = 0; v < n; ++v) {
+      const auto [id, d] = no_go_grid.nearest(mesh.vertices[v], kNoGoReach);
+      if (id >= 0) no_go_dist[v] = d;
+    }
+  }
+  double edge_sum = 0.0;
+  for (const auto& f : mesh.faces) {
+    edge_sum += (mesh.vertices[static_cast<std::size_t>(f[0])] -
+                 mesh.vertices[static_cast<std::size_t>(f[1])])
+                    .norm();
+  }
+  mean_edge = mesh.faces.empty() ? 0.0 : edge_sum / static_cast<double>(mesh.faces.size());
+
+  // The centre of the massage regions: inside the skull, a pivot for travel around the head.
+  Vec3 sum = Vec3::Zero();
+  double count = 0.0;
+  for (std::size_t v = 0; v < n; ++v) {
+    if (anatomy::is_massage_region(h.regions.label[v])) {
+      sum += mesh.vertices[v];
+      count += 1.0;
+    }
+  }
+  centre = count > 0.0 ? Vec3(sum / count) : geometry::bounding_box(mesh).centre();
+  centre.x() = 0.0;
+  // Park each contact beside the head at the level of the centre, well outside the skin.
+  const geometry::Box3 box = geometry::bounding_box(mesh);
+  const double half_width = std::max(std::abs(box.min.x()), std::abs(box.max.x()));
+  park[0] = Vec3(half_width + 0.12, centre.y() + 0.04, centre.z());
+  park[1] = Vec3(-(half_width + 0.12), centre.y() + 0.04, centre.z());
+}
+
+double PlanningSurface::Impl::no_go_distance(const Vec3& p, anatomy::Region* zone) const {
+  const auto [id, d] = no_go_grid.nearest(p, kNoGoReach);
+  if (zone != nullptr) {
+    *zone = id >= 0 ? head->regions[id] : anatomy::Region::kOther;
+  }
+  return id >= 0 ? d : kNoGoReach;
+}
+
+PlanningSurface::Impl::Foot PlanningSurface::Impl::foot_of(const geometry::SurfacePoint& sp) const {
+  const geometry::TriangleMesh& mesh = head->mesh;
+  const auto& face = mesh.faces[static_cast<std::size_t>(sp.face)];
+  Foot out;
+  out.position = geometry::position(mesh, sp);
+  Vec3 nrm = Vec3::Zero();
+  int best = 0;
+  for (int k = 0; k < 3; ++k) {
+    nrm +=
+        sp.barycentric[k] * normals()[static_cast<std::size_t>(face[static_cast<std::size_t>(k)])];
+    if (sp.barycentric[k] > sp.barycentric[best]) best = k;
+  }
+  out.normal = nrm.norm() > 0.0 ? Vec3(nrm.normalized()) : Vec3::UnitY();
+  out.vertex = face[static_cast<std::size_t>(best)];
+  out.region = head->regions[out.vertex];
+  return out;
+}
+
+PlanningSurface::Impl::Foot PlanningSurface::Impl::foot(const Vec3& p) const {
+  const auto c = query.closest_point(p);
+  if (!c) return {};
+  Foot out = foot_of(c->point);
+  out.position = c->position;
+  out.distance = c->distance;
+  return out;
+}
+
+PlanningSurface::PlanningSurface(const anatomy::Head& head) : impl_(std::make_unique<Impl>(head)) {}
+PlanningSurface::~PlanningSurface() = default;
+PlanningSurface::PlanningSurface(PlanningSurface&&) noexcept = default;
+PlanningSurface& PlanningSurface::operator=(PlanningSurface&&) noexcept = default;
+
+const anatomy::Head& PlanningSurface::head() const noexcept { return *impl_->head; }
+
+double PlanningSurface::no_go_distance(int vertex) const {
+  if (vertex < 0 || static_cast<std::size_t>(vertex) >= impl_->no_go_dist.size()) {
+    throw InputError("vertex " + std::to_string(vertex) + " is not on the head");
+  }
+  return impl_->no_go_dist[static_cast<std::size_t>(vertex)];
+}
+
+double PlanningSurface::no_go_distance(const Eigen::Vector3d& p, anatomy::Region* zone) const {
+  return impl_->no_go_distance(p, zone);
+}
+
+bool PlanOptions::IsValid(std::string* why) const {
+  auto fail = [why](const std::string& what) {
+    if (why != nullptr) *why = what;
+    return false;
+  };
+  if (!(sample_rate_hz >= 100.0 && sample_rate_hz <= 1000.0)) {
+    return fail("sample_rate_hz must be 100-1000");
+  }
+  if (!(pad_radius_m > 0.002 && pad_radius_m < 0.02)) return fail("pad_radius_m must be 2-20 mm");
+  if (!(touch_force_n >= 0.0 && touch_force_n < 2.0)) return fail("touch_force_n must be 0-2 N");
+  if (!(force_ramp_s >= 0.1 && force_ramp_s <= 5.0)) return fail("force_ramp_s must be 0.1-5 s");
+  if (!(lift_height_m >= 0.005 && lift_height_m <= 0.1))
+    return fail("lift_height_m must be 5-100 mm");
+  if (!(travel_speed_m_per_s > 0.0 && travel_speed_m_per_s <= limits.max_speed_m_per_s)) {
+    return fail("travel_speed_m_per_s must be positive and within the speed limit");
+  }
+  if (!(slide_speed_m_per_s > 0.0 && slide_speed_m_per_s <= limits.max_speed_m_per_s)) {
+    return fail("slide_speed_m_per_s must be positive and within the speed limit");
+  }
+  if (!(planning_margin_m >= 0.0 && planning_margin_m <= 0.02)) {
+    return fail("planning_margin_m must be 0-20 mm");
+  }
+  if (!(tense_dwell_factor >= 1.0 && tense_dwell_factor <= 4.0)) {
+    return fail("tense_dwell_factor must be 1-4");
+  }
+  if (!(limits.no_go_margin_m >= 0.01)) return fail("limits.no_go_margin_m must be at least 1 cm");
+  if (!(limits.min_coverage > 0.0 && limits.min_coverage <= 1.0)) {
+    return fail("limits.min_coverage must be in (0, 1]");
+  }
+  return true;
+}
+
+}  // namespace headspa::plan

@@ -1,0 +1,258 @@
+#include "headspa/plan/validate.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <sstream>
+
+#include "internal.hpp"
+
+namespace headspa::plan {
+
+namespace {
+
+using anatomy::Region;
+
+constexpr std::size_t kIssuesPerCheck = 3;
+
+std::string where(std::size_t contact, double t) {
+  std::ostringstream out;
+  out.precision(2);
+  out << std::fixed << contact_name(static_cast<Contact>(contact)) << " contact at t=" << t << " s";
+  return out.str();
+}
+
+std::string fixed(double v, int digits) {
+  std::ostringstream out;
+  out.precision(digits);
+  out << std::fixed << v;
+  return out.str();
+}
+
+class Checks {
+ public:
+  explicit Checks(ValidationReport& report) : report_(report) {}
+
+  // Registers a check; returns its index.
+  std::size_t add(const std::string& name, double limit, const std::string& unit,
+                  bool higher_is_worse) {
+    CheckResult r;
+    r.check = name;
+    r.limit = limit;
+    r.unit = unit;
+    r.worst = higher_is_worse ? 0.0 : std::numeric_limits<double>::infinity();
+    report_.checks.push_back(r);
+    higher_.push_back(higher_is_worse);
+    counts_.push_back(0);
+    return report_.checks.size() - 1;
+  }
+  // Records a value; a value past the limit fails with the message made by `what`.
+  template <typename F>
+  void value(std::size_t check, double v, F&& what) {
+    CheckResult& r = report_.checks[check];
+    const bool high = higher_[check];
+    if (high ? v > r.worst : v < r.worst) r.worst = v;
+    const bool bad = high ? v > r.limit : v < r.limit;
+    if (!bad) return;
+    r.passed = false;
+    report_.ok = false;
+    if (counts_[check]++ < kIssuesPerCheck) report_.issues.push_back({r.check, what()});
+  }
+  void finish() {
+    for (std::size_t i = 0; i < report_.checks.size(); ++i) {
+      CheckResult& r = report_.checks[i];
+      if (!std::isfinite(r.worst)) r.worst = r.limit;
+      if (counts_[i] > kIssuesPerCheck) {
+        report_.issues.push_back({r.check, std::to_string(counts_[i] - kIssuesPerCheck) +
+                                               " more samples fail this check"});
+      }
+    }
+  }
+
+ private:
+  ValidationReport& report_;
+  std::vector<bool> higher_;
+  std::vector<std::size_t> counts_;
+};
+
+}  // namespace
+
+CoverageResult compute_coverage(const SessionPlan& plan, const PlanningSurface::Impl& s,
+                                double pad_radius_m, double min_force_n) {
+  CoverageResult out;
+  const auto& mesh = s.head->mesh;
+  PointGrid grid(pad_radius_m);
+  for (std::size_t v = 0; v < mesh.vertices.size(); ++v) {
+    const Region r = s.head->regions.label[v];
+    if (!anatomy::is_massage_region(r)) continue;
+    if (s.no_go_dist[v] < plan.limits.no_go_margin_m) continue;
+    out.workable_area_m2[static_cast<std::size_t>(r)] += s.vertex_area[v];
+    grid.add(mesh.vertices[v], static_cast<int>(v));
+  }
+  std::vector<char> covered(mesh.vertices.size(), 0);
+  const double step = 0.2 * pad_radius_m;
+  for (const auto& track : plan.tracks) {
+    Eigen::Vector3d last(1e9, 1e9, 1e9);
+    for (const Sample& smp : track) {
+      if (smp.phase != Phase::kContact || smp.force_n < min_force_n) continue;
+      if ((smp.position_m - last).norm() < step) continue;
+      last = smp.position_m;
+      grid.for_each_within(smp.position_m, pad_radius_m - 0.5 * step,
+                           [&](int v, double) { covered[static_cast<std::size_t>(v)] = 1; });
+    }
+  }
+  for (std::size_t v = 0; v < mesh.vertices.size(); ++v) {
+    if (covered[v] == 0) continue;
+    out.covered_area_m2[static_cast<std::size_t>(s.head->regions.label[v])] += s.vertex_area[v];
+  }
+  return out;
+}
+
+ValidationReport validate_plan(const SessionPlan& plan, const PlanningSurface& surface) {
+  const PlanningSurface::Impl& s = surface.impl();
+  const PlanLimits& L = plan.limits;
+  ValidationReport report;
+  Checks checks(report);
+  const std::size_t no_go = checks.add("no_go", L.no_go_margin_m, "m", false);
+  const std::size_t force = checks.add("force_cap", 1.0, "force/cap", true);
+  const std::size_t speed = checks.add("speed", L.max_speed_m_per_s, "m/s", true);
+  const std::size_t accel = checks.add("acceleration", L.max_acceleration_m_per_s2, "m/s^2", true);
+  const std::size_t jerk = checks.add("jerk", L.max_jerk_m_per_s3, "m/s^3", true);
+  const std::size_t surf = checks.add("surface", L.surface_tolerance_m, "m", true);
+  const std::size_t cont = checks.add("continuity", L.max_position_step_m, "m", true);
+  const std::size_t sep = checks.add("separation", L.min_contact_separation_m, "m", false);
+  const std::size_t cover = checks.add("coverage", L.min_coverage, "fraction", false);
+
+  const double dt = 1.0 / plan.sample_rate_hz;
+  for (std::size_t c = 0; c < kContactCount; ++c) {
+    const auto& track = plan.tracks[c];
+    for (std::size_t i = 0; i < track.size(); ++i) {
+      const Sample& smp = track[i];
+      const double t = smp.t_s;
+      if (!smp.position_m.allFinite() || !std::isfinite(smp.force_n) || !std::isfinite(t)) {
+        checks.value(cont, std::numeric_limits<double>::infinity(),
+                     [&] { return where(c, t) + ": a value is not a number"; });
+        continue;
+      }
+      // No-go zones: every sample, in contact or in the air.
+      Region zone = Region::kOther;
+      const double d = s.no_go_distance(smp.position_m, &zone);
+      checks.value(no_go, d, [&] {
+        return where(c, t) + " is " + fixed(d * 100.0, 2) + " cm from " +
+               std::string(anatomy::region_name(zone)) + " (limit " +
+               fixed(L.no_go_margin_m * 100.0, 1) + " cm)";
+      });
+      // Force: only in contact, never above the cap of the region under the pad.
+      if (smp.phase == Phase::kContact) {
+        const double cap =
+            std::min(anatomy::tissue(smp.region).force_cap_n, anatomy::kAbsoluteForceLimitN);
+        const double ratio = cap > 0.0 ? smp.force_n / cap : (smp.force_n > 0.0 ? 1e9 : 0.0);
+        checks.value(force, ratio, [&] {
+          return where(c, t) + ": " + fixed(smp.force_n, 2) + " N on " +
+                 std::string(anatomy::region_name(smp.region)) + " (cap " + fixed(cap, 1) + " N)";
+        });
+        const double gap = s.query.closest_point(smp.position_m, 0.01).has_value()
+                               ? s.query.closest_point(smp.position_m, 0.01)->distance
+                               : 0.01;
+        checks.value(surf, gap, [&] {
+          return where(c, t) + " is " + fixed(gap * 1000.0, 2) + " mm off the skin";
+        });
+      } else {
+        const double ratio = smp.force_n > 0.0 ? 1e9 : 0.0;
+        checks.value(force, ratio, [&] {
+          return where(c, t) + ": " + fixed(smp.force_n, 2) + " N commanded off the skin";
+        });
+        const double sd = s.query.signed_distance(smp.position_m);
+        const double inside = sd < -L.surface_tolerance_m ? -sd : 0.0;
+        checks.value(surf, inside, [&] {
+          return where(c, t) + " is " + fixed(-sd * 1000.0, 2) + " mm inside the head in the air";
+        });
+      }
+      // Continuity, speed, acceleration and jerk over consecutive samples of a stretch.
+      const bool joined = i > 0 && track[i].t_s - track[i - 1].t_s < 1.5 * dt;
+      if (i > 0 && track[i].t_s <= track[i - 1].t_s) {
+        checks.value(cont, std::numeric_limits<double>::infinity(),
+                     [&] { return where(c, t) + ": time does not increase"; });
+      }
+      if (!joined) {
+        const double from_park = (smp.position_m - plan.park_position[c]).norm();
+        checks.value(cont, from_park, [&] {
+          return where(c, t) + " starts " + fixed(from_park * 100.0, 1) +
+                 " cm from its park position";
+        });
+        continue;
+      }
+      const Eigen::Vector3d v1 = (track[i].position_m - track[i - 1].position_m) / dt;
+      const double step_m = (track[i].position_m - track[i - 1].position_m).norm();
+      checks.value(cont, step_m, [&] {
+        return where(c, t) + " jumps " + fixed(step_m * 1000.0, 1) + " mm in one sample";
+      });
+      checks.value(speed, v1.norm(),
+                   [&] { return where(c, t) + " moves at " + fixed(v1.norm(), 3) + " m/s"; });
+      const bool joined2 = i > 1 && track[i - 1].t_s - track[i - 2].t_s < 1.5 * dt;
+      if (!joined2) continue;
+      const Eigen::Vector3d v0 = (track[i - 1].position_m - track[i - 2].position_m) / dt;
+      const Eigen::Vector3d a1 = (v1 - v0) / dt;
+      checks.value(accel, a1.norm(), [&] {
+        return where(c, t) + " accelerates at " + fixed(a1.norm(), 2) + " m/s^2";
+      });
+      const bool joined3 = i > 2 && track[i - 2].t_s - track[i - 3].t_s < 1.5 * dt;
+      if (!joined3) continue;
+      const Eigen::Vector3d vm = (track[i - 2].position_m - track[i - 3].position_m) / dt;
+      const Eigen::Vector3d a0 = (v0 - vm) / dt;
+      const double j = ((a1 - a0) / dt).norm();
+      checks.value(jerk, j, [&] { return where(c, t) + ": jerk " + fixed(j, 1) + " m/s^3"; });
+    }
+    if (!track.empty()) {
+      const double to_park = (track.back().position_m - plan.park_position[c]).norm();
+      checks.value(cont, to_park, [&] {
+        return where(c, track.back().t_s) + " ends " + fixed(to_park * 100.0, 1) +
+               " cm from its park position";
+      });
+    }
+  }
+  // Separation: walk both tracks on the common clock; a parked contact is at its park position.
+  {
+    const auto& a = plan.tracks[0];
+    const auto& b = plan.tracks[1];
+    std::size_t j = 0;
+    auto position_b = [&](double t) -> Eigen::Vector3d {
+      while (j < b.size() && b[j].t_s < t - 0.25 * dt) ++j;
+      if (j < b.size() && std::abs(b[j].t_s - t) < 0.25 * dt) return b[j].position_m;
+      return plan.park_position[1];
+    };
+    for (const Sample& smp : a) {
+      const double d = (smp.position_m - position_b(smp.t_s)).norm();
+      checks.value(sep, d, [&] {
+        return "at t=" + fixed(smp.t_s, 2) + " s the contacts are " + fixed(d * 100.0, 1) +
+               " cm apart";
+      });
+    }
+    std::size_t i = 0;
+    for (const Sample& smp : b) {
+      while (i < a.size() && a[i].t_s < smp.t_s - 0.25 * dt) ++i;
+      if (i < a.size() && std::abs(a[i].t_s - smp.t_s) < 0.25 * dt) continue;  // seen above
+      const double d = (smp.position_m - plan.park_position[0]).norm();
+      checks.value(sep, d, [&] {
+        return "at t=" + fixed(smp.t_s, 2) + " s the right contact is " + fixed(d * 100.0, 1) +
+               " cm from the parked left contact";
+      });
+    }
+  }
+  // Coverage of the regions the plan targets.
+  const CoverageResult cov = compute_coverage(plan, s, kCoveragePadRadiusM, kWorkingForceN);
+  for (const RegionSummary& r : plan.regions) {
+    if (!r.targeted) continue;
+    const auto k = static_cast<std::size_t>(r.region);
+    if (cov.workable_area_m2[k] < kMinWorkableAreaM2) continue;
+    const double f = cov.fraction(r.region);
+    checks.value(cover, f, [&] {
+      return std::string(anatomy::region_name(r.region)) + " is covered " + fixed(f * 100.0, 1) +
+             "% (at least " + fixed(L.min_coverage * 100.0, 0) + "% required)";
+    });
+  }
+  checks.finish();
+  return report;
+}
+
+}  // namespace headspa::plan

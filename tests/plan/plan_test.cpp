@@ -1,0 +1,201 @@
+// The planner on the built-in head: timeline, safety checks, determinism, plan.json, and
+// validation catching injected violations.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "headspa/anatomy/head.hpp"
+#include "headspa/care/builtin.hpp"
+#include "headspa/care/personalise.hpp"
+#include "headspa/care/products.hpp"
+#include "headspa/care/screening.hpp"
+#include "headspa/core/error.hpp"
+#include "headspa/plan/plan_io.hpp"
+#include "headspa/plan/planner.hpp"
+#include "headspa/plan/validate.hpp"
+
+namespace headspa::plan {
+namespace {
+
+struct Fixture {
+  anatomy::Head head = anatomy::built_in_head({});
+  PlanningSurface surface{head};
+};
+
+const Fixture& fixture() {
+  static const Fixture f;
+  return f;
+}
+
+care::PersonalisedProtocol personalised(const std::string& id, const care::Intake& intake = {}) {
+  const care::ScreeningResult screening = care::screen(intake, nullptr, care::builtin_rules());
+  return care::personalise(care::builtin_protocol(id), intake, screening, nullptr,
+                           care::builtin_catalogue());
+}
+
+SessionPlan plan_of(const care::PersonalisedProtocol& p, std::uint64_t seed = 1) {
+  PlanInputs in;
+  in.protocol = &p;
+  in.seed = seed;
+  return make_plan_unvalidated(fixture().surface, in);
+}
+
+const CheckResult& check(const ValidationReport& r, const std::string& name) {
+  for (const auto& c : r.checks) {
+    if (c.check == name) return c;
+  }
+  throw std::runtime_error("no check " + name);
+}
+
+const SessionPlan& japanese() {
+  static const SessionPlan p = plan_of(personalised("japanese-head-spa"));
+  return p;
+}
+
+TEST(Planner, TimelineCoversTheWholeSessionInOrder) {
+  const SessionPlan& p = japanese();
+  const care::PersonalisedProtocol pp = personalised("japanese-head-spa");
+  EXPECT_NEAR(p.duration_s, pp.total_duration_s(), 0.02);
+  ASSERT_FALSE(p.segments.empty());
+  EXPECT_DOUBLE_EQ(p.segments.front().start_s, 0.0);
+  for (std::size_t i = 1; i < p.segments.size(); ++i) {
+    EXPECT_LE(p.segments[i - 1].start_s, p.segments[i].start_s) << i;
+  }
+  int care = 0, massage = 0;
+  for (const auto& s : p.segments) {
+    care += s.kind == SegmentKind::kCare;
+    massage += s.kind == SegmentKind::kMassage;
+  }
+  int care_steps = 0;
+  for (const auto& st : pp.steps) care_steps += st.step.is_massage() ? 0 : 1;
+  EXPECT_EQ(care, care_steps);
+  EXPECT_GT(massage, 3);
+}
+
+TEST(Planner, SamplesAreAtTheSampleRateAndStrictlyIncreasing) {
+  const SessionPlan& p = japanese();
+  for (const auto& track : p.tracks) {
+    ASSERT_GT(track.size(), 10000u);
+    for (std::size_t i = 1; i < track.size(); ++i) {
+      ASSERT_GT(track[i].t_s, track[i - 1].t_s);
+      const double k = track[i].t_s * p.sample_rate_hz;
+      ASSERT_NEAR(k, std::round(k), 1e-6);
+    }
+  }
+}
+
+TEST(Planner, SafetyChecksPassOnTheBuiltInHead) {
+  const ValidationReport r = validate_plan(japanese(), fixture().surface);
+  EXPECT_TRUE(check(r, "no_go").passed) << check(r, "no_go").worst;
+  EXPECT_TRUE(check(r, "force_cap").passed) << check(r, "force_cap").worst;
+  EXPECT_TRUE(check(r, "speed").passed) << check(r, "speed").worst;
+  EXPECT_TRUE(check(r, "separation").passed) << check(r, "separation").worst;
+  EXPECT_TRUE(check(r, "continuity").passed) << check(r, "continuity").worst;
+  for (const Sample& s : japanese().tracks[0]) {
+    if (s.phase != Phase::kContact) {
+      EXPECT_EQ(s.force_n, 0.0);
+    }
+  }
+}
+
+TEST(Planner, ForceRisesSmoothly) {
+  for (const auto& track : japanese().tracks) {
+    for (std::size_t i = 1; i < track.size(); ++i) {
+      if (track[i].t_s - track[i - 1].t_s > 0.015) continue;
+      ASSERT_LT(std::abs(track[i].force_n - track[i - 1].force_n), 1.0) << track[i].t_s;
+    }
+  }
+}
+
+TEST(Planner, SameInputsAndSeedGiveTheSameBytes) {
+  const care::PersonalisedProtocol p = personalised("japanese-head-spa");
+  EXPECT_EQ(plan_to_json(plan_of(p, 7)), plan_to_json(plan_of(p, 7)));
+}
+
+TEST(Planner, PlanJsonReadsBackToTheSameBytes) {
+  const std::string text = plan_to_json(japanese());
+  const SessionPlan back = parse_plan_json(text, "plan.json");
+  EXPECT_EQ(plan_to_json(back), text);
+  EXPECT_EQ(back.tracks[0].size(), japanese().tracks[0].size());
+}
+
+TEST(Planner, BadPlanJsonNamesTheField) {
+  std::string text = plan_to_json(japanese());
+  const auto at = text.find("\"sample_rate_hz\": ");
+  ASSERT_NE(at, std::string::npos);
+  const auto comma = text.find(',', at);
+  text.replace(at, comma - at, "\"sample_rate_hz\": \"x\"");
+  try {
+    parse_plan_json(text, "p.json");
+    FAIL();
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("sample_rate_hz"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(parse_plan_json("{", "p.json"), InputError);
+}
+
+TEST(Planner, RefusedProtocolIsAnError) {
+  care::PersonalisedProtocol p = personalised("japanese-head-spa");
+  p.decision = care::Decision::kRefused;
+  p.refusal_reasons = {"severe psoriasis"};
+  EXPECT_THROW(plan_of(p), InputError);
+}
+
+// Validation must see each injected violation.
+class Injected : public ::testing::Test {
+ protected:
+  SessionPlan plan = japanese();
+  std::size_t contact_sample() const {
+    const auto& t = plan.tracks[0];
+    for (std::size_t i = t.size() / 2; i < t.size(); ++i) {
+      if (t[i].phase == Phase::kContact && t[i].force_n > 1.0) return i;
+    }
+    return 0;
+  }
+};
+
+TEST_F(Injected, SampleInANoGoZone) {
+  const anatomy::Head& head = fixture().head;
+  Eigen::Vector3d eye = Eigen::Vector3d::Zero();
+  for (std::size_t v = 0; v < head.mesh.vertices.size(); ++v) {
+    if (head.regions.label[v] == anatomy::Region::kEyeLeft) {
+      eye = head.mesh.vertices[v];
+      break;
+    }
+  }
+  plan.tracks[0][contact_sample()].position_m = eye;
+  const ValidationReport r = validate_plan(plan, fixture().surface);
+  EXPECT_FALSE(r.ok);
+  EXPECT_FALSE(check(r, "no_go").passed);
+}
+
+TEST_F(Injected, ForceOverCap) {
+  Sample& s = plan.tracks[0][contact_sample()];
+  s.force_n = anatomy::tissue(s.region).force_cap_n + 0.5;
+  const ValidationReport r = validate_plan(plan, fixture().surface);
+  EXPECT_FALSE(r.ok);
+  EXPECT_FALSE(check(r, "force_cap").passed);
+}
+
+TEST_F(Injected, JumpInPosition) {
+  plan.tracks[0][contact_sample()].position_m += Eigen::Vector3d(0.0, 0.02, 0.0);
+  const ValidationReport r = validate_plan(plan, fixture().surface);
+  EXPECT_FALSE(r.ok);
+  EXPECT_FALSE(check(r, "continuity").passed);
+  EXPECT_FALSE(check(r, "speed").passed);
+}
+
+TEST_F(Injected, ContactsTooClose) {
+  const std::size_t i = contact_sample();
+  auto& right = plan.tracks[1];
+  const auto it = std::find_if(right.begin(), right.end(), [&](const Sample& s) {
+    return std::abs(s.t_s - plan.tracks[0][i].t_s) < 1e-6;
+  });
+  ASSERT_NE(it, right.end());
+  it->position_m = plan.tracks[0][i].position_m + Eigen::Vector3d(0.0, 0.0, 0.01);
+  const ValidationReport r = validate_plan(plan, fixture().surface);
+  EXPECT_FALSE(check(r, "separation").passed);
+}
+
+}  // namespace
+}  // namespace headspa::plan
