@@ -1,0 +1,43 @@
+// headspa simulate end to end: a plan file in, trace, events and metrics out, exit statuses.
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "control/test_rig.hpp"
+#include "headspa/plan/plan_io.hpp"
+#include "test_util.hpp"
+
+namespace headspa::sim {
+namespace {
+
+int run_cli(const std::string& args) {
+  const int status =
+      std::system((std::string(HEADSPA_CLI) + " " + args + " > /dev/null 2>&1").c_str());
+  return WEXITSTATUS(status);
+}
+
+TEST(SimulateCliTest, WritesOutputsAndTellsTheOutcome) {
+  test::TempDir dir;
+  const std::string plan_path = dir.file("plan.json");
+  {
+    std::ofstream out(plan_path);
+    plan::write_plan_json(control::test::make_plan({}), out);
+  }
+  // The plan was made on the small built-in head the control tests use; the CLI's default head
+  // is the full-resolution one, which is the same shape.
+  EXPECT_EQ(run_cli("simulate " + plan_path + " -o " + dir.file("ok")), 0);
+  for (const char* f : {"trace.csv", "events.jsonl", "metrics.json"}) {
+    EXPECT_TRUE(std::filesystem::exists(dir.file(std::string("ok/") + f))) << f;
+  }
+  const std::string metrics = test::read_file(dir.file("ok/metrics.json"));
+  EXPECT_NE(metrics.find("\"outcome\": \"finished\""), std::string::npos) << metrics;
+  EXPECT_EQ(run_cli("simulate " + plan_path + " --faults estop@3.5 -o " + dir.file("stop")), 4);
+  EXPECT_NE(test::read_file(dir.file("stop/events.jsonl")).find("\"event\":\"estop\""),
+            std::string::npos);
+  EXPECT_EQ(run_cli("simulate " + plan_path + " --faults meteor@3 -o " + dir.file("bad")), 2);
+  EXPECT_EQ(run_cli("simulate " + dir.file("missing.json") + " -o " + dir.file("bad")), 2);
+  EXPECT_EQ(run_cli("simulate " + plan_path + " --campaign 3 -o " + dir.file("campaign")), 0);
+}
+
+}  // namespace
+}  // namespace headspa::sim
