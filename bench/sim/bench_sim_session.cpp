@@ -26,9 +26,10 @@ int main(int argc, char** argv) {
   const sim::SimulationResult r = sim::simulate(plan, head, options);
   const auto& m = r.metrics;
   std::printf(
-      "simulated session (%s): %.1f s simulated in %.2f s wall = %.0fx real time (target >= 50x); "
+      "simulated session (%s): %.1f s simulated in %.2f s wall (%.2f s setup) = %.0fx real time "
+      "stepping (target >= 50x); "
       "outcome %s, force RMS error %.3f N\n",
-      what.c_str(), m.simulated_s, m.wall_s, m.real_time_factor,
+      what.c_str(), m.simulated_s, m.wall_s, m.setup_s, m.real_time_factor,
       std::string(control::runner_state_name(m.outcome)).c_str(), m.force_rms_error_n);
   return 0;
 }

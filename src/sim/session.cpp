@@ -177,6 +177,7 @@ SimulationResult simulate(const plan::SessionPlan& plan, const anatomy::Head& he
   twin.place_pads(starts, axes);
   control::SessionRunner runner(plan, field, ro);
   runner.post(control::LiveCommand::kStart);
+  const auto loop_start = std::chrono::steady_clock::now();
 
   const double dt = twin.timestep_s();
   const double timeout = options.timeout_s > 0 ? options.timeout_s : plan.duration_s + 60.0;
@@ -318,7 +319,8 @@ SimulationResult simulate(const plan::SessionPlan& plan, const anatomy::Head& he
   if (!runner.done()) mt.abort_cause = "timeout";
   mt.simulated_s = twin.time_s();
   mt.wall_s = wall;
-  mt.real_time_factor = wall > 0 ? mt.simulated_s / wall : 0;
+  mt.setup_s = std::chrono::duration<double>(loop_start - wall_start).count();
+  mt.real_time_factor = wall > mt.setup_s ? mt.simulated_s / (wall - mt.setup_s) : 0;
   mt.force_rms_error_n = total_ticks ? std::sqrt(total_sq / static_cast<double>(total_ticks)) : 0;
   for (std::size_t i = 0; i < mt.segments.size(); ++i) {
     auto& sm = mt.segments[i];
@@ -352,6 +354,7 @@ std::string metrics_to_json(const SessionMetrics& m) {
   j["safe_end"] = m.safe_end;
   j["simulated_s"] = m.simulated_s;
   j["wall_s"] = m.wall_s;
+  j["setup_s"] = m.setup_s;
   j["real_time_factor"] = m.real_time_factor;
   j["force_rms_error_n"] = m.force_rms_error_n;
   j["max_force_n"] = m.max_force_n;

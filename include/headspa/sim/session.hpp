@@ -82,8 +82,9 @@ struct SessionMetrics {
   control::RunnerState outcome = control::RunnerState::kReady;
   std::string abort_cause;  // event kind name, empty when finished
   double simulated_s = 0;
-  double wall_s = 0;
-  double real_time_factor = 0;
+  double wall_s = 0;                    // setup and stepping
+  double setup_s = 0;                   // head field, twin model and inverse kinematics
+  double real_time_factor = 0;          // simulated seconds per wall second of stepping
   double force_rms_error_n = 0;         // all massage contact ticks
   double max_force_n = 0;               // true force, any pad
   double max_force_over_cap_n = 0;      // max(true force - cap of the region under the pad), >= 0
