@@ -196,9 +196,15 @@ PadReference SessionRunner::plan_reference(int pad,
 
 PadReference SessionRunner::move_reference(int pad, const Move& move, double t_s) const noexcept {
   PadReference ref;
-  const double tau = (t_s - move.start_s) / move.duration_s;
-  ref.position_m = move.from + min_jerk(tau) * (move.to - move.from);
-  ref.velocity_m_per_s = min_jerk_rate(tau) / move.duration_s * (move.to - move.from);
+  const double tau = std::clamp((t_s - move.start_s) / move.duration_s, 0.0, 1.0);
+  if (move.ease_out) {
+    // Leaves at full speed at once: the force drops within the first ticks.
+    ref.position_m = move.from + (1.0 - (1.0 - tau) * (1.0 - tau)) * (move.to - move.from);
+    ref.velocity_m_per_s = 2.0 * (1.0 - tau) / move.duration_s * (move.to - move.from);
+  } else {
+    ref.position_m = move.from + min_jerk(tau) * (move.to - move.from);
+    ref.velocity_m_per_s = min_jerk_rate(tau) / move.duration_s * (move.to - move.from);
+  }
   ref.normal = last_normal_[static_cast<std::size_t>(pad)];
   return ref;
 }
@@ -218,6 +224,7 @@ void SessionRunner::start_retract(const RigState& s, EventKind cause, bool abort
     m.to = m.from + options_.retract_distance_m * last_normal_[u];
     m.start_s = s.t_s;
     m.duration_s = options_.retract_time_s;
+    m.ease_out = true;
   }
   devices_.heater.set_flow(false);
   devices_.steamer.set_on(false);
@@ -526,6 +533,7 @@ RigCommand SessionRunner::tick(const RigState& raw, double dt_s) noexcept {
           Move& m = moves_[u];
           m.from = m.to;
           m.to = park_world(p);
+          m.ease_out = false;
           m.start_s = t;
           m.duration_s = std::max(0.5, (m.to - m.from).norm() / options_.park_speed_m_per_s);
         }

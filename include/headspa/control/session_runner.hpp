@@ -129,6 +129,7 @@ class SessionRunner {
     Eigen::Vector3d to = Eigen::Vector3d::Zero();
     double start_s = 0.0;
     double duration_s = 1.0;
+    bool ease_out = false;  // fastest at the start (retract), else minimum jerk
   };
   struct Setpoint {
     double stamp_s = -1.0;
