@@ -66,9 +66,7 @@ class PgConnection final : public Connection {
  public:
   explicit PgConnection(const std::string& url) : url_(url) {
     try {
-      conn_ = std::make_unique<pqxx::connection>(url);
-      pqxx::nontransaction setup(*conn_);
-      setup.exec("SET client_min_messages = warning; SET bytea_output = 'hex'");
+      connect();
     } catch (const pqxx::broken_connection& e) {
       throw InputError(InputLocation{redact_url(url), 0, 0, ""},
                        std::string("cannot connect to PostgreSQL: ") + trim(e.what()));
@@ -88,6 +86,8 @@ class PgConnection final : public Connection {
 
   void begin(bool /*write*/) override {
     HEADSPA_CHECK(work_ == nullptr, "nested transaction");
+    // A connection the server dropped is replaced by a fresh one, here, between transactions.
+    if (broken_) guard([&] { connect(); });
     guard([&] { work_ = std::make_unique<pqxx::work>(*conn_); });
   }
   void commit() override {
@@ -200,6 +200,7 @@ class PgConnection final : public Connection {
     try {
       f();
     } catch (const pqxx::broken_connection& e) {
+      broken_ = true;
       throw StoreError("postgresql: connection lost: " + trim(e.what()));
     } catch (const pqxx::sql_error& e) {
       throw StoreError("postgresql: " + trim(e.what()));
@@ -208,7 +209,17 @@ class PgConnection final : public Connection {
     }
   }
 
+  void connect() {
+    work_.reset();
+    conn_.reset();
+    conn_ = std::make_unique<pqxx::connection>(url_);
+    pqxx::nontransaction setup(*conn_);
+    setup.exec("SET client_min_messages = warning; SET bytea_output = 'hex'");
+    broken_ = false;
+  }
+
   std::string url_;
+  bool broken_ = false;
   std::unique_ptr<pqxx::connection> conn_;
   std::unique_ptr<pqxx::work> work_;
 };

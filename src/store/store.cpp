@@ -266,7 +266,10 @@ Plan plan_from(const Row& r) {
   p.json = r.text(4);
   const auto hashes = nlohmann::json::parse(r.text(5), nullptr, false);
   if (!hashes.is_object()) throw StoreError("plan " + std::to_string(p.id) + ": bad input hashes");
-  for (const auto& [name, value] : hashes.items()) p.input_hashes[name] = value.get<std::string>();
+  for (const auto& [name, value] : hashes.items()) {
+    if (!value.is_string()) throw StoreError("plan " + std::to_string(p.id) + ": bad input hash");
+    p.input_hashes[name] = value.get<std::string>();
+  }
   p.sha256 = r.text(6);
   return p;
 }
