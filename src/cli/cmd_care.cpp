@@ -14,6 +14,7 @@
 #include "headspa/care/protocol.hpp"
 #include "headspa/care/scalp_findings.hpp"
 #include "headspa/care/screening.hpp"
+#include "protocol_source.hpp"
 
 namespace headspa::cli {
 namespace {
@@ -23,19 +24,6 @@ namespace care = headspa::care;
 void print(const std::string& text) {
   std::fputs(text.c_str(), stdout);
   if (text.empty() || text.back() != '\n') std::fputc('\n', stdout);
-}
-
-// A built-in protocol id, or else a protocol file.
-care::Protocol protocol_by_id_or_file(const std::string& id_or_path) {
-  for (const auto& id : care::builtin_protocol_ids()) {
-    if (id == id_or_path) return care::builtin_protocol(id);
-  }
-  if (std::filesystem::exists(id_or_path)) {
-    care::Protocol p = care::load_protocol_file(id_or_path);
-    care::check_protocol_products(p, care::builtin_catalogue());
-    return p;
-  }
-  return care::builtin_protocol(id_or_path);  // throws, naming the known ids
 }
 
 std::string minutes(double s) {

@@ -19,21 +19,10 @@
 #include "headspa/core/hash.hpp"
 #include "headspa/plan/plan_io.hpp"
 #include "headspa/plan/planner.hpp"
+#include "protocol_source.hpp"
 
 namespace headspa::cli {
 namespace {
-
-care::Protocol protocol_for(const std::string& id_or_path) {
-  for (const auto& id : care::builtin_protocol_ids()) {
-    if (id == id_or_path) return care::builtin_protocol(id);
-  }
-  if (std::filesystem::exists(id_or_path)) {
-    care::Protocol p = care::load_protocol_file(id_or_path);
-    care::check_protocol_products(p, care::builtin_catalogue());
-    return p;
-  }
-  return care::builtin_protocol(id_or_path);  // throws, naming the known ids
-}
 
 std::string mesh_hash(const geometry::TriangleMesh& mesh) {
   Sha256 h;
@@ -102,7 +91,7 @@ void add_plan(CLI::App& app) {
       set_exit_status(kExitRefused);
       return;
     }
-    const care::Protocol protocol = protocol_for(args->protocol);
+    const care::Protocol protocol = protocol_by_id_or_file(args->protocol);
     const care::PersonalisedProtocol personal =
         care::personalise(protocol, intake, screening, have_findings ? &findings : nullptr,
                           care::builtin_catalogue());
