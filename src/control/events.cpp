@@ -48,6 +48,14 @@ std::string_view event_kind_name(EventKind kind) noexcept {
       return "finished";
     case EventKind::kAborted:
       return "aborted";
+    case EventKind::kStateStale:
+      return "state_stale";
+    case EventKind::kStateMalformed:
+      return "state_malformed";
+    case EventKind::kTargetOverCap:
+      return "target_over_cap";
+    case EventKind::kTargetNoGo:
+      return "target_no_go";
   }
   return "unknown";
 }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "headspa/core/error.hpp"
 
@@ -25,6 +26,9 @@ bool SafetyLimits::IsValid(std::string* why) const {
   if (!(head_translation_m > 0 && head_rotation_rad > 0)) {
     return bad("head movement thresholds must be positive");
   }
+  if (!(state_timeout_s > 0) || rejected_frame_limit < 1) {
+    return bad("state_timeout_s must be positive and rejected_frame_limit at least 1");
+  }
   for (int j = 0; j < kArmJoints; ++j) {
     const auto u = static_cast<std::size_t>(j);
     if (!(joint_lower_rad[u] + 2 * joint_margin_rad < joint_upper_rad[u])) {
@@ -45,6 +49,8 @@ void SafetyMonitor::reset() noexcept {
   head_moved_latched_ = false;
   estop_seen_ = false;
   stall_seen_ = false;
+  stale_seen_ = false;
+  malformed_seen_ = false;
 }
 
 SafetyVerdict SafetyMonitor::check(const RigState& s, const Eigen::Isometry3d& registered,
@@ -60,6 +66,20 @@ SafetyVerdict SafetyMonitor::check(const RigState& s, const Eigen::Isometry3d& r
   if (s.estop) raise(SafetyAction::kRetract, EventKind::kEStop, -1);
   if (setpoint_age_s > limits_.watchdog_s)
     raise(SafetyAction::kRetract, EventKind::kCommandStall, -1);
+
+  // The measured state itself: too old (dropped frames, a stalled link) or malformed frames.
+  const bool stale = s.state_age_s > limits_.state_timeout_s;
+  if (stale) {
+    if (!stale_seen_) log.record(t, EventKind::kStateStale, -1, s.state_age_s);
+    raise(SafetyAction::kRetract, EventKind::kStateStale, -1);
+  }
+  stale_seen_ = stale;
+  const bool malformed = s.rejected_frames >= limits_.rejected_frame_limit;
+  if (malformed) {
+    if (!malformed_seen_) log.record(t, EventKind::kStateMalformed, -1, s.rejected_frames);
+    raise(SafetyAction::kRetract, EventKind::kStateMalformed, -1);
+  }
+  malformed_seen_ = malformed;
 
   // Head movement relative to the pose the plan is mapped with.
   const Eigen::Isometry3d delta = registered.inverse() * s.head_pose_tracked;
@@ -166,6 +186,51 @@ SafetyVerdict SafetyMonitor::check(const RigState& s, const Eigen::Isometry3d& r
   const bool stalled = setpoint_age_s > limits_.watchdog_s;
   if (stalled && !stall_seen_) log.record(t, EventKind::kCommandStall, -1, setpoint_age_s);
   stall_seen_ = stalled;
+  return verdict;
+}
+
+SafetyVerdict SafetyMonitor::gate(RigCommand& command, const RigState& s, EventLog& log) noexcept {
+  SafetyVerdict verdict;
+  const Eigen::Isometry3d world_to_head = s.head_pose_tracked.inverse();
+  for (int p = 0; p < kPads; ++p) {
+    const auto u = static_cast<std::size_t>(p);
+    PadCommand& c = command.pads[u];
+    PadWatch& w = pads_[u];
+    EventKind cause = EventKind::kStateChanged;
+    double value = 0.0;
+    const bool finite = c.force_n.allFinite() && c.tool_axis.allFinite() &&
+                        c.target_position_m.allFinite() && c.target_velocity_m_per_s.allFinite() &&
+                        std::isfinite(c.target_normal_force_n);
+    if (!finite) {
+      cause = EventKind::kTargetOverCap;
+      value = std::numeric_limits<double>::quiet_NaN();
+    } else if (c.target_normal_force_n > 0.0) {
+      const HeadFieldSample at = field_->at(world_to_head * c.target_position_m);
+      const double cap = at.force_cap_n * (1.0 + limits_.cap_margin) + limits_.force_noise_floor_n;
+      const double no_go_clearance = at.no_go_distance_m - limits_.pad_radius_m;
+      if (c.target_normal_force_n > std::min(cap, limits_.absolute_force_n)) {
+        cause = EventKind::kTargetOverCap;
+        value = c.target_normal_force_n;
+      } else if (c.target_normal_force_n > limits_.pressing_force_n &&
+                 no_go_clearance < limits_.no_go_clearance_m) {
+        cause = EventKind::kTargetNoGo;
+        value = no_go_clearance;
+      }
+    }
+    const bool rejected = cause != EventKind::kStateChanged;
+    if (rejected) {
+      if (!w.target_rejected) log.record(s.t_s, cause, p, value);
+      // Withheld: hold still where the pad is, with no force.
+      PadCommand hold;
+      hold.tool_axis = finite ? c.tool_axis : -Eigen::Vector3d::UnitY();
+      hold.target_position_m = s.pads[u].position_m;
+      c = hold;
+      if (verdict.action != SafetyAction::kRetract) {
+        verdict = SafetyVerdict{SafetyAction::kRetract, cause, p};
+      }
+    }
+    w.target_rejected = rejected;
+  }
   return verdict;
 }
 

@@ -572,6 +572,9 @@ RigCommand SessionRunner::tick(const RigState& raw, double dt_s) noexcept {
     info_[u].reference_force_n = refs[u].force_n;
     info_[u].reference_position_m = refs[u].position_m;
   }
+  // Targets out pass the monitor's gate: one it withholds ends the session with a retract.
+  const SafetyVerdict gated = monitor_.gate(out, s, log_);
+  if (gated.action == SafetyAction::kRetract && !done()) start_retract(s, gated.cause, true);
 
   tick_devices(t, dt_s);
   if (state_ == RunnerState::kMassaging) {

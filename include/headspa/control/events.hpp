@@ -30,6 +30,10 @@ enum class EventKind : std::uint8_t {
   kCareSkipped,       // value: segment index
   kFinished,
   kAborted,
+  kStateStale,      // value: seconds without a fresh measured state
+  kStateMalformed,  // value: measured-state frames rejected in a row
+  kTargetOverCap,   // value: the target force that was withheld [N]
+  kTargetNoGo,      // value: the target's clearance from a no-go zone [m]
 };
 std::string_view event_kind_name(EventKind kind) noexcept;
 

@@ -33,6 +33,12 @@ struct RigState {
   Eigen::Isometry3d head_pose_tracked = Eigen::Isometry3d::Identity();  // head frame -> world
   bool head_tracking_valid = true;
   bool estop = false;  // an emergency-stop button is pressed
+  // Link health, for a rig that streams its state (sim::Twin leaves both at their defaults).
+  // Seconds from the previous fresh measured state to this one: one period on a healthy link,
+  // longer after dropped frames or a stall. 0: not known (a simulated rig). Unit: [s]
+  double state_age_s = 0.0;
+  // Measured-state frames rejected as malformed (CRC, length, sequence) since the last good one.
+  int rejected_frames = 0;
 };
 
 // What one arm should do this tick: a Cartesian force at the pad centre plus the direction the

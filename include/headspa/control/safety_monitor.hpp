@@ -6,7 +6,11 @@
 // one-sample spike does not trip it); the absolute force limit; pad speed; pad clearance from
 // no-go zones while pressing; head movement away from the registered pose; a watchdog on the
 // setpoint stream; force-sensor dropout; a force reading while clear of the skin (bias); joints
-// near their limits.
+// near their limits; a stale or malformed measured state from a streamed rig.
+//
+// It also gates what goes out: gate() checks every pad target against the same field before the
+// command leaves the tick, so a target force above the cap near the target, or a force target
+// inside a no-go margin, is never sent to an arm.
 #pragma once
 
 #include <array>
@@ -39,6 +43,8 @@ struct SafetyLimits {
   std::array<double, kArmJoints> joint_lower_rad{-6.28, -6.28, -3.14, -6.28, -6.28, -6.28};
   std::array<double, kArmJoints> joint_upper_rad{6.28, 6.28, 3.14, 6.28, 6.28, 6.28};
   double joint_margin_rad = 0.05;
+  double state_timeout_s = 0.01;  // no fresh measured state for longer than this trips
+  int rejected_frame_limit = 3;   // this many malformed state frames in a row trip
 
   bool IsValid(std::string* why) const;
 };
@@ -73,6 +79,12 @@ class SafetyMonitor {
   double peak_force_n(int pad) const noexcept {
     return pads_[static_cast<std::size_t>(pad)].peak_force_n;
   }
+  // Checks the targets about to be sent (targets out). A pad whose target normal force exceeds
+  // the cap near its target position (cap * (1 + margin) + noise floor, the threshold check()
+  // applies to the measured force), whose force target lies within the no-go clearance, or whose
+  // command is not finite, has its command replaced by a force-free hold at its measured position;
+  // the verdict then asks for a protective retract. Logs each pad's trip once, when it starts.
+  SafetyVerdict gate(RigCommand& command, const RigState& state, EventLog& log) noexcept;
   void reset() noexcept;
   const SafetyLimits& limits() const noexcept { return limits_; }
 
@@ -85,6 +97,7 @@ class SafetyMonitor {
     double clearance_m = 1.0;
     double peak_force_n = 0.0;
     bool near_no_go = false;
+    bool target_rejected = false;
     int near_joint = -1;
   };
   const HeadField* field_;
@@ -93,6 +106,8 @@ class SafetyMonitor {
   bool head_moved_latched_ = false;
   bool estop_seen_ = false;
   bool stall_seen_ = false;
+  bool stale_seen_ = false;
+  bool malformed_seen_ = false;
 };
 
 }  // namespace headspa::control
