@@ -39,6 +39,15 @@ struct HeadFixture {
     s.region = head.regions[face[0]];
     return s;
   }
+
+  // The spot in the middle of a region: along the direction of its vertices' centroid.
+  Spot centre_of(anatomy::Region region) const {
+    Eigen::Vector3d sum = Eigen::Vector3d::Zero();
+    for (std::size_t v = 0; v < head.mesh.vertices.size(); ++v) {
+      if (head.regions.label[v] == region) sum += head.mesh.vertices[v];
+    }
+    return spot(sum);
+  }
 };
 
 struct PlanShape {
@@ -86,7 +95,8 @@ inline plan::SessionPlan make_plan(const PlanShape& shape) {
         s.force_n = shape.force_n * std::max(0.0, ramp);
         if (shape.circle_radius_m > 0) {
           const double u = 2 * M_PI * shape.circle_hz * tc;
-          const double r = shape.circle_radius_m * std::min(1.0, tc / ramp_s);
+          // The circle grows from and shrinks back to the centre with the force ramps.
+          const double r = shape.circle_radius_m * std::max(0.0, ramp);
           const Eigen::Vector3d q = centre.position + r * (std::cos(u) * e1 + std::sin(u) * e2);
           const auto on = hf.spot(q);
           s.position_m = on.position;
