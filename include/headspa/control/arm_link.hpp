@@ -65,12 +65,12 @@ struct CommandExtras {
 
 enum class DecodeError : std::uint8_t {
   kNone,
-  kBadLength,     // not the frame kind's size
-  kBadMagic,      // not an arm-link frame
-  kBadVersion,    // another protocol version
-  kBadKind,       // a frame of the other kind or an unknown one
-  kBadCrc,        // the checksum does not match: corrupted
-  kNotFinite,  // a NaN or infinite number
+  kBadLength,   // not the frame kind's size
+  kBadMagic,    // not an arm-link frame
+  kBadVersion,  // another protocol version
+  kBadKind,     // a frame of the other kind or an unknown one
+  kBadCrc,      // the checksum does not match: corrupted
+  kNotFinite,   // a NaN or infinite number
 };
 std::string_view decode_error_name(DecodeError error) noexcept;
 
