@@ -1,0 +1,7 @@
+#include "headspa/server/server.hpp"
+
+namespace headspa::server {
+
+std::string default_web_root() { return HEADSPA_WEB_DIR; }
+
+}  // namespace headspa::server
