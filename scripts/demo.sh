@@ -1,21 +1,15 @@
 #!/usr/bin/env bash
-# The demo: headspa's built-in head, its anatomy, and a sample client screened and
-# personalised for the Japanese head spa. Everything is written to OUT.
+# The demo: `headspa demo` runs a sample client (examples/demo-client.yaml) on the built-in head
+# through the Japanese head spa on the twin, keeps the records in OUT/demo/headspa.db and writes
+# the report to OUT/demo/report.html. Scalp photographs are added when the third-party test data
+# lies beside this checkout (../shared/data); headspa ships none.
 set -euo pipefail
 headspa=${1:?usage: demo.sh HEADSPA OUT}
 out=${2:?usage: demo.sh HEADSPA OUT}
 root=$(cd "$(dirname "$0")/.." && pwd)
-mkdir -p "$out"
-
-echo "== The built-in head (female, 50th percentile)"
-"$headspa" head default --sex f --percentile 50 -o "$out/default_head.obj"
-"$headspa" head inspect "$out/default_head.obj" --units m --json > "$out/default_head.json"
-"$headspa" head export "$out/default_head.obj" --units m -o "$out/default_head_regions.glb"
-"$headspa" head inspect "$out/default_head.obj" --units m | sed -n '1,12p'
-
-echo "== Screening and personalising the sample client for the Japanese head spa"
-"$headspa" screen --intake "$root/examples/demo-client.yaml" --protocol japanese-head-spa \
-  | tee "$out/screening.txt"
-"$headspa" home-care --intake "$root/examples/demo-client.yaml" > "$out/home-care.txt"
-
-echo "demo: head, anatomy (JSON), region map (GLB), screening and at-home care in $out/"
+args=()
+photos="$root/../shared/data/scalp/images"
+if [[ -f "$photos/D_102.jpg" && -f "$photos/D_139.jpg" ]]; then
+  args+=(--scalp "$photos/D_102.jpg" "$photos/D_139.jpg")
+fi
+"$headspa" demo -o "$out/demo" "${args[@]}"
