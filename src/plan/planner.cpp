@@ -11,13 +11,13 @@
 // one hand at a time while the other waits at its park position.
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <cstdlib>
 #include <limits>
 #include <map>
 #include <numbers>
 #include <queue>
 #include <sstream>
+#include <tuple>
 
 #include "headspa/core/error.hpp"
 #include "headspa/core/random.hpp"
@@ -240,6 +240,7 @@ struct Work {
   Region region = Region::kOther;
   SurfacePath stroke;   // strokes
   double weight = 1.0;  // share of the step's time (tense spots get more)
+  double reach = 0.0;   // spots near a border: a smaller pattern (0: the step's own)
   bool mirrored = false;
   std::optional<anatomy::Acupoint> point;
 };
@@ -413,13 +414,25 @@ class Builder {
     path.regions.assign(pts.size(), Region::kOther);
     path.finish();
     const double length = path.length();
-    const double T = move_time(length, o_.travel_speed_m_per_s, o_.limits);
-    const long steps = std::max<long>(1, static_cast<long>(std::ceil(T / dt_)));
-    for (long k = 1; k <= steps; ++k) {
-      Vec3 p, nn;
-      Region r;
-      path.at(length * minjerk(static_cast<double>(k) / static_cast<double>(steps)), &p, &nn, &r);
-      emit(c, cursor_[c]++, p, state_[c].normal, 0.0, Region::kOther, phase);
+    double T = move_time(length, o_.travel_speed_m_per_s, o_.limits);
+    std::vector<Vec3>& out = smooth_points_;
+    for (int attempt = 0; attempt < 6; ++attempt) {
+      const long steps = std::max<long>(1, static_cast<long>(std::ceil(T / dt_)));
+      out.clear();
+      out.push_back(from);
+      for (long k = 1; k <= steps; ++k) {
+        Vec3 p, nn;
+        Region r;
+        path.at(length * minjerk(static_cast<double>(k) / static_cast<double>(steps)), &p, &nn, &r);
+        out.push_back(p);
+      }
+      smooth_in_time(out, 16);
+      const double slower = slow_down(out);
+      if (slower <= 1.0) break;
+      T *= slower;
+    }
+    for (std::size_t k = 1; k < out.size(); ++k) {
+      emit(c, cursor_[c]++, out[k], state_[c].normal, 0.0, Region::kOther, phase);
     }
   }
 
@@ -468,8 +481,18 @@ class Builder {
     }
   }
 
-  // Slides on the skin (touch force) along a surface path.
-  void slide(std::size_t c, SurfacePath path) {
+  struct StepArea {
+    std::vector<char> in_set;    // per vertex: one of the step's regions
+    std::vector<double> inside;  // per vertex: edge distance to the set's border (capped)
+    std::array<double, anatomy::kRegionCount> fraction{};  // cap fraction per region
+    double min_fraction = 1.0;
+    std::vector<int> vertices;  // of the set
+  };
+
+  // The samples of a slide from `from` along `path` (smoothed in time, within the limits), or
+  // false when the smoothed slide would leave the step's regions or come near a no-go zone.
+  bool slide_samples(const Vec3& from, SurfacePath path, const StepArea& area,
+                     std::vector<Vec3>& pts) const {
     for (int pass = 0; pass < 4; ++pass) {
       std::vector<Vec3> next = path.points;
       for (std::size_t i = 1; i + 1 < path.points.size(); ++i) {
@@ -479,26 +502,139 @@ class Builder {
       path.points = next;
     }
     path.finish();
-    const double T = move_time(path.length(), o_.slide_speed_m_per_s, o_.limits);
-    const long steps = std::max<long>(1, static_cast<long>(std::ceil(T / dt_)));
-    for (long k = 1; k <= steps; ++k) {
-      Vec3 p, n;
-      Region r;
-      path.at(path.length() * minjerk(static_cast<double>(k) / static_cast<double>(steps)), &p, &n,
-              &r);
+    double T = move_time(path.length(), o_.slide_speed_m_per_s, o_.limits);
+    for (int attempt = 0; attempt < 6; ++attempt) {
+      const long steps = std::max<long>(1, static_cast<long>(std::ceil(T / dt_)));
+      pts.clear();
+      pts.push_back(from);
+      for (long k = 1; k <= steps; ++k) {
+        Vec3 p, n;
+        Region r;
+        path.at(path.length() * minjerk(static_cast<double>(k) / static_cast<double>(steps)), &p,
+                &n, &r);
+        pts.push_back(p);
+      }
+      smooth_on_skin(pts);
+      const double slower = slow_down(pts);
+      if (slower <= 1.0) break;
+      T *= slower;
+    }
+    for (const Vec3& p : pts) {
       const auto f = s_.foot(p);
-      emit(c, cursor_[c]++, f.position, f.normal, state_[c].force, f.region, Phase::kContact);
+      if (f.vertex < 0) return false;
+      const auto v = static_cast<std::size_t>(f.vertex);
+      if (area.in_set[v] == 0 ||
+          s_.no_go_dist[v] < o_.limits.no_go_margin_m + o_.planning_margin_m) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  // Slides on the skin (at the current force) through the given samples.
+  void slide(std::size_t c, const std::vector<Vec3>& pts) {
+    for (std::size_t k = 1; k < pts.size(); ++k) {
+      const auto f = s_.foot(pts[k]);
+      emit(c, cursor_[c]++, pts[k], f.normal, state_[c].force, f.region, Phase::kContact);
     }
   }
 
-  // ---- step geometry -------------------------------------------------------------------------
-  struct StepArea {
-    std::vector<char> in_set;    // per vertex: one of the step's regions
-    std::vector<double> inside;  // per vertex: edge distance to the set's border (capped)
-    std::array<double, anatomy::kRegionCount> fraction{};  // cap fraction per region
-    double min_fraction = 1.0;
-    std::vector<int> vertices;  // of the set
+  // How much longer a move starting and ending at rest must take for its peak acceleration
+  // and jerk to stay within 80% of the limits (1: it is within them).
+  double slow_down(const std::vector<Vec3>& pts) const {
+    if (pts.size() < 2) return 1.0;
+    double peak_a = 0.0;
+    double peak_j = 0.0;
+    Vec3 v_prev = Vec3::Zero();
+    Vec3 a_prev = Vec3::Zero();
+    for (std::size_t i = 0; i + 1 <= pts.size(); ++i) {
+      // At rest before the first sample and after the last.
+      const Vec3 v = i + 1 < pts.size() ? Vec3((pts[i + 1] - pts[i]) / dt_) : Vec3::Zero();
+      const Vec3 a = (v - v_prev) / dt_;
+      peak_a = std::max(peak_a, a.norm());
+      peak_j = std::max(peak_j, ((a - a_prev) / dt_).norm());
+      v_prev = v;
+      a_prev = a;
+    }
+    const double fa = peak_a / (0.8 * o_.limits.max_acceleration_m_per_s2);
+    const double fj = peak_j / (0.8 * o_.limits.max_jerk_m_per_s3);
+    const double f = std::max(std::sqrt(std::max(fa, 0.0)), std::cbrt(std::max(fj, 0.0)));
+    return f <= 1.0 ? 1.0 : 1.05 * f;
+  }
+
+  // Smooths a sampled path on the skin in time (ends fixed), so that the corners and facet
+  // kinks of a path projected on the mesh do not become spikes of acceleration and jerk, and
+  // puts it back on the skin.
+  // Binomial smoothing of a sampled path in time, ends fixed.
+  void smooth_in_time(std::vector<Vec3>& pts, int passes) const {
+    if (pts.size() < 3) return;
+    std::vector<Vec3>& next = smooth_scratch_;
+    next.resize(pts.size());
+    for (int pass = 0; pass < passes; ++pass) {
+      next.front() = pts.front();
+      next.back() = pts.back();
+      for (std::size_t i = 1; i + 1 < pts.size(); ++i) {
+        next[i] = 0.25 * (pts[i - 1] + pts[i + 1]) + 0.5 * pts[i];
+      }
+      pts.swap(next);
+    }
+  }
+
+  void smooth_on_skin(std::vector<Vec3>& pts) const {
+    if (pts.size() < 3) return;
+    smooth_in_time(pts, 24);
+    for (std::size_t i = 1; i + 1 < pts.size(); ++i) pts[i] = s_.foot(pts[i]).position;
+    smooth_in_time(pts, 4);
+    // Where a crease of the skin pulled the smoothed path off it, clamp it back within a
+    // fraction of the surface tolerance.
+    const double keep = 0.6 * o_.limits.surface_tolerance_m;
+    for (std::size_t i = 1; i + 1 < pts.size(); ++i) {
+      const Vec3 on = s_.foot(pts[i]).position;
+      const Vec3 off = pts[i] - on;
+      if (off.norm() > keep) pts[i] = on + off * (keep / off.norm());
+    }
+  }
+
+  // ---- trial and take-back ------------------------------------------------------------------
+  struct Snapshot {
+    std::array<ContactState, kContactCount> state;
+    std::array<long, kContactCount> cursor;
+    long tick;
+    std::array<std::size_t, kContactCount> samples;
+    std::size_t segments;
+    Segment last_segment;
   };
+
+  Snapshot snapshot() const {
+    return {state_,
+            cursor_,
+            tick_,
+            {plan_.tracks[0].size(), plan_.tracks[1].size()},
+            plan_.segments.size(),
+            plan_.segments.empty() ? Segment{} : plan_.segments.back()};
+  }
+
+  void restore(const Snapshot& snap) {
+    state_ = snap.state;
+    cursor_ = snap.cursor;
+    tick_ = snap.tick;
+    for (std::size_t c = 0; c < kContactCount; ++c) plan_.tracks[c].resize(snap.samples[c]);
+    plan_.segments.resize(snap.segments);
+    if (!plan_.segments.empty()) plan_.segments.back() = snap.last_segment;
+  }
+
+  // True when both hands, from where they are now, can lift and reach their park positions
+  // with half a second to spare before `end_tick`.
+  bool retract_fits(long end_tick) {
+    const Snapshot here = snapshot();
+    cursor_ = {tick_, tick_};
+    for (std::size_t c = 0; c < kContactCount; ++c) park(c);
+    const long parked = block_end();
+    restore(here);
+    return parked + static_cast<long>(std::llround(0.5 / dt_)) <= end_tick;
+  }
+
+  // ---- step geometry -------------------------------------------------------------------------
 
   StepArea make_area(const care::PersonalisedStep& step) const {
     const care::MassageStep& m = step.step.massage();
@@ -590,9 +726,11 @@ class Builder {
       const long lane = static_cast<long>(std::floor(field.psi(q) / spacing + lane_offset));
       keys.push_back({lane, field.phi(q), v});
     }
+    // Lanes in turn, back and forth (boustrophedon), so that the next spot is usually a short
+    // slide away rather than a lift and travel.
     std::sort(keys.begin(), keys.end(), [](const Key& a, const Key& b) {
       if (a.lane != b.lane) return a.lane < b.lane;
-      if (a.phi != b.phi) return a.phi < b.phi;
+      if (a.phi != b.phi) return (a.lane % 2 == 0) == (a.phi < b.phi);
       return a.v < b.v;
     });
     std::vector<int> spots;
@@ -605,16 +743,88 @@ class Builder {
     return spots;
   }
 
-  // ---- techniques at a spot ------------------------------------------------------------------
+  // Adds spots with a smaller pattern where the layout leaves workable skin of the step's
+  // regions uncovered: along the regions' borders and the no-go margin, and in narrow regions
+  // such as the temples. Keeps the side's lane order.
+  void fill_gaps(const StepArea& area, const DirectionField& field, bool left, double reach,
+                 double spacing, double lane_offset, bool knead, std::vector<Work>& spots) const {
+    const auto& V = s_.head->mesh.vertices;
+    const double pad = 0.85 * kCoveragePadRadiusM;
+    const double clear = o_.limits.no_go_margin_m + o_.planning_margin_m;
+    constexpr double kMinReach = 0.0015;
+    PointGrid set_grid(0.01);
+    std::vector<int> todo;
+    for (int v : area.vertices) {
+      const Vec3& p = V[static_cast<std::size_t>(v)];
+      if ((p.x() >= 0.0) != left) continue;
+      set_grid.add(p, v);
+      if (s_.no_go_dist[static_cast<std::size_t>(v)] >= o_.limits.no_go_margin_m) {
+        todo.push_back(v);
+      }
+    }
+    // What the spots already cover (their pattern's smaller extent plus a pad).
+    std::vector<char> covered(V.size(), 0);
+    auto cover = [&](const Vec3& centre, double r) {
+      set_grid.for_each_within(centre, r + pad,
+                               [&](int u, double) { covered[static_cast<std::size_t>(u)] = 1; });
+    };
+    // Circles sweep their disk; kneading sweeps A x A/2 (reach = A/2): its narrow side is
+    // reach/2.
+    const double narrow = knead ? 0.75 : 1.0;
+    // The layout leaves no admissible vertex farther than `spacing` from a spot: that much is
+    // the step's chosen density, and the fill looks only beyond it.
+    for (const Work& w : spots) cover(w.position, std::max(narrow * reach, spacing - pad));
+    const std::size_t first_fill = spots.size();
+    for (int x : todo) {
+      if (covered[static_cast<std::size_t>(x)] != 0) continue;
+      int best = -1;
+      double best_r = kMinReach;
+      set_grid.for_each_within(V[static_cast<std::size_t>(x)], 0.6 * pad, [&](int v, double) {
+        const auto i = static_cast<std::size_t>(v);
+        const double r = std::min({reach, s_.no_go_dist[i] - clear, 0.85 * area.inside[i]});
+        if (r > best_r || (r == best_r && best >= 0 && v < best)) {
+          best_r = r;
+          best = v;
+        }
+      });
+      if (best < 0) continue;
+      Work w;
+      w.kind = Work::Kind::kSpot;
+      w.vertex = best;
+      w.position = V[static_cast<std::size_t>(best)];
+      w.normal = s_.normals()[static_cast<std::size_t>(best)];
+      w.region = s_.head->regions[best];
+      w.mirrored = !left;
+      w.reach = best_r < reach ? best_r : 0.0;
+      spots.push_back(w);
+      cover(w.position, narrow * best_r);
+    }
+    if (spots.size() == first_fill) return;
+    // Back into lane order (the same boustrophedon as the layout).
+    auto key = [&](const Work& w) {
+      const Vec3 q = left ? w.position : mirror_point(w.position);
+      const long lane = static_cast<long>(std::floor(field.psi(q) / spacing + lane_offset));
+      const double phi = field.phi(q);
+      return std::make_tuple(lane, lane % 2 == 0 ? phi : -phi, w.vertex);
+    };
+    std::stable_sort(spots.begin(), spots.end(),
+                     [&](const Work& a, const Work& b) { return key(a) < key(b); });
+  }
+
   struct SpotPattern {
     Technique technique = Technique::kCircularFriction;
     double radius = 0.01;  // circle radius or kneading amplitude
     double frequency = 1.0;
   };
 
+  // ---- techniques at a spot ------------------------------------------------------------------
+
   // Works one spot for `seconds`: ramps in from the touch force, the pattern, ramps out.
-  void work_spot(std::size_t c, const Work& w, const SpotPattern& pat, const StepArea& area,
+  void work_spot(std::size_t c, const Work& w, SpotPattern pat, const StepArea& area,
                  const DirectionField& field, double seconds) {
+    if (w.reach > 0.0) {
+      pat.radius = pat.technique == Technique::kKneading ? 2.0 * w.reach : w.reach;
+    }
     const auto& mesh = s_.head->mesh;
     geometry::LogMapRequest req;
     req.centre = s_.log_map.vertex_point(w.vertex);
@@ -663,10 +873,18 @@ class Builder {
     }
     const double target = std::isfinite(force_cap) ? force_cap : 0.0;
     const double f0 = state_[c].force;
-    for (const auto& b : buffer_) {
+    // Where the log map folds (a crease of the skin, the patch's rim) the pattern can step;
+    // smooth it in time like a slide.
+    std::vector<Vec3>& pts = smooth_points_;
+    pts.clear();
+    pts.push_back(state_[c].position);
+    for (const auto& b : buffer_) pts.push_back(b.p);
+    smooth_on_skin(pts);
+    for (std::size_t k = 0; k < buffer_.size(); ++k) {
+      const auto& b = buffer_[k];
       const double shape = smoothstep(b.env);
       const double f = f0 + (target * b.mod - f0) * shape;
-      emit(c, cursor_[c]++, b.p, b.n, f, b.region, Phase::kContact);
+      emit(c, cursor_[c]++, pts[k + 1], b.n, f, b.region, Phase::kContact);
     }
     plan_.segments.back().regions.push_back(w.region);
   }
@@ -689,24 +907,34 @@ class Builder {
     const SurfacePath& path = w.stroke;
     double target = std::numeric_limits<double>::infinity();
     for (Region r : path.regions) target = std::min(target, force_on(area, r));
-    const double T = move_time(path.length(), speed, o_.limits);
-    const long steps = std::max<long>(2, static_cast<long>(std::ceil(T / dt_)));
+    double T = move_time(path.length(), speed, o_.limits);
+    long steps = 2;
     const double f0 = state_[c].force;
+    std::vector<Vec3>& pts = smooth_points_;
+    for (int attempt = 0; attempt < 6; ++attempt) {
+      steps = std::max<long>(2, static_cast<long>(std::ceil(T / dt_)));
+      pts.clear();
+      pts.push_back(state_[c].position);
+      for (long k = 1; k <= steps; ++k) {
+        const double x = static_cast<double>(k) / static_cast<double>(steps);
+        Vec3 p, n;
+        Region r;
+        path.at(path.length() * minjerk(x), &p, &n, &r);
+        pts.push_back(s_.foot(p).position);
+      }
+      smooth_on_skin(pts);
+      const double slower = slow_down(pts);
+      if (slower <= 1.0) break;
+      T *= slower;
+    }
     for (long k = 1; k <= steps; ++k) {
       const double x = static_cast<double>(k) / static_cast<double>(steps);
-      Vec3 p, n;
-      Region r;
-      path.at(path.length() * minjerk(x), &p, &n, &r);
-      {
-        const auto f = s_.foot(p);
-        p = f.position;
-        n = f.normal;
-        r = f.region;
-      }
+      const auto ft = s_.foot(pts[static_cast<std::size_t>(k)]);
       const double f =
           x < 0.5 ? f0 + (target - f0) * smoothstep(x / 0.25)
                   : o_.touch_force_n + (target - o_.touch_force_n) * smoothstep((1.0 - x) / 0.25);
-      emit(c, cursor_[c]++, p, n, f, r, Phase::kContact);
+      emit(c, cursor_[c]++, pts[static_cast<std::size_t>(k)], ft.normal, f, ft.region,
+           Phase::kContact);
     }
     plan_.segments.back().regions.push_back(w.region);
   }
@@ -801,7 +1029,7 @@ class Builder {
       const bool knead = m.technique == Technique::kKneading;
       const double size = knead ? *m.params.amplitude_m : *m.params.radius_m;
       const double reach = knead ? 0.5 * size : size;
-      const double spacing = knead ? 0.75 * size + pad : size + pad - 0.0015;
+      const double spacing = spacing_scale_ * (knead ? 0.75 * size + pad : size + pad - 0.0015);
       PointGrid taken(spacing);
       const double offset = rng_.uniform();
       for (std::size_t c = 0; c < kContactCount; ++c) {
@@ -816,6 +1044,8 @@ class Builder {
           w.weight = weight_of(w.region);
           side[c].push_back(w);
         }
+        fill_gaps(area, field, c == kLeft, reach, spacing, offset, knead, side[c]);
+        for (Work& w : side[c]) w.weight = weight_of(w.region);
       }
     } else if (m.technique == Technique::kPressRelease) {
       std::vector<Block> point_blocks;
@@ -923,10 +1153,29 @@ class Builder {
   // The lowest distance between two works' reach (spots and points: centre distance minus the
   // pattern's reach; strokes: closest pair of points).
   double separation(const Work& a, const Work& b, double reach) const {
+    const bool lane_a = a.kind == Work::Kind::kStroke;
+    const bool lane_b = b.kind == Work::Kind::kStroke;
+    double best = std::numeric_limits<double>::infinity();
+    if (lane_a && lane_b) {
+      // Both hands set off together and advance alike: compare them at the same distance
+      // along their lanes (the one that finishes first waits at its end).
+      const double la = a.stroke.length();
+      const double lb = b.stroke.length();
+      const double total = std::max(la, lb);
+      const int n = std::max(1, static_cast<int>(std::ceil(total / 0.004)));
+      Vec3 p, q, nn;
+      Region r;
+      for (int i = 0; i <= n; ++i) {
+        const double sv = total * i / n;
+        a.stroke.at(std::min(sv, la), &p, &nn, &r);
+        b.stroke.at(std::min(sv, lb), &q, &nn, &r);
+        best = std::min(best, (p - q).norm());
+      }
+      return best - 2.0 * reach;
+    }
     auto pts = [](const Work& w) {
       return w.kind == Work::Kind::kStroke ? w.stroke.points : std::vector<Vec3>{w.position};
     };
-    double best = std::numeric_limits<double>::infinity();
     for (const Vec3& p : pts(a)) {
       for (const Vec3& q : pts(b)) best = std::min(best, (p - q).norm());
     }
@@ -940,101 +1189,129 @@ class Builder {
     DirectionField field;
     field.centre = s_.centre;
     field.direction = m.direction.value_or(care::Direction::kFrontToBack);
-    std::vector<Block> blocks = make_blocks(step, area, field, intake, plan_.notes);
+    const bool spots =
+        m.technique == Technique::kCircularFriction || m.technique == Technique::kKneading;
+    const double min_work = m.technique == Technique::kPressRelease ? 2.0 * 0.3 + 1.0
+                            : spots ? 0.5 + 0.5 / *m.params.frequency_hz
+                                    : 0.0;
+    const double seconds = static_cast<double>(end_tick - tick_) * dt_;
+    const double hop = 2.0 * move_time(o_.lift_height_m, 0.6 * o_.travel_speed_m_per_s, o_.limits);
+    // The moves take about this much longer than the straight estimate below (measured over
+    // whole steps: ramps, detours, the slower hand).
+    constexpr double kMoveAllowance = 1.35;
+    std::vector<Block> ordered;
+    std::vector<double> block_overheads, block_weights;
+    double weights = 0.0;
+    double overhead = 0.0;
+    std::vector<std::string> step_notes;
+    spacing_scale_ = 1.0;
+    for (int attempt = 0;; ++attempt) {
+      step_notes.clear();
+      std::vector<Block> blocks = make_blocks(step, area, field, intake, step_notes);
+      ordered.clear();
+      block_overheads.clear();
+      block_weights.clear();
+      weights = 0.0;
+      overhead = 0.0;
+      if (blocks.empty()) break;
+      const bool knead_step = m.technique == Technique::kKneading;
+      const double reach = m.technique == Technique::kCircularFriction ? *m.params.radius_m
+                           : knead_step                                ? 0.5 * *m.params.amplitude_m
+                                                                       : 0.0;
+      const double min_sep = o_.limits.min_contact_separation_m + 0.01;
+      // Split pairs that come too close into two single blocks, and gather those at the end (one
+      // hand at a time).
+      std::vector<Block> paired, single_left, single_right;
+      for (Block& b : blocks) {
+        if (b.work[kLeft] && b.work[kRight] &&
+            separation(*b.work[kLeft], *b.work[kRight], reach) < min_sep) {
+          Block l, r;
+          l.work[kLeft] = b.work[kLeft];
+          r.work[kRight] = b.work[kRight];
+          single_left.push_back(std::move(l));
+          single_right.push_back(std::move(r));
+        } else if (b.work[kLeft] && !b.work[kRight]) {
+          single_left.push_back(std::move(b));
+        } else if (!b.work[kLeft] && b.work[kRight]) {
+          single_right.push_back(std::move(b));
+        } else {
+          paired.push_back(std::move(b));
+        }
+      }
+      for (auto* list : {&paired, &single_left, &single_right}) {
+        for (Block& b : *list) ordered.push_back(std::move(b));
+      }
+      // Time: estimate the moves, share the rest by weight.
+      std::array<Vec3, kContactCount> last{s_.park[kLeft], s_.park[kRight]};
+      for (std::size_t i = 0; i < ordered.size(); ++i) {
+        double block_overhead = 0.0;
+        double w = 0.0;
+        for (std::size_t c = 0; c < kContactCount; ++c) {
+          if (!ordered[i].work[c]) continue;
+          const Work& wk = *ordered[i].work[c];
+          const double d = (wk.position - last[c]).norm();
+          double move = d < 0.05 ? move_time(d, o_.slide_speed_m_per_s, o_.limits)
+                                 : hop + move_time(1.3 * d, o_.travel_speed_m_per_s, o_.limits) +
+                                       2 * kSettleS;
+          if (wk.kind == Work::Kind::kStroke) {
+            move = hop + move_time(1.3 * d, o_.travel_speed_m_per_s, o_.limits) + 2 * kSettleS +
+                   move_time(wk.stroke.length(), *m.params.speed_m_per_s, o_.limits);
+            last[c] = wk.stroke.points.back();
+          } else {
+            last[c] = wk.position;
+          }
+          block_overhead = std::max(block_overhead, move);
+          w = std::max(w, wk.weight);
+        }
+        // Parking the idle hand when singles start.
+        if (i > 0 &&
+            (ordered[i].work[kLeft].has_value() != ordered[i - 1].work[kLeft].has_value() ||
+             ordered[i].work[kRight].has_value() != ordered[i - 1].work[kRight].has_value())) {
+          block_overhead += 2.0 * move_time(0.3, o_.travel_speed_m_per_s, o_.limits) + 2 * hop;
+        }
+        overhead += block_overhead;
+        weights += w;
+        block_overheads.push_back(block_overhead);
+        block_weights.push_back(w);
+      }
+      overhead += 2.0 * move_time(0.3, o_.travel_speed_m_per_s, o_.limits) + 2 * hop + 4 * kSettleS;
+      // Spots that cannot all be worked in the step's time are spaced wider (up to half again
+      // as far apart); the fill along borders keeps the coverage.
+      const double need = kMoveAllowance * overhead + min_work * weights;
+      if (!spots || need <= 1.1 * seconds || attempt == 4 || spacing_scale_ >= 1.5) break;
+      spacing_scale_ = std::min(1.5, spacing_scale_ * 1.03 * std::sqrt(need / (1.1 * seconds)));
+    }
+    for (std::string& n : step_notes) plan_.notes.push_back(std::move(n));
+    if (spacing_scale_ > 1.0) {
+      std::ostringstream note;
+      note << "step " << step.step.id << ": spots spaced "
+           << std::llround(100.0 * (spacing_scale_ - 1.0))
+           << "% wider than the technique's own spacing to fit " << std::llround(seconds) << " s";
+      plan_.notes.push_back(note.str());
+    }
+    spacing_scale_ = 1.0;
     if (m.technique != Technique::kPressRelease) {
       for (care::Region r : m.regions) targeted_[static_cast<std::size_t>(to_anatomy(r))] = true;
     }
-    if (blocks.empty()) {
+    if (ordered.empty()) {
       open_segment(SegmentKind::kTransition, step, step.step.title + ": nothing to do");
       plan_.notes.push_back("step " + step.step.id + ": no workable area on this head; skipped");
       sync(end_tick);
       return;
     }
     const bool knead = m.technique == Technique::kKneading;
-    const double reach = m.technique == Technique::kCircularFriction ? *m.params.radius_m
-                         : knead                                     ? 0.5 * *m.params.amplitude_m
-                                                                     : 0.0;
-    const double min_sep = o_.limits.min_contact_separation_m + 0.01;
-    // Split pairs that come too close into two single blocks, and gather those at the end (one
-    // hand at a time).
-    std::vector<Block> paired, single_left, single_right;
-    for (Block& b : blocks) {
-      if (b.work[kLeft] && b.work[kRight] &&
-          separation(*b.work[kLeft], *b.work[kRight], reach) < min_sep) {
-        Block l, r;
-        l.work[kLeft] = b.work[kLeft];
-        r.work[kRight] = b.work[kRight];
-        single_left.push_back(std::move(l));
-        single_right.push_back(std::move(r));
-      } else if (b.work[kLeft] && !b.work[kRight]) {
-        single_left.push_back(std::move(b));
-      } else if (!b.work[kLeft] && b.work[kRight]) {
-        single_right.push_back(std::move(b));
-      } else {
-        paired.push_back(std::move(b));
-      }
-    }
-    std::vector<Block> ordered;
-    for (auto* list : {&paired, &single_left, &single_right}) {
-      for (Block& b : *list) ordered.push_back(std::move(b));
-    }
-    // Time: estimate the moves, share the rest by weight.
-    const double seconds = static_cast<double>(end_tick - tick_) * dt_;
-    double weights = 0.0;
-    double overhead = 0.0;
-    const double hop = 2.0 * move_time(o_.lift_height_m, 0.6 * o_.travel_speed_m_per_s, o_.limits);
-    std::array<Vec3, kContactCount> last{s_.park[kLeft], s_.park[kRight]};
-    std::vector<double> block_overheads, block_weights;
-    for (std::size_t i = 0; i < ordered.size(); ++i) {
-      double block_overhead = 0.0;
-      double w = 0.0;
-      for (std::size_t c = 0; c < kContactCount; ++c) {
-        if (!ordered[i].work[c]) continue;
-        const Work& wk = *ordered[i].work[c];
-        const double d = (wk.position - last[c]).norm();
-        double move =
-            d < 0.05 ? move_time(d, o_.slide_speed_m_per_s, o_.limits)
-                     : hop + move_time(1.3 * d, o_.travel_speed_m_per_s, o_.limits) + 2 * kSettleS;
-        if (wk.kind == Work::Kind::kStroke) {
-          move = hop + move_time(1.3 * d, o_.travel_speed_m_per_s, o_.limits) + 2 * kSettleS +
-                 move_time(wk.stroke.length(), *m.params.speed_m_per_s, o_.limits);
-          last[c] = wk.stroke.points.back();
-        } else {
-          last[c] = wk.position;
-        }
-        block_overhead = std::max(block_overhead, move);
-        w = std::max(w, wk.weight);
-      }
-      // Parking the idle hand when singles start.
-      if (i > 0 &&
-          (ordered[i].work[kLeft].has_value() != ordered[i - 1].work[kLeft].has_value() ||
-           ordered[i].work[kRight].has_value() != ordered[i - 1].work[kRight].has_value())) {
-        block_overhead += 2.0 * move_time(0.3, o_.travel_speed_m_per_s, o_.limits) + 2 * hop;
-      }
-      overhead += block_overhead;
-      weights += w;
-      block_overheads.push_back(block_overhead);
-      block_weights.push_back(w);
-    }
-    overhead += 2.0 * move_time(0.3, o_.travel_speed_m_per_s, o_.limits) + 2 * hop + 4 * kSettleS;
     double per_weight = weights > 0.0 ? (seconds * 0.97 - overhead) / weights : 0.0;
     if (m.technique == Technique::kGlide || m.technique == Technique::kSlideUp) {
       // Strokes are repeated in rounds to fill the time.
       per_weight = 0.0;
     }
-    const double min_work =
-        m.technique == Technique::kPressRelease ? 2.0 * 0.3 + 1.0
-        : (m.technique == Technique::kCircularFriction || m.technique == Technique::kKneading)
-            ? 0.5 + 0.5 / *m.params.frequency_hz
-            : 0.0;
-    if ((m.technique == Technique::kCircularFriction || m.technique == Technique::kKneading ||
-         m.technique == Technique::kPressRelease) &&
-        per_weight < min_work) {
+    if ((spots || m.technique == Technique::kPressRelease) &&
+        kMoveAllowance * overhead + min_work * weights > 1.15 * seconds) {
       std::ostringstream why;
       why << "step " << step.step.id << ": " << seconds << " s is too short to work "
           << ordered.size() << " spots on this head (needs about "
-          << std::llround(overhead + min_work * weights) << " s: " << std::llround(overhead)
-          << " s moving between them)";
+          << std::llround(kMoveAllowance * overhead + min_work * weights)
+          << " s: " << std::llround(kMoveAllowance * overhead) << " s moving between them)";
       throw PlanRejected(why.str(), ValidationReport{});
     }
 
@@ -1083,9 +1360,12 @@ class Builder {
       return ps;
     };
 
+    // Strokes repeat in rounds to fill the time.
     const bool strokes = m.technique == Technique::kGlide || m.technique == Technique::kSlideUp;
     const int total_rounds = m.technique == Technique::kPressRelease ? rounds : strokes ? 1000 : 1;
     bool out_of_time = false;
+    double spent_overhead = 0.0;  // moves and ramps so far, as planned. Unit: [s]
+    double spent_estimate = 0.0;  // the same, as estimated beforehand. Unit: [s]
     for (int round = 0; round < total_rounds && !out_of_time; ++round) {
       for (std::size_t bi = 0; bi < ordered.size(); ++bi) {
         const Block& b = ordered[bi];
@@ -1098,155 +1378,158 @@ class Builder {
             rest_overhead += block_overheads[k];
             rest_weight += block_weights[k];
           }
+          // The moves so far took `overrun` times their estimate; expect the same of the rest.
+          const double overrun =
+              spent_estimate > 0.0 ? std::max(1.0, spent_overhead / spent_estimate) : 1.0;
           const double left_s = static_cast<double>(end_tick - tick_) * dt_;
-          per_weight = std::max(min_work, (left_s * 0.98 - rest_overhead) / rest_weight);
+          per_weight =
+              std::max(min_work, (left_s * 0.97 - 1.1 * overrun * rest_overhead) / rest_weight);
         }
-        // The block's length, estimated; stop before one that would run past the guard.
+        // The work of the block: all hands work together for the longest share.
         double work_s = 0.0;
-        double estimate = 0.0;
         for (std::size_t c = 0; c < kContactCount; ++c) {
-          if (!b.work[c]) continue;
-          const Work& w = *b.work[c];
-          const double d = (w.position - state_[c].position).norm();
-          double move =
-              hop + move_time(1.4 * d + 0.02, o_.travel_speed_m_per_s, o_.limits) + 2 * kSettleS;
-          double work = per_weight * w.weight;
-          if (w.kind == Work::Kind::kPoint) work = 2.0 * ramp + hold * w.weight;
-          if (w.kind == Work::Kind::kStroke) {
-            work = move_time(w.stroke.length(), speed, o_.limits);
-          }
-          work_s = std::max(work_s, per_weight * w.weight);
-          estimate = std::max(estimate, move + work);
+          if (b.work[c]) work_s = std::max(work_s, per_weight * b.work[c]->weight);
         }
-        if (!b.work[kLeft] || !b.work[kRight]) {
-          estimate += move_time(0.4, o_.travel_speed_m_per_s, o_.limits) + hop;
-        }
-        double retract = 0.0;
-        for (std::size_t c = 0; c < kContactCount; ++c) {
-          if (!b.work[c]) continue;
-          const Vec3 from = b.work[c]->kind == Work::Kind::kStroke ? b.work[c]->stroke.points.back()
-                                                                   : b.work[c]->position;
-          retract = std::max(retract, kSettleS + hop +
-                                          move_time(2.5 * (from - s_.park[c]).norm() + 0.1,
-                                                    o_.travel_speed_m_per_s, o_.limits));
-        }
-        if (tick_ + static_cast<long>(std::ceil((estimate + retract + 0.5) / dt_)) > end_tick) {
-          out_of_time = true;
-          break;
-        }
-        cursor_ = {tick_, tick_};
-        // How each hand gets to its work: slide on the skin when near and clear, else hop.
-        std::array<std::optional<SurfacePath>, kContactCount> slides;
-        bool hop_needed = false;
-        for (std::size_t c = 0; c < kContactCount; ++c) {
-          if (!b.work[c]) {
-            if (!state_[c].parked) hop_needed = true;
-            continue;
-          }
-          const Work& w = *b.work[c];
-          const double d = (w.position - state_[c].position).norm();
-          if (state_[c].on_skin && d < 0.05 && w.kind != Work::Kind::kStroke) {
-            SurfacePath path;
-            const int n = std::max(2, static_cast<int>(std::ceil(d / 0.002)));
-            bool ok = true;
-            for (int k = 0; k <= n && ok; ++k) {
-              const Vec3 q = state_[c].position +
-                             (w.position - state_[c].position) * (static_cast<double>(k) / n);
-              const auto f = s_.foot(q);
-              ok = f.vertex >= 0 && area.in_set[static_cast<std::size_t>(f.vertex)] != 0 &&
-                   s_.no_go_dist[static_cast<std::size_t>(f.vertex)] >=
-                       o_.limits.no_go_margin_m + o_.planning_margin_m;
-              path.points.push_back(k == n ? w.position : f.position);
-              path.normals.push_back(k == n ? w.normal : f.normal);
-              path.regions.push_back(k == n ? w.region : f.region);
-            }
-            if (ok) {
-              path.finish();
-              slides[c] = std::move(path);
+        // Plan the block, then check that both hands can still retract in the step's time; if
+        // not, take it back and try the least work, or stop there.
+        const long block_start = tick_;
+        auto run_block = [&](const double spot_s) {
+          cursor_ = {tick_, tick_};
+          // How each hand gets to its work: slide on the skin when near and clear, else hop.
+          std::array<std::optional<std::vector<Vec3>>, kContactCount> slides;
+          bool hop_needed = false;
+          for (std::size_t c = 0; c < kContactCount; ++c) {
+            if (!b.work[c]) {
+              if (!state_[c].parked) hop_needed = true;
               continue;
             }
+            const Work& w = *b.work[c];
+            const double d = (w.position - state_[c].position).norm();
+            if (state_[c].on_skin && d < 0.05 && w.kind != Work::Kind::kStroke) {
+              SurfacePath path;
+              const int n = std::max(2, static_cast<int>(std::ceil(d / 0.002)));
+              bool ok = true;
+              for (int k = 0; k <= n && ok; ++k) {
+                const Vec3 q = state_[c].position +
+                               (w.position - state_[c].position) * (static_cast<double>(k) / n);
+                const auto f = s_.foot(q);
+                ok = f.vertex >= 0 && area.in_set[static_cast<std::size_t>(f.vertex)] != 0 &&
+                     s_.no_go_dist[static_cast<std::size_t>(f.vertex)] >=
+                         o_.limits.no_go_margin_m + o_.planning_margin_m;
+                path.points.push_back(k == n ? w.position : f.position);
+                path.normals.push_back(k == n ? w.normal : f.normal);
+                path.regions.push_back(k == n ? w.region : f.region);
+              }
+              std::vector<Vec3> samples;
+              if (ok) {
+                path.finish();
+                ok = slide_samples(state_[c].position, std::move(path), area, samples);
+              }
+              if (ok) {
+                slides[c] = std::move(samples);
+                continue;
+              }
+            }
+            hop_needed = true;
           }
-          hop_needed = true;
-        }
-        if (hop_needed) {
-          open_segment(SegmentKind::kTransition, step, step.step.title + ": move");
-        } else if (plan_.segments.back().kind != SegmentKind::kMassage ||
-                   plan_.segments.back().step_id != step.step.id) {
-          open_segment(SegmentKind::kMassage, step, step.step.title);
-          plan_.segments.back().parameters = parameters();
-        }
-        // Hands that sit this block out go to their park position first.
-        for (std::size_t c = 0; c < kContactCount; ++c) {
-          if (!b.work[c]) park(c);
-        }
-        sync(block_end());
-        cursor_ = {tick_, tick_};
-        // Both hands move at once; if they would pass closer than a hand's width, one after
-        // the other (the second waits where it is).
-        const auto saved_state = state_;
-        const std::array<std::size_t, kContactCount> saved_size{plan_.tracks[0].size(),
-                                                                plan_.tracks[1].size()};
-        const long move_start = tick_;
-        for (int attempt = 0; attempt < 3; ++attempt) {
-          std::array<std::size_t, kContactCount> order{kLeft, kRight};
-          if (attempt == 2) {
-            // Last resort: both hands park, then come in one after the other.
-            for (std::size_t c = 0; c < kContactCount; ++c) park(c);
-            sync(block_end());
-            cursor_ = {tick_, tick_};
-            slides = {};
+          if (hop_needed) {
+            open_segment(SegmentKind::kTransition, step, step.step.title + ": move");
+          } else if (plan_.segments.back().kind != SegmentKind::kMassage ||
+                     plan_.segments.back().step_id != step.step.id) {
+            open_segment(SegmentKind::kMassage, step, step.step.title);
+            plan_.segments.back().parameters = parameters();
           }
-          for (std::size_t c : order) {
-            if (!b.work[c]) continue;
-            if (attempt > 0 && c == order[1]) {
+          // Hands that sit this block out go to their park position first.
+          for (std::size_t c = 0; c < kContactCount; ++c) {
+            if (!b.work[c]) park(c);
+          }
+          sync(block_end());
+          cursor_ = {tick_, tick_};
+          // Both hands move at once; if they would pass closer than a hand's width, one after
+          // the other (the second waits where it is).
+          const auto saved_state = state_;
+          const std::array<std::size_t, kContactCount> saved_size{plan_.tracks[0].size(),
+                                                                  plan_.tracks[1].size()};
+          const long move_start = tick_;
+          for (int attempt = 0; attempt < 3; ++attempt) {
+            std::array<std::size_t, kContactCount> order{kLeft, kRight};
+            if (attempt == 2) {
+              // Last resort: both hands park, then come in one after the other.
+              for (std::size_t c = 0; c < kContactCount; ++c) park(c);
               sync(block_end());
               cursor_ = {tick_, tick_};
+              slides = {};
             }
+            for (std::size_t c : order) {
+              if (!b.work[c]) continue;
+              if (attempt > 0 && c == order[1]) {
+                sync(block_end());
+                cursor_ = {tick_, tick_};
+              }
+              const Work& w = *b.work[c];
+              if (slides[c]) {
+                ramp_force(c, state_[c].force, o_.touch_force_n, 0.2);
+                slide(c, *slides[c]);
+              } else {
+                go_to_skin(c, w.position, w.normal);
+                ramp_force(c, 0.0, o_.touch_force_n, kSettleS);
+              }
+            }
+            sync(block_end());
+            if (attempt == 2 || tracks_apart(saved_size)) break;
+            // Undo and try again.
+            for (std::size_t c = 0; c < kContactCount; ++c) plan_.tracks[c].resize(saved_size[c]);
+            state_ = saved_state;
+            tick_ = move_start;
+            cursor_ = {tick_, tick_};
+          }
+          // Both hands start working together.
+          sync(block_end());
+          cursor_ = {tick_, tick_};
+          if (plan_.segments.back().kind != SegmentKind::kMassage) {
+            open_segment(SegmentKind::kMassage, step, step.step.title);
+            plan_.segments.back().parameters = parameters();
+          }
+          if (b.work[kLeft] && b.work[kLeft]->point) {
+            plan_.segments.back().point = b.work[kLeft]->point;
+          } else if (b.work[kRight] && b.work[kRight]->point) {
+            plan_.segments.back().point = b.work[kRight]->point;
+          }
+          for (std::size_t c = 0; c < kContactCount; ++c) {
+            if (!b.work[c]) continue;
             const Work& w = *b.work[c];
-            if (slides[c]) {
-              ramp_force(c, state_[c].force, o_.touch_force_n, 0.2);
-              slide(c, *slides[c]);
-            } else {
-              go_to_skin(c, w.position, w.normal);
-              ramp_force(c, 0.0, o_.touch_force_n, kSettleS);
+            switch (w.kind) {
+              case Work::Kind::kSpot:
+                work_spot(c, w, pattern, area, field, spot_s);
+                break;
+              case Work::Kind::kPoint:
+                work_point(c, w, area, ramp, hold * w.weight);
+                break;
+              case Work::Kind::kStroke:
+                work_stroke(c, w, area, speed);
+                break;
             }
           }
           sync(block_end());
-          if (attempt == 2 || tracks_apart(saved_size)) break;
-          // Undo and try again.
-          for (std::size_t c = 0; c < kContactCount; ++c) plan_.tracks[c].resize(saved_size[c]);
-          state_ = saved_state;
-          tick_ = move_start;
-          cursor_ = {tick_, tick_};
+        };
+        const Snapshot before = snapshot();
+        run_block(work_s);
+        bool fits = retract_fits(end_tick);
+        if (!fits && work_s > min_work && !strokes && m.technique != Technique::kPressRelease) {
+          restore(before);
+          work_s = min_work;
+          run_block(work_s);
+          fits = retract_fits(end_tick);
         }
-        // Both hands start working together.
-        sync(block_end());
-        cursor_ = {tick_, tick_};
-        if (plan_.segments.back().kind != SegmentKind::kMassage) {
-          open_segment(SegmentKind::kMassage, step, step.step.title);
-          plan_.segments.back().parameters = parameters();
+        if (!fits) {
+          restore(before);
+          out_of_time = true;
+          break;
         }
-        if (b.work[kLeft] && b.work[kLeft]->point) {
-          plan_.segments.back().point = b.work[kLeft]->point;
-        } else if (b.work[kRight] && b.work[kRight]->point) {
-          plan_.segments.back().point = b.work[kRight]->point;
+        if (round == 0 && !strokes && m.technique != Technique::kPressRelease) {
+          spent_overhead += static_cast<double>(tick_ - block_start) * dt_ - work_s;
+          spent_estimate += block_overheads[bi];
         }
-        for (std::size_t c = 0; c < kContactCount; ++c) {
-          if (!b.work[c]) continue;
-          const Work& w = *b.work[c];
-          switch (w.kind) {
-            case Work::Kind::kSpot:
-              work_spot(c, w, pattern, area, field, work_s);
-              break;
-            case Work::Kind::kPoint:
-              work_point(c, w, area, ramp, hold * w.weight);
-              break;
-            case Work::Kind::kStroke:
-              work_stroke(c, w, area, speed);
-              break;
-          }
-        }
-        sync(block_end());
       }
     }
     if (strokes || m.technique == Technique::kPressRelease) {
@@ -1292,6 +1575,9 @@ class Builder {
   std::array<bool, anatomy::kRegionCount> targeted_{};
 
  private:
+  double spacing_scale_ = 1.0;                // spots spaced wider to fit a short step
+  std::vector<Vec3> smooth_points_;           // scratch for moves
+  mutable std::vector<Vec3> smooth_scratch_;  // scratch for smoothing
   const PlanningSurface::Impl& s_;
   const PlanOptions& o_;
   SessionPlan& plan_;
