@@ -1194,6 +1194,8 @@ class Builder {
     const double min_work = m.technique == Technique::kPressRelease ? 2.0 * 0.3 + 1.0
                             : spots ? 0.5 + 0.5 / *m.params.frequency_hz
                                     : 0.0;
+    const bool strokes_step =
+        m.technique == Technique::kGlide || m.technique == Technique::kSlideUp;
     const double seconds = static_cast<double>(end_tick - tick_) * dt_;
     const double hop = 2.0 * move_time(o_.lift_height_m, 0.6 * o_.travel_speed_m_per_s, o_.limits);
     // The moves take about this much longer than the straight estimate below (measured over
@@ -1238,8 +1240,18 @@ class Builder {
           paired.push_back(std::move(b));
         }
       }
-      for (auto* list : {&paired, &single_left, &single_right}) {
-        for (Block& b : *list) ordered.push_back(std::move(b));
+      for (Block& b : paired) ordered.push_back(std::move(b));
+      if (strokes_step) {
+        // Strokes repeat in rounds until the time is up: alternate the sides, so that both get
+        // their share of a round cut short.
+        for (std::size_t k = 0; k < std::max(single_left.size(), single_right.size()); ++k) {
+          if (k < single_left.size()) ordered.push_back(std::move(single_left[k]));
+          if (k < single_right.size()) ordered.push_back(std::move(single_right[k]));
+        }
+      } else {
+        for (auto* list : {&single_left, &single_right}) {
+          for (Block& b : *list) ordered.push_back(std::move(b));
+        }
       }
       // Time: estimate the moves, share the rest by weight.
       std::array<Vec3, kContactCount> last{s_.park[kLeft], s_.park[kRight]};
@@ -1275,11 +1287,11 @@ class Builder {
         block_weights.push_back(w);
       }
       overhead += 2.0 * move_time(0.3, o_.travel_speed_m_per_s, o_.limits) + 2 * hop + 4 * kSettleS;
-      // Spots that cannot all be worked in the step's time are spaced wider (up to half again
+      // Spots that cannot all be worked in the step's time are spaced wider (up to twice
       // as far apart); the fill along borders keeps the coverage.
       const double need = kMoveAllowance * overhead + min_work * weights;
-      if (!spots || need <= 1.1 * seconds || attempt == 4 || spacing_scale_ >= 1.5) break;
-      spacing_scale_ = std::min(1.5, spacing_scale_ * 1.03 * std::sqrt(need / (1.1 * seconds)));
+      if (!spots || need <= seconds || attempt == 5 || spacing_scale_ >= 2.0) break;
+      spacing_scale_ = std::min(2.0, spacing_scale_ * 1.03 * std::sqrt(need / seconds));
     }
     for (std::string& n : step_notes) plan_.notes.push_back(std::move(n));
     if (spacing_scale_ > 1.0) {
