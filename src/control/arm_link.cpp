@@ -174,6 +174,7 @@ std::size_t encode_command(const RigCommand& c, const CommandExtras& extras, std
     w.vec(pc.tool_axis);
     w.vec(pc.target_position_m);
     w.vec(pc.target_velocity_m_per_s);
+    w.vec(pc.target_acceleration_m_per_s2);
     w.f64(pc.target_normal_force_n);
   }
   seal(out.data(), kCommandFrameBytes - kCrcBytes);
@@ -234,6 +235,7 @@ DecodeError decode_command(std::span<const std::uint8_t> frame, FrameHeader* hea
     pc.tool_axis = r.vec();
     pc.target_position_m = r.vec();
     pc.target_velocity_m_per_s = r.vec();
+    pc.target_acceleration_m_per_s2 = r.vec();
     pc.target_normal_force_n = r.f64();
   }
   if (!r.finite) return DecodeError::kNotFinite;

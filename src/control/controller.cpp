@@ -22,6 +22,13 @@ bool ControllerGains::IsValid(std::string* why) const {
   if (!(force_kp >= 0 && force_ki_per_s >= 0 && force_integral_limit_n >= 0)) {
     return bad("force gains must not be negative");
   }
+  if (!(force_admittance_m_per_s_per_n >= 0 && max_press_speed_m_per_s > 0 &&
+        min_seek_speed_m_per_s > 0 && min_seek_speed_m_per_s <= max_seek_speed_m_per_s &&
+        seek_speed_per_n_m_per_s_per_n >= 0 && seek_time_s > 0)) {
+    return bad(
+        "the admittance must not be negative; press and seek speeds and seek_time_s must "
+        "be positive, the slowest seek no faster than the press speed bound");
+  }
   if (!(force_filter_hz > 0 && max_command_n > 0)) {
     return bad("force_filter_hz and max_command_n must be positive");
   }
@@ -63,19 +70,43 @@ PadCommand Controller::tick(int pad, const PadReference& ref, const PadMeasureme
     const Eigen::Matrix3d tangent = Eigen::Matrix3d::Identity() - n * n.transpose();
     f = tangent *
         (gains_.tangential_stiffness_n_per_m * e + gains_.tangential_damping_n_s_per_m * ev);
-    // Normal: feed-forward plus PI on the force error, damping on the normal velocity.
-    const double error = ref.force_n - st.filtered_force_n;
-    st.integral_n = std::clamp(st.integral_n + gains_.force_ki_per_s * error * dt_s,
+    // Normal: damping control. The pad is given a speed into the skin (the force error times
+    // an admittance, bounded) and the damping term tracks it; the target force is fed forward
+    // and a PI acts on the force error in proportion to how much contact there is. Out of
+    // contact nothing pushes but the damping term, which seeks the skin at a bounded speed, so
+    // touching down never slams.
+    const double measured_n = st.filtered_force_n;
+    const double error = ref.force_n - measured_n;
+    const double share = std::clamp(measured_n / (0.5 * ref.force_n), 0.0, 1.0);
+    const double press_speed =
+        std::clamp(gains_.force_admittance_m_per_s_per_n * error, -gains_.max_press_speed_m_per_s,
+                   gains_.max_press_speed_m_per_s);
+    const double above_m = (m.position_m - ref.position_m).dot(n);  // > 0: off the surface
+    // Out of contact the skin may lie a few millimetres off the plan's surface (a scan is never
+    // exact): seek it at least at a speed that grows with the target force.
+    const double seek_speed = std::clamp(
+        std::max(above_m / gains_.seek_time_s, gains_.seek_speed_per_n_m_per_s_per_n * ref.force_n),
+        gains_.min_seek_speed_m_per_s, gains_.max_seek_speed_m_per_s);
+    const double want_in = share * press_speed + (1.0 - share) * seek_speed;
+    const double moving_in = -(m.velocity_m_per_s - ref.velocity_m_per_s).dot(n);
+    // The integral acts in contact only; out of contact it fades (a stale integral from the
+    // last press must neither hold the pad off the skin nor drive it in).
+    st.integral_n = std::clamp(st.integral_n + share * gains_.force_ki_per_s * error * dt_s,
                                -gains_.force_integral_limit_n, gains_.force_integral_limit_n);
-    const double push = ref.force_n + gains_.force_kp * error + st.integral_n;
-    f += -push * n - gains_.normal_damping_n_s_per_m * m.velocity_m_per_s.dot(n) * n;
+    st.integral_n *= 1.0 - (1.0 - share) * std::min(1.0, dt_s / 0.02);
+    const double push = share * (ref.force_n + gains_.force_kp * error) + st.integral_n +
+                        gains_.normal_damping_n_s_per_m * (want_in - moving_in);
+    f += -push * n;
+    out.target_acceleration_m_per_s2 = tangent * ref.acceleration_m_per_s2;
     out.target_normal_force_n = ref.force_n;
     out.force_mode = true;
   } else {
     st.in_force_mode = false;
     st.integral_n = 0.0;
     f = gains_.air_stiffness_n_per_m * e + gains_.air_damping_n_s_per_m * ev;
+    out.target_acceleration_m_per_s2 = ref.acceleration_m_per_s2;
   }
+  if (!out.target_acceleration_m_per_s2.allFinite()) out.target_acceleration_m_per_s2.setZero();
   const double norm = f.norm();
   if (norm > gains_.max_command_n) f *= gains_.max_command_n / norm;
   if (!f.allFinite()) f.setZero();

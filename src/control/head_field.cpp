@@ -32,9 +32,9 @@ float trilinear(const std::vector<float>& v, int nx, int ny, int i, int j, int k
 HeadField::HeadField(const anatomy::Head& head, const HeadFieldOptions& options)
     : options_(options) {
   if (!(options.cell_m > 0.0) || !(options.max_distance_m > options.cell_m) ||
-      !(options.cap_radius_m > 0.0) || !(options.border_m >= options.max_distance_m)) {
+      !(options.cap_reach_m > 0.0) || !(options.border_m >= options.max_distance_m)) {
     throw InputError(
-        "head field options: cell_m > 0, max_distance_m > cell_m, cap_radius_m > 0 "
+        "head field options: cell_m > 0, max_distance_m > cell_m, cap_reach_m > 0 "
         "and border_m >= max_distance_m are required");
   }
   const auto& mesh = head.mesh;
@@ -56,29 +56,37 @@ HeadField::HeadField(const anatomy::Head& head, const HeadFieldOptions& options)
 
   const double h = options.cell_m;
   const int reach = static_cast<int>(std::ceil(options.max_distance_m / h));
-  const double cap_r2 = options.cap_radius_m * options.cap_radius_m;
   const double max_d2 = options.max_distance_m * options.max_distance_m;
-  for (std::size_t v = 0; v < mesh.vertices.size(); ++v) {
-    const Eigen::Vector3d& p = mesh.vertices[v];
-    const anatomy::Region region = head.regions.label[v];
-    const bool no_go = anatomy::is_no_go(region);
-    const bool massage = anatomy::is_massage_region(region);
-    const auto cap = static_cast<float>(anatomy::tissue(region).force_cap_n);
-    const Eigen::Vector3d g = (p - origin_) / h;
-    const int ci = static_cast<int>(std::lround(g.x()));
-    const int cj = static_cast<int>(std::lround(g.y()));
-    const int ck = static_cast<int>(std::lround(g.z()));
-    for (int k = std::max(0, ck - reach); k <= std::min(nz_ - 1, ck + reach); ++k) {
-      for (int j = std::max(0, cj - reach); j <= std::min(ny_ - 1, cj + reach); ++j) {
-        for (int i = std::max(0, ci - reach); i <= std::min(nx_ - 1, ci + reach); ++i) {
-          const Eigen::Vector3d c = origin_ + h * Eigen::Vector3d(i, j, k);
-          const double d2 = (c - p).squaredNorm();
-          if (d2 > max_d2) continue;
-          const std::size_t idx = index(i, j, k);
-          const auto d = static_cast<float>(std::sqrt(d2));
-          skin_[idx] = std::min(skin_[idx], d);
-          if (no_go) no_go_[idx] = std::min(no_go_[idx], d);
-          if (massage && d2 <= cap_r2) cap_[idx] = std::min(cap_[idx], cap);
+  const auto reach_m = static_cast<float>(options.cap_reach_m);
+  // Two passes: distances first, then each massage vertex's cap wherever that vertex lies
+  // within reach of the nearest one.
+  for (int pass = 0; pass < 2; ++pass) {
+    for (std::size_t v = 0; v < mesh.vertices.size(); ++v) {
+      const Eigen::Vector3d& p = mesh.vertices[v];
+      const anatomy::Region region = head.regions.label[v];
+      const bool no_go = anatomy::is_no_go(region);
+      const bool massage = anatomy::is_massage_region(region);
+      if (pass == 1 && !massage) continue;
+      const auto cap = static_cast<float>(anatomy::tissue(region).force_cap_n);
+      const Eigen::Vector3d g = (p - origin_) / h;
+      const int ci = static_cast<int>(std::lround(g.x()));
+      const int cj = static_cast<int>(std::lround(g.y()));
+      const int ck = static_cast<int>(std::lround(g.z()));
+      for (int k = std::max(0, ck - reach); k <= std::min(nz_ - 1, ck + reach); ++k) {
+        for (int j = std::max(0, cj - reach); j <= std::min(ny_ - 1, cj + reach); ++j) {
+          for (int i = std::max(0, ci - reach); i <= std::min(nx_ - 1, ci + reach); ++i) {
+            const Eigen::Vector3d c = origin_ + h * Eigen::Vector3d(i, j, k);
+            const double d2 = (c - p).squaredNorm();
+            if (d2 > max_d2) continue;
+            const std::size_t idx = index(i, j, k);
+            const auto d = static_cast<float>(std::sqrt(d2));
+            if (pass == 0) {
+              skin_[idx] = std::min(skin_[idx], d);
+              if (no_go) no_go_[idx] = std::min(no_go_[idx], d);
+            } else if (d <= skin_[idx] + reach_m) {
+              cap_[idx] = std::min(cap_[idx], cap);
+            }
+          }
         }
       }
     }

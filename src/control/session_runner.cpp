@@ -18,6 +18,14 @@ double min_jerk_rate(double tau) noexcept {
   if (tau <= 0.0 || tau >= 1.0) return 0.0;
   return 30.0 * tau * tau * (1.0 - tau) * (1.0 - tau);
 }
+double min_jerk_acceleration(double tau) noexcept {
+  if (tau <= 0.0 || tau >= 1.0) return 0.0;
+  return 60.0 * tau * (1.0 - tau) * (1.0 - 2.0 * tau);
+}
+
+// Bound on the acceleration feed-forward taken from the plan (a kink between two samples would
+// otherwise read as a spike). Unit: [m/s²]
+constexpr double kMaxFeedForwardAcceleration = 4.0;
 
 bool is_wet(care::CareKind kind) noexcept {
   return kind == care::CareKind::kCleanse || kind == care::CareKind::kExfoliate ||
@@ -184,6 +192,16 @@ PadReference SessionRunner::plan_reference(int pad,
     const Eigen::Vector3d ahead =
         registered_head_ * (next->position_m + options_.pad_radius_m * next->normal);
     ref.velocity_m_per_s = (ahead - ref.position_m) / period;
+    // Acceleration from the samples either side, for the arm's inertia feed-forward.
+    const auto prev = plan_->sample_at(static_cast<plan::Contact>(pad), sample->t_s - period);
+    if (prev) {
+      const Eigen::Vector3d behind =
+          registered_head_ * (prev->position_m + options_.pad_radius_m * prev->normal);
+      Eigen::Vector3d a = (ahead - 2.0 * ref.position_m + behind) / (period * period);
+      const double an = a.norm();
+      if (an > kMaxFeedForwardAcceleration) a *= kMaxFeedForwardAcceleration / an;
+      ref.acceleration_m_per_s2 = a;
+    }
   }
   if (sample->phase == plan::Phase::kContact && sample->force_n > 0.0) {
     const double cap = anatomy::tissue(sample->region).force_cap_n * options_.cap_fraction;
@@ -204,6 +222,8 @@ PadReference SessionRunner::move_reference(int pad, const Move& move, double t_s
   } else {
     ref.position_m = move.from + min_jerk(tau) * (move.to - move.from);
     ref.velocity_m_per_s = min_jerk_rate(tau) / move.duration_s * (move.to - move.from);
+    ref.acceleration_m_per_s2 =
+        min_jerk_acceleration(tau) / (move.duration_s * move.duration_s) * (move.to - move.from);
   }
   ref.normal = last_normal_[static_cast<std::size_t>(pad)];
   return ref;
@@ -516,6 +536,7 @@ RigCommand SessionRunner::tick(const RigState& raw, double dt_s) noexcept {
           const auto sample = plan_->sample_at(static_cast<plan::Contact>(p), plan_t_s_);
           refs[u] = plan_reference(p, sample);
           refs[u].velocity_m_per_s.setZero();
+          refs[u].acceleration_m_per_s2.setZero();
           refs[u].force_n *= std::clamp((t - stage_start_s_) / options_.resume_ramp_s, 0.0, 1.0);
         } else {
           refs[u] = move_reference(p, moves_[u], t);

@@ -172,6 +172,7 @@ struct Twin::Impl {
   Eigen::Isometry3d tracked = Eigen::Isometry3d::Identity();
   double next_track_s = 0.0;
   std::vector<mjtNum> jacp, jacr;
+  std::vector<mjtNum> solve_in, solve_out;  // 5 x nv each, for the arm's task-space mass
 
   Impl(const anatomy::Head& h, std::uint64_t seed) : head(&h), query(h.mesh), rng(seed) {}
   ~Impl() {
@@ -259,6 +260,8 @@ Twin::Twin(const anatomy::Head& head, const TwinOptions& options) : options_(opt
     }
   }
   impl_->jacp.assign(static_cast<std::size_t>(3 * m->nv), 0.0);
+  impl_->solve_in.assign(static_cast<std::size_t>(5 * m->nv), 0.0);
+  impl_->solve_out.assign(static_cast<std::size_t>(5 * m->nv), 0.0);
   impl_->jacr.assign(static_cast<std::size_t>(3 * m->nv), 0.0);
   impl_->face_normals = geometry::face_normals(head.mesh);
   mj_forward(impl_->model, impl_->data);
@@ -485,12 +488,46 @@ void Twin::step(const control::RigCommand& command) {
     Eigen::Matrix<double, 6, 1> wrench;
     wrench << pc.force_n, torque;
     Eigen::Matrix<double, 6, 1> tau = j.transpose() * wrench;
-    // Null space of the position task: keep away from limits and near the start posture.
     const Eigen::Matrix<double, 3, 6> jp = j.topRows<3>();
-    const Eigen::Matrix3d jjt = jp * jp.transpose() + 1e-4 * Eigen::Matrix3d::Identity();
-    const Eigen::Matrix<double, 6, 6> null =
-        Eigen::Matrix<double, 6, 6>::Identity() - jp.transpose() * jjt.ldlt().solve(jp);
-    Eigen::Matrix<double, 6, 1> tn;
+    // The task is five-dimensional: the pad's position and the direction of its axis (a round
+    // pad may roll about its axis freely). Task-space mass Lambda = (Jt M^-1 Jt^T)^-1.
+    const Eigen::Vector3d e1 = axis.unitOrthogonal();
+    const Eigen::Vector3d e2 = axis.cross(e1);
+    Eigen::Matrix<double, 5, 6> jt;
+    jt.topRows<3>() = jp;
+    jt.row(3) = e1.transpose() * j.bottomRows<3>();
+    jt.row(4) = e2.transpose() * j.bottomRows<3>();
+    const int nv = m->nv;
+    std::fill(im.solve_in.begin(), im.solve_in.end(), 0.0);
+    for (int row = 0; row < 5; ++row) {
+      for (std::size_t c = 0; c < 6; ++c) {
+        im.solve_in[static_cast<std::size_t>(row * nv + im.dof_adr[u][c])] =
+            jt(row, static_cast<int>(c));
+      }
+    }
+    mj_solveM(m, d, im.solve_out.data(), im.solve_in.data(), 5);
+    Eigen::Matrix<double, 6, 5> minv_jtt;  // M^-1 Jt^T on this arm's joints
+    for (int k = 0; k < 5; ++k) {
+      for (std::size_t c = 0; c < 6; ++c) {
+        minv_jtt(static_cast<int>(c), k) =
+            im.solve_out[static_cast<std::size_t>(k * nv + im.dof_adr[u][c])];
+      }
+    }
+    const Eigen::Matrix<double, 5, 5> mobility =
+        jt * minv_jtt + 1e-9 * Eigen::Matrix<double, 5, 5>::Identity();
+    const Eigen::LDLT<Eigen::Matrix<double, 5, 5>> mass(mobility);
+    // Inertia feed-forward: Lambda times the target acceleration (the axis held), so that the
+    // pad keeps up with accelerating references.
+    const Eigen::Vector3d acc = pc.target_acceleration_m_per_s2;
+    if (acc.allFinite() && acc.squaredNorm() > 0.0) {
+      Eigen::Matrix<double, 5, 1> task_acc;
+      task_acc << acc, 0.0, 0.0;
+      tau += jt.transpose() * mass.solve(task_acc);
+    }
+    // Null spaces, dynamically consistent (no force and no acceleration at the pad): joint-limit
+    // avoidance may tilt the pad's axis (the null space of the position alone), the posture
+    // spring may not (the null space of the whole task).
+    Eigen::Matrix<double, 6, 1> tn, limits;
     for (std::size_t k = 0; k < 6; ++k) {
       const double q = d->qpos[im.qpos_adr[u][k]];
       const double qd = d->qvel[im.dof_adr[u][k]];
@@ -499,9 +536,13 @@ void Twin::step(const control::RigCommand& command) {
       double push = 0.0;
       if (q > lim - margin) push = -40.0 * (q - (lim - margin));
       if (q < -lim + margin) push = 40.0 * (-lim + margin - q);
-      tn(static_cast<int>(k)) = push + 2.0 * (im.posture[u][k] - q) - 1.5 * qd;
+      limits(static_cast<int>(k)) = push;
+      tn(static_cast<int>(k)) = 2.0 * (im.posture[u][k] - q) - 1.5 * qd;
     }
-    tau += null * tn;
+    tau += tn - jt.transpose() * mass.solve(minv_jtt.transpose() * tn);
+    const Eigen::LDLT<Eigen::Matrix3d> position_mass(mobility.topLeftCorner<3, 3>());
+    tau +=
+        limits - jp.transpose() * position_mass.solve(minv_jtt.leftCols<3>().transpose() * limits);
     for (std::size_t k = 0; k < 6; ++k) {
       const int dof = im.dof_adr[u][k];
       const int act = p * 6 + static_cast<int>(k);

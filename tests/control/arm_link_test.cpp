@@ -88,8 +88,10 @@ TEST(ArmLinkTest, CommandFrameRoundTrip) {
   c.pads[0].force_n = Eigen::Vector3d(1, 2, 3);
   c.pads[1].target_position_m = Eigen::Vector3d(-0.1, 0.2, 0.05);
   c.pads[1].target_velocity_m_per_s = Eigen::Vector3d(0.01, 0, 0);
+  c.pads[1].target_acceleration_m_per_s2 = Eigen::Vector3d(0, -0.5, 0.25);
   std::array<std::uint8_t, link::kCommandFrameBytes> buf{};
   ASSERT_EQ(link::encode_command(c, {3, true}, 9, 8, 1.5, buf), link::kCommandFrameBytes);
+  EXPECT_EQ(link::kCommandFrameBytes, 288u);
   EXPECT_EQ(buf[5], 2);
   link::FrameHeader h;
   RigCommand back;
@@ -104,6 +106,7 @@ TEST(ArmLinkTest, CommandFrameRoundTrip) {
   EXPECT_EQ(back.pads[0].force_n, c.pads[0].force_n);
   EXPECT_EQ(back.pads[1].target_position_m, c.pads[1].target_position_m);
   EXPECT_EQ(back.pads[1].target_velocity_m_per_s, c.pads[1].target_velocity_m_per_s);
+  EXPECT_EQ(back.pads[1].target_acceleration_m_per_s2, c.pads[1].target_acceleration_m_per_s2);
 }
 
 TEST(ArmLinkTest, MalformedFramesAreRejectedAndLeaveOutputsAlone) {

@@ -250,7 +250,7 @@ TEST(SafetyTest, ForceOverCapAndNoGoTrip) {
   PointRig rig2(plan);
   SessionRunner runner2(plan, field(), RunnerOptions{});
   const Outcome o2 = run(runner2, rig2, 30, [](SessionRunner& r, PointRig& g, RigState&) {
-    if (r.plan_time_s() > 2.0) g.v[0] -= 0.002 * (g.x[0].normalized());  // shoved inwards
+    if (r.plan_time_s() > 2.0) g.v[0] -= 0.01 * (g.x[0].normalized());  // shoved inwards
   });
   EXPECT_EQ(o2.end, RunnerState::kAborted);
   EXPECT_EQ(runner2.abort_cause(), EventKind::kForceOverCap);

@@ -33,8 +33,8 @@ inline constexpr std::size_t kCrcBytes = 4;
 // angles, then the head pose (translation 3 f64, quaternion w x y z).
 inline constexpr std::size_t kStatePayloadBytes = 4 + 8 * (kPads * 15 + 7);
 // Command payload: flags (u32) then per pad the Cartesian force, tool axis, target position,
-// target velocity (3 f64 each) and the target normal force (f64).
-inline constexpr std::size_t kCommandPayloadBytes = 4 + 8 * (kPads * 13);
+// target velocity, target acceleration (3 f64 each) and the target normal force (f64).
+inline constexpr std::size_t kCommandPayloadBytes = 4 + 8 * (kPads * 16);
 inline constexpr std::size_t kStateFrameBytes = kHeaderBytes + kStatePayloadBytes + kCrcBytes;
 inline constexpr std::size_t kCommandFrameBytes = kHeaderBytes + kCommandPayloadBytes + kCrcBytes;
 inline constexpr std::size_t kMaxFrameBytes =

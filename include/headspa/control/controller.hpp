@@ -1,7 +1,8 @@
 // The pad controller, run at 1 kHz for each pad: hybrid force/impedance control.
 //
-// In contact (reference force > 0) the normal force is regulated (feed-forward plus PI on the
-// measured normal force, with damping along the normal) while the motion along the skin tracks
+// In contact (reference force > 0) the normal force is regulated (damping control: a speed into
+// the skin from the force error, plus feed-forward and PI once in contact; out of contact a
+// bounded, slowing approach to the skin) while the motion along the skin tracks
 // the reference with an impedance (stiffness and damping). In the air the whole pad position is
 // tracked with an impedance. The output is the Cartesian force the arm applies at the pad; the
 // arm layer adds gravity compensation and maps it to joint torques.
@@ -22,12 +23,18 @@ struct ControllerGains {
   double air_damping_n_s_per_m = 110.0;
   double tangential_stiffness_n_per_m = 1500.0;  // along the skin, in contact
   double tangential_damping_n_s_per_m = 110.0;
-  double normal_damping_n_s_per_m = 45.0;  // along the normal, in contact
-  double force_kp = 0.6;                   // N of command per N of force error
-  double force_ki_per_s = 25.0;            // N of command per N·s of force error
-  double force_integral_limit_n = 3.0;     // the integral term's bound
-  double force_filter_hz = 120.0;          // low-pass on the measured force before the PI
-  double max_command_n = 60.0;             // bound on the Cartesian force command
+  double normal_damping_n_s_per_m = 120.0;        // along the normal, in contact
+  double force_admittance_m_per_s_per_n = 0.01;   // speed into the skin per N of force error
+  double max_press_speed_m_per_s = 0.03;          // bound on that speed
+  double min_seek_speed_m_per_s = 0.006;          // out of contact: slowest approach to the skin
+  double max_seek_speed_m_per_s = 0.02;           // and the fastest (it sets the touch-down)
+  double seek_speed_per_n_m_per_s_per_n = 0.004;  // seek at least this fast per N of target
+  double seek_time_s = 0.08;     // out of contact: seek speed = distance off the surface / this
+  double force_kp = 0.3;         // N of command per N of force error (besides the admittance)
+  double force_ki_per_s = 25.0;  // N of command per N·s of force error
+  double force_integral_limit_n = 3.0;  // the integral term's bound
+  double force_filter_hz = 120.0;       // low-pass on the measured force before the PI
+  double max_command_n = 60.0;          // bound on the Cartesian force command
 
   bool IsValid(std::string* why) const;
 };
@@ -36,6 +43,7 @@ struct ControllerGains {
 struct PadReference {
   Eigen::Vector3d position_m = Eigen::Vector3d::Zero();  // pad sphere centre
   Eigen::Vector3d velocity_m_per_s = Eigen::Vector3d::Zero();
+  Eigen::Vector3d acceleration_m_per_s2 = Eigen::Vector3d::Zero();
   Eigen::Vector3d normal = Eigen::Vector3d::UnitY();  // outward skin normal near the pad (unit)
   double force_n = 0.0;  // target pad-on-skin normal force; > 0 selects force control. Unit: [N]
 };

@@ -14,15 +14,17 @@ struct HeadFieldOptions {
   double cell_m = 0.004;         // grid spacing
   double border_m = 0.03;        // grid extends this far past the head's bounding box
   double max_distance_m = 0.02;  // distances are capped here
-  double cap_radius_m = 0.0155;  // the cap at a point is the lowest cap of massage vertices
-                                 // within this radius (a pad's radius plus 8 mm)
+  // The cap at a point is the lowest cap of the massage vertices no farther from it than the
+  // nearest vertex plus this: the region under the pad, as the planner and the tissue map
+  // define a cap, resolved to the grid (a cell's value stands for points up to 3.5 mm away).
+  double cap_reach_m = 0.001;
 };
 
 // The three values at one point (head frame).
 struct HeadFieldSample {
   double skin_distance_m = 0.0;   // to the nearest vertex, capped at max_distance_m
   double no_go_distance_m = 0.0;  // to the nearest no-go vertex, capped at max_distance_m
-  double force_cap_n = 0.0;       // 0: no massage region within cap_radius_m
+  double force_cap_n = 0.0;       // 0: no massage vertex within reach (see cap_reach_m)
 };
 
 class HeadField {

@@ -49,6 +49,9 @@ struct PadCommand {
   Eigen::Vector3d tool_axis = -Eigen::Vector3d::UnitY();  // unit; the pad presses along it
   Eigen::Vector3d target_position_m = Eigen::Vector3d::Zero();  // pad centre reference, world
   Eigen::Vector3d target_velocity_m_per_s = Eigen::Vector3d::Zero();
+  // Feed-forward for the arm's own inertia (its Cartesian mass times this); in force mode only
+  // the part along the skin. World frame. Unit: [m/s²]
+  Eigen::Vector3d target_acceleration_m_per_s2 = Eigen::Vector3d::Zero();
   double target_normal_force_n = 0.0;  // pad-on-skin force being regulated (0 in the air)
   bool force_mode = false;             // true: normal force regulated, tangential motion tracked
 };
