@@ -101,13 +101,13 @@ std::vector<double> vertex_contact_time(const plan::SessionPlan& plan, const ana
   std::vector<double> time(head.mesh.vertices.size(), 0.0);
   const VertexGrid grid(head.mesh, 2.0 * pad_radius_m);
   const double dt = 1.0 / plan.sample_rate_hz;
-  // The pad centre sits one radius off the skin: a vertex is under the pad when it lies within
-  // the pad's radius of the contact point (the centre moved back along the normal).
+  // In contact a sample's position lies on the skin: a vertex is under the pad when it lies
+  // within the pad's radius of that point.
   const double reach2 = pad_radius_m * pad_radius_m;
   for (const auto& track : plan.tracks) {
     for (const auto& s : track) {
       if (s.phase != plan::Phase::kContact || s.force_n <= 0.0) continue;
-      const Eigen::Vector3d touch = s.position_m - pad_radius_m * s.normal;
+      const Eigen::Vector3d& touch = s.position_m;
       grid.near(touch, [&](int v) {
         if ((head.mesh.vertices[static_cast<std::size_t>(v)] - touch).squaredNorm() <= reach2) {
           time[static_cast<std::size_t>(v)] += dt;

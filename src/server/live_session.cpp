@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <optional>
 
 #include "headspa/core/log.hpp"
@@ -147,6 +148,16 @@ void LiveSession::shut_down(const std::string& why) {
   shut_down_ = true;
 }
 
+std::shared_ptr<const sim::SimulationResult> LiveSession::result() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return result_;
+}
+
+Eigen::Isometry3d LiveSession::world_to_head() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return world_to_head_;
+}
+
 std::string LiveSession::status_json() const {
   std::lock_guard<std::mutex> lock(mutex_);
   return status_;
@@ -180,6 +191,9 @@ void LiveSession::run() {
   store::SessionState final_state = store::SessionState::kAborted;
   std::optional<store::SessionLogWriter> writer;
   std::optional<store::Store> db;
+  auto result = std::make_shared<sim::SimulationResult>();
+  sim::SessionMetrics& mt = result->metrics;
+  const auto wall_start = Clock::now();
   try {
     store::OpenOptions oo;
     oo.migrate = false;
@@ -203,6 +217,10 @@ void LiveSession::run() {
       axes[p] = (rest.translation() - starts[p]).normalized();
     }
     twin.place_pads(starts, axes);
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      world_to_head_ = rest.inverse();
+    }
     control::SessionRunner runner(plan, field_, ro);
     runner.post(control::LiveCommand::kStart);
     {
@@ -215,6 +233,19 @@ void LiveSession::run() {
     const double dt = twin.timestep_s();
     const int trace_every =
         std::max(1, static_cast<int>(std::lround(1.0 / (options_.trace_rate_hz * dt))));
+    const int report_every =
+        std::max(1, static_cast<int>(std::lround(1.0 / (options_.report_rate_hz * dt))));
+    // Metrics from the twin's ground truth, as the twin's batch runs measure them.
+    mt.segments.resize(plan.segments.size());
+    for (std::size_t i = 0; i < plan.segments.size(); ++i) {
+      mt.segments[i].index = static_cast<int>(i);
+      mt.segments[i].step_id = plan.segments[i].step_id;
+      mt.segments[i].kind = plan.segments[i].kind;
+    }
+    std::vector<double> segment_sq(plan.segments.size(), 0.0);
+    double total_sq = 0;
+    long total_ticks = 0, delivered = 0;
+    std::array<double, control::kPads> over_since{-1.0, -1.0};
     const double timeout_s = plan.duration_s + 120.0;
     const auto wall0 = Clock::now();
     auto last_publish = wall0 - std::chrono::hours(1);
@@ -246,6 +277,48 @@ void LiveSession::run() {
           commanded[p] = info.reference_force_n;
           measured[p] = s.pads[p].force_valid ? -s.pads[p].force_n.dot(cmd.pads[p].tool_axis) : 0.0;
           position_head[p] = to_head * s.pads[p].position_m;
+          const sim::PadTruth& truth = twin.truth(static_cast<int>(p));
+          const double cap =
+              truth.normal_force_n > 0 ? anatomy::tissue(truth.region).force_cap_n : 0.0;
+          const double t = s.t_s;
+          mt.max_force_n = std::max(mt.max_force_n, truth.normal_force_n);
+          if (truth.normal_force_n > 0.05)
+            mt.max_force_over_cap_n = std::max(mt.max_force_over_cap_n, truth.normal_force_n - cap);
+          if (truth.normal_force_n > 1.1 * cap + 0.05) {
+            if (over_since[p] < 0) over_since[p] = t;
+            mt.longest_over_cap_10pct_s =
+                std::max(mt.longest_over_cap_10pct_s, t - over_since[p] + dt);
+          } else {
+            over_since[p] = -1;
+          }
+          if (info.following_contact) {
+            const double e = info.reference_force_n - truth.normal_force_n;
+            total_sq += e * e;
+            ++total_ticks;
+            if (truth.normal_force_n > 0.3 * info.reference_force_n) ++delivered;
+            if (info.segment >= 0 && static_cast<std::size_t>(info.segment) < mt.segments.size()) {
+              const auto k = static_cast<std::size_t>(info.segment);
+              segment_sq[k] += e * e;
+              ++mt.segments[k].contact_ticks;
+              mt.segments[k].max_force_n =
+                  std::max(mt.segments[k].max_force_n, truth.normal_force_n);
+            }
+          }
+          if (tick % report_every == 0) {
+            sim::TraceRow row;
+            row.t_s = t;
+            row.pad = static_cast<int>(p);
+            row.state = runner.state();
+            row.segment = info.segment;
+            row.commanded_force_n = info.reference_force_n;
+            row.measured_force_n =
+                s.pads[p].force_valid ? measured[p] : std::numeric_limits<double>::quiet_NaN();
+            row.true_force_n = truth.normal_force_n;
+            row.cap_n = cap;
+            row.commanded_position_m = info.reference_position_m;
+            row.measured_position_m = s.pads[p].position_m;
+            result->trace.push_back(row);
+          }
           if (tick % trace_every == 0) {
             store::TraceSample ts;
             ts.t_s = s.t_s;
@@ -260,6 +333,7 @@ void LiveSession::run() {
             writer->append_sample(ts);
           }
         }
+        mt.max_water_c = std::max(mt.max_water_c, runner.devices().heater.max_delivered_c());
         twin.step(cmd);
       }
       // New control events into the session log, and the store's state with them.
@@ -330,6 +404,36 @@ void LiveSession::run() {
       std::lock_guard<std::mutex> lock(post_mutex_);
       runner_ = nullptr;
     }
+    // The session's figures, as the twin's batch runs give them.
+    const double wall = std::chrono::duration<double>(Clock::now() - wall_start).count();
+    mt.outcome = runner.state();
+    if (runner.abort_cause())
+      mt.abort_cause = std::string(control::event_kind_name(*runner.abort_cause()));
+    if (!runner.done()) mt.abort_cause = "timeout";
+    mt.simulated_s = twin.time_s();
+    mt.wall_s = wall;
+    mt.real_time_factor = wall > 0 ? mt.simulated_s / wall : 0;
+    mt.force_rms_error_n =
+        total_ticks ? std::sqrt(total_sq / static_cast<double>(total_ticks)) : 0.0;
+    for (std::size_t i = 0; i < mt.segments.size(); ++i) {
+      auto& sm = mt.segments[i];
+      sm.force_rms_error_n =
+          sm.contact_ticks ? std::sqrt(segment_sq[i] / static_cast<double>(sm.contact_ticks)) : 0;
+    }
+    double planned = 0;
+    for (const auto& track : plan.tracks) {
+      for (const auto& smp : track) {
+        if (smp.phase == plan::Phase::kContact && smp.force_n > 0)
+          planned += 1.0 / plan.sample_rate_hz;
+      }
+    }
+    mt.coverage_achieved =
+        planned > 0 ? std::min(1.0, static_cast<double>(delivered) * dt / planned) : 1.0;
+    mt.retract_latency_s = runner.retract_latency_s();
+    mt.safe_end = runner.done() && twin.truth(0).normal_force_n == 0 &&
+                  twin.truth(1).normal_force_n == 0 && !runner.devices().heater.flowing() &&
+                  mt.max_water_c < control::WaterHeater::kHardStopC;
+    result->events = runner.log().events();
     std::string why;
     {
       std::lock_guard<std::mutex> lock(mutex_);
@@ -362,6 +466,7 @@ void LiveSession::run() {
     }
     writer->close();
   } catch (const std::exception& e) {
+    result.reset();  // no figures for a session that could not run
     outcome = std::string("failed: ") + e.what();
     final_state = store::SessionState::kAborted;
     log::error("session " + std::to_string(id_) + ": " + e.what());
@@ -402,6 +507,7 @@ void LiveSession::run() {
     end["state"] = sj["state"];
     end["outcome"] = outcome;
     ring_.push_back(Telemetry{++seq_, end.dump()});
+    result_ = std::move(result);
     ended_ = true;
   }
   changed_.notify_all();

@@ -19,6 +19,7 @@
 #include "headspa/control/head_field.hpp"
 #include "headspa/control/session_runner.hpp"
 #include "headspa/plan/session_plan.hpp"
+#include "headspa/sim/session.hpp"
 #include "headspa/store/records.hpp"
 
 namespace headspa::server {
@@ -27,6 +28,7 @@ struct LiveSessionOptions {
   double speed = 1.0;  // simulated seconds per wall second; 0: as fast as it runs
   double trace_rate_hz = 100.0;
   double telemetry_period_s = 0.05;  // wall time between telemetry messages
+  double report_rate_hz = 20.0;      // trace rows kept in memory for the HTML report
   std::uint64_t seed = 1;
 };
 
@@ -59,6 +61,11 @@ class LiveSession {
   // session is over and nothing newer will come.
   std::vector<Telemetry> telemetry_after(std::uint64_t after, std::chrono::milliseconds timeout,
                                          bool* ended) const;
+  // Once ended: what the session delivered, in the form the twin's batch runs report it
+  // (metrics from the twin's ground truth, events, a trace at report_rate_hz); null before.
+  std::shared_ptr<const sim::SimulationResult> result() const;
+  // The head frame's rest pose in the twin's world, inverted (for the report's pictures).
+  Eigen::Isometry3d world_to_head() const;
 
  private:
   void run();
@@ -82,6 +89,8 @@ class LiveSession {
   std::string status_;  // the latest status JSON
   std::deque<Telemetry> ring_;
   std::uint64_t seq_ = 0;
+  std::shared_ptr<const sim::SimulationResult> result_;
+  Eigen::Isometry3d world_to_head_ = Eigen::Isometry3d::Identity();
 
   std::thread thread_;
 };

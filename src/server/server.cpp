@@ -37,6 +37,11 @@
 #include "plan_service.hpp"
 #include "store_pool.hpp"
 
+#ifdef HEADSPA_SERVER_WITH_REPORT
+#include "headspa/care/home_care.hpp"
+#include "headspa/report/report.hpp"
+#endif
+
 // After Eigen (through the headers above): glibc's resolv.h, which httplib includes, defines a
 // macro `_res` that Eigen uses as a parameter name.
 #include <httplib.h>
@@ -277,6 +282,7 @@ struct Server::Impl {
   const control::HeadField& head_field();
   std::shared_ptr<LiveSession> live(store::RecordId id);
   std::string report_json(store::RecordId id);
+  std::string report_html(store::RecordId id);
   void shut_down();
 
   template <typename F>
@@ -435,6 +441,51 @@ std::string Server::Impl::report_json(store::RecordId id) {
   }
   j["traced_s"] = last_t;
   return j.dump();
+}
+
+std::string Server::Impl::report_html(store::RecordId id) {
+#ifdef HEADSPA_SERVER_WITH_REPORT
+  std::optional<store::Session> record;
+  std::optional<store::Intake> intake_record;
+  {
+    auto db = pool.acquire();
+    record = db->session(id);
+    if (!record) throw ApiError(404, "no session " + std::to_string(id));
+    if (record->client_id) intake_record = db->latest_intake(*record->client_id);
+  }
+  const auto l = live(id);
+  const auto result = l ? l->result() : nullptr;
+  if (!result || !record->plan_id) {
+    throw ApiError(409,
+                   "the HTML report is made for sessions this server ran since it started, "
+                   "once they have ended; the JSON report is at /api/v1/sessions/" +
+                       std::to_string(id) + "/report");
+  }
+  care::Intake intake;
+  if (intake_record) intake = care::parse_intake(intake_record->json, "stored intake");
+  const care::ScreeningResult screening = care::screen(intake, nullptr, care::builtin_rules());
+  const care::HomeCareRoutine home =
+      care::make_home_care(intake, nullptr, care::builtin_rules(), care::builtin_catalogue());
+  const auto plan = load_plan(*record->plan_id);
+  report::ReportInputs in;
+  in.intake = &intake;
+  in.intake_file = intake_record ? "stored intake " + std::to_string(intake_record->id) : "";
+  in.screening = &screening;
+  in.home_care = &home;
+  in.head = &head;
+  in.head_source = "built-in head";
+  in.plan = plan.get();
+  in.session = result.get();
+  in.world_to_head = l->world_to_head();
+  in.records.database = store::is_postgres_location(location) ? "postgresql" : location;
+  in.records.client_id = record->client_id.value_or("");
+  in.records.plan_id = *record->plan_id;
+  in.records.session_id = id;
+  return report::report_to_html(report::make_report(in));
+#else
+  throw ApiError(
+      404, "this headspa was built without the report module (session " + std::to_string(id) + ")");
+#endif
 }
 
 void Server::Impl::routes() {
@@ -840,6 +891,16 @@ void Server::Impl::routes() {
 
   s.Get(R"(/api/v1/sessions/(\d{1,18})/report)", api([this](const Request& req, Response& res) {
           send_json(res, 200, report_json(parse_id(req.matches[1], "session")));
+        }));
+
+  s.Get(R"(/api/v1/sessions/(\d{1,18})/report\.html)",
+        api([this](const Request& req, Response& res) {
+          const std::string html = report_html(parse_id(req.matches[1], "session"));
+          // The page is self-contained: nothing may be fetched from it.
+          res.set_header("Content-Security-Policy",
+                         "default-src 'none'; img-src data:; style-src 'unsafe-inline'; "
+                         "script-src 'unsafe-inline'");
+          res.set_content(html, "text/html; charset=utf-8");
         }));
 
   s.Get(R"(/api/v1/sessions/(\d{1,18})/telemetry)", api([this](const Request& req, Response& res) {
