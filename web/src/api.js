@@ -48,6 +48,22 @@ export async function api(method, path, body) {
   return data;
 }
 
+// A text answer (the report's HTML page).
+export async function apiText(path) {
+  const res = await fetch(`/api/v1${path}`, { headers: { Authorization: `Bearer ${token()}` } });
+  const text = await res.text();
+  if (!res.ok) {
+    let msg = `${res.status} ${res.statusText}`;
+    try {
+      msg = JSON.parse(text).error.message;
+    } catch {
+      // not JSON: keep the status line
+    }
+    throw new ApiError(res.status, msg);
+  }
+  return text;
+}
+
 // Server-Sent Events read through fetch, so that the token travels in a header rather than in
 // the address. Calls onEvent(name, data) per event; resolves when the stream ends.
 export async function streamEvents(path, onEvent, signal) {

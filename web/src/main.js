@@ -1,6 +1,6 @@
 // headspa's web page: the head, plan playback with a coverage heat map, a live session on the
 // twin with its force plot and controls, the session report, and guide mode.
-import { api, setToken, streamEvents, takeTokenFromAddress, token } from './api.js';
+import { api, apiText, setToken, streamEvents, takeTokenFromAddress, token } from './api.js';
 import { ForcePlot } from './forceplot.js';
 import { HeadViewer } from './viewer.js';
 import { Guide } from './guide.js';
@@ -72,6 +72,10 @@ async function loadPlan(id) {
     tr.innerHTML = `<td>${r.region}</td><td>${(100 * r.coverage).toFixed(0)} %</td><td>${r.contact_time_s.toFixed(0)} s</td><td>${r.peak_force_n.toFixed(1)} / ${r.cap_n.toFixed(1)} N</td>`;
     table.appendChild(tr);
   }
+  // Look at where the contacts work.
+  const points = [];
+  for (const f of pb.frames) for (const c of f.c) if (c && c.f > 0) points.push(c.p);
+  viewer?.lookAt(points);
   el.dataset.ready = 'true';
   colour();
   showFrame(0);
@@ -189,7 +193,21 @@ $('open-report').addEventListener('click', async () => {
     el.innerHTML = `<p>Session ${s.id} (plan ${s.plan_id}): <b data-testid="report-state">${s.state}</b> ${s.outcome}</p>
       <p>${r.traced_s.toFixed(1)} s traced · pauses ${r.event_counts.pause ?? 0} · softer ${r.event_counts.softer ?? 0} · firmer ${r.event_counts.firmer ?? 0}</p>
       <table><tr><th>contact</th><th>max commanded</th><th>max measured</th><th>RMS error</th></tr>${rows}</table>
-      <h3>Events</h3><ol class="small">${events}</ol>`;
+      <h3>Events</h3><ol class="small">${events}</ol>
+      <h3>Full report</h3><p class="small" data-testid="report-html-state">loading…</p>`;
+    // The report module's page: self-contained, shown in a sandbox without access to this page.
+    try {
+      const html = await apiText(`/sessions/${state.sessionId}/report.html`);
+      const frame = document.createElement('iframe');
+      frame.setAttribute('sandbox', 'allow-scripts');
+      frame.setAttribute('data-testid', 'report-frame');
+      frame.className = 'report-frame';
+      frame.srcdoc = html;
+      el.appendChild(frame);
+      el.querySelector('[data-testid=report-html-state]').textContent = '';
+    } catch (e) {
+      el.querySelector('[data-testid=report-html-state]').textContent = e.message;
+    }
   } catch (e) {
     showError(el, e);
   }

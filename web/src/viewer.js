@@ -145,6 +145,19 @@ export class HeadViewer {
     });
   }
 
+  // Turns the camera to face the mean of these head-frame points from outside the head.
+  lookAt(points) {
+    if (!points.length) return;
+    const m = new THREE.Vector3();
+    for (const p of points) m.add(new THREE.Vector3(...p));
+    m.divideScalar(points.length);
+    const dir = m.clone().setY(Math.max(m.y, 0.05));
+    if (dir.lengthSq() < 1e-8) return;
+    dir.normalize();
+    this.camera.position.copy(this.controls.target).add(dir.multiplyScalar(0.55));
+    this.controls.update();
+  }
+
   regionCentroid(name) {
     return this.centroids?.get(name) ?? new THREE.Vector3(0, 0.1, 0);
   }
