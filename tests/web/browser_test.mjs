@@ -7,7 +7,7 @@ import { spawn, execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, existsSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join, dirname } from 'node:path';
+import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const [cli, webDir, outDir] = process.argv.slice(2);
@@ -16,13 +16,14 @@ if (!cli || !webDir || !outDir) {
   process.exit(2);
 }
 const here = dirname(fileURLToPath(import.meta.url));
-const require = createRequire(join(webDir, 'package.json'));
+const require = createRequire(join(resolve(webDir), 'package.json'));
 const { chromium } = require('playwright-core');
 
 mkdirSync(outDir, { recursive: true });
 const work = mkdtempSync(join(tmpdir(), 'headspa-web-'));
 const db = join(work, 'records.db');
-const step = (what) => console.log(`[web] ${what}`);
+const t0 = Date.now();
+const step = (what) => console.log(`[web] ${((Date.now() - t0) / 1000).toFixed(1)} s: ${what}`);
 let server = null;
 let browser = null;
 
@@ -110,7 +111,7 @@ try {
 
   // 3. A simulated session: running, paused, resumed, force plot moving, stopped.
   await page.click('nav button[data-view=session]');
-  await page.selectOption('#session-speed', '4');
+  await page.selectOption('#session-speed', '1');
   await page.click('[data-testid=start-session]');
   await until('massaging', async () => (await text('session-state')) === 'massaging', 60000);
   await until('telemetry', async () => Number(await text('telemetry-count')) > 10);
@@ -137,6 +138,11 @@ try {
   for (const word of ['pause', 'resume', 'stop']) {
     if (!report.includes(word)) fail(`the report does not mention ${word}`);
   }
+  // The report module's page in its sandboxed frame.
+  const frame = await (await page.waitForSelector('[data-testid=report-frame]', { timeout: 30000 })).contentFrame();
+  await frame.waitForSelector('body');
+  const reportHtml = await frame.content();
+  if (!reportHtml.includes('Session report')) fail('the report frame does not hold the session report');
   await shot('06-report');
 
   // 5. Guide mode.
