@@ -110,7 +110,9 @@ int main(int argc, char** argv) {
       httplib::Client cl("127.0.0.1", srv.port());
       cl.set_bearer_token_auth(token.c_str());
       cl.set_keep_alive(true);
-      cl.set_read_timeout(60, 0);
+      // The first requests for each seed wait for the planner, which shares the cores with
+      // everything else here: give them time rather than count a slow plan as lost.
+      cl.set_read_timeout(300, 0);
       // Four seeds: four plans are made while the other requests for them wait.
       const std::string body =
           nlohmann::json{{"protocol_document", doc}, {"seed", 1 + c % 4}}.dump();
@@ -163,7 +165,8 @@ int main(int argc, char** argv) {
       std::printf("    first failure: %.200s\n", all.first_failure.c_str());
     bad += (all.failed > 0 || lost > 0) ? 1 : 0;
   }
-  // Nothing lost in the store either: four plans, one per seed, and a consistent database.
+  // Nothing lost in the store either: four plans, one per seed (the setup plan is seed 1), and a
+  // consistent database.
   srv.stop();
   store::Store s = store::open_store(db, {.migrate = false, .create = false});
   long plans = 0;
@@ -171,7 +174,7 @@ int main(int argc, char** argv) {
     if (table == "plans") plans = static_cast<long>(count);
   }
   const std::string integrity = s.integrity_check();
-  std::printf("  store: %ld plans (expected 4 + 1), integrity %s\n", plans, integrity.c_str());
-  if (plans != 5 || integrity != "ok") ++bad;
+  std::printf("  store: %ld plans (expected 4), integrity %s\n", plans, integrity.c_str());
+  if (plans != 4 || integrity != "ok") ++bad;
   return bad == 0 ? 0 : 1;
 }
