@@ -76,7 +76,7 @@ dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:2px 14px;margin:
 dl.facts dt{font-weight:600}dl.facts dd{margin:0}
 table{border-collapse:collapse;width:100%;font-size:.92em}
 th,td{text-align:left;padding:4px 8px;border-bottom:1px solid var(--line);vertical-align:top}
-th{background:#f0f2f5}td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
+th{background:#f0f2f5}td.num,th.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 .over{color:var(--bad);font-weight:600}.pass{color:var(--ok)}.fail{color:var(--bad);font-weight:600}
 .muted{color:var(--muted)}
 .bar{display:inline-block;height:8px;background:var(--accent);border-radius:2px;vertical-align:middle}
@@ -86,7 +86,7 @@ margin-right:6px;vertical-align:middle}
 .views figure{margin:0;text-align:center}.views img{width:176px;height:176px;border:1px solid var(--line);
 border-radius:6px;background:#fff}
 figcaption{font-size:.85em;color:var(--muted)}
-.pair{display:flex;flex-wrap:wrap;gap:10px;margin:8px 0}.pair img{width:240px;height:auto;
+.pair{display:flex;flex-wrap:wrap;gap:10px;margin:8px 0}.pair figure{margin:0}.pair img{width:240px;height:auto;
 border:1px solid var(--line);border-radius:6px}
 svg.chart{width:100%;height:auto;background:#fff;display:block}
 svg text{font:11px system-ui,sans-serif;fill:var(--muted)}
@@ -125,7 +125,8 @@ constexpr const char* kScript = R"(
       cursor.setAttribute('visibility', 'visible');
       var m = series.measured[i];
       readout.textContent = 't ' + series.t[i].toFixed(1) + ' s   commanded ' +
-          series.commanded[i].toFixed(2) + ' N   measured ' +
+          series.commanded[i].toFixed(2) + ' N   on the skin ' + series.skin[i].toFixed(2) +
+          ' N   measured ' +
           (m === null ? 'no reading' : m.toFixed(2) + ' N') + '   cap ' +
           (series.cap[i] > 0 ? series.cap[i].toFixed(1) + ' N' : '-');
     });
@@ -200,6 +201,9 @@ std::string force_chart(const ForceSeries& s, double t_end, double y_top) {
   svg += polylines(
       s, s.measured_n, [&](std::size_t i) { return std::isfinite(s.measured_n[i]); }, left, bottom,
       sx, sy, "fill=\"none\" stroke=\"#e08214\" stroke-width=\"0.8\" opacity=\"0.85\"");
+  svg += polylines(
+      s, s.true_n, [](std::size_t) { return true; }, left, bottom, sx, sy,
+      "fill=\"none\" stroke=\"#1d2430\" stroke-width=\"0.6\" opacity=\"0.7\"");
   std::snprintf(buf, sizeof buf,
                 "<line class=\"cursor\" x1=\"0\" x2=\"0\" y1=\"%.0f\" y2=\"%.0f\" "
                 "stroke=\"#555\" visibility=\"hidden\"/><text class=\"readout\" x=\"%.0f\" "
@@ -223,6 +227,7 @@ std::string force_data_json(const SessionReport& r) {
     data.push_back({{"t", round(s.t_s)},
                     {"commanded", round(s.commanded_n)},
                     {"measured", round(s.measured_n)},
+                    {"skin", round(s.true_n)},
                     {"cap", round(s.cap_n)}});
   }
   // Safe inside <script>: no "</" can end the element early.
@@ -362,6 +367,8 @@ void force(const SessionReport& r, std::string& h) {
   h += "<section id=\"force\"><h2>Force against time</h2><p class=\"legend\">"
        "<span><i class=\"swatch\" style=\"background:#225ea8\"></i>commanded</span>"
        "<span><i class=\"swatch\" style=\"background:#e08214\"></i>measured (wrist sensor)</span>"
+       "<span><i class=\"swatch\" style=\"background:#1d2430\"></i>on the skin (the twin's "
+       "ground truth)</span>"
        "<span><i class=\"swatch\" style=\"background:#b42318\"></i>cap of the region under the "
        "pad</span><span class=\"muted\">each point is the peak over "
        "its interval</span></p>";
@@ -369,7 +376,7 @@ void force(const SessionReport& r, std::string& h) {
   for (const auto& s : r.force) {
     if (!s.t_s.empty()) t_end = std::max(t_end, s.t_s.back());
     for (std::size_t i = 0; i < s.t_s.size(); ++i) {
-      y_top = std::max({y_top, s.commanded_n[i], s.cap_n[i],
+      y_top = std::max({y_top, s.commanded_n[i], s.cap_n[i], s.true_n[i],
                         std::isfinite(s.measured_n[i]) ? s.measured_n[i] : 0.0});
     }
   }
@@ -398,7 +405,7 @@ void legend(const SessionReport& r, std::string& h) {
                 "fill=\"rgb(%d,%d,%d)\"/><text x=\"0\" y=\"34\">untouched</text>"
                 "<rect x=\"90\" y=\"4\" width=\"300\" height=\"14\" fill=\"url(#dwell)\"/>"
                 "<text x=\"90\" y=\"34\">0.05 s</text><text x=\"390\" y=\"34\" "
-                "text-anchor=\"end\">%.0f s of contact</text><rect x=\"420\" y=\"4\" width=\"40\" "
+                "text-anchor=\"end\">%.1f s of contact</text><rect x=\"420\" y=\"4\" width=\"40\" "
                 "height=\"14\" fill=\"rgb(120,40,40)\"/><text x=\"420\" y=\"34\">no-go zone</text>"
                 "</svg>",
                 skin[0], skin[1], skin[2], std::max(r.max_dwell_s, 0.1));
@@ -470,7 +477,7 @@ void scalp_section(const SessionReport& r, std::string& h) {
   }
   for (std::size_t i = 0; i < r.scalp.images.size(); ++i) {
     const auto& img = r.scalp.images[i];
-    h += "<h2>" + esc(img.path) + "</h2><p>" + fmt("flakes: %d blobs", img.flakes.count) +
+    h += "<h3>" + esc(img.path) + "</h3><p>" + fmt("flakes: %d blobs", img.flakes.count) +
          fmt(", %.2f%% of the area", 100 * img.flakes.area_fraction) +
          fmt("; oily shine %.2f%%", 100 * img.oil.area_fraction) +
          fmt("; redness %.2f%%", 100 * img.redness.area_fraction) +
@@ -536,7 +543,7 @@ std::string report_to_html(const SessionReport& r) {
   session(r, h);
   scalp_section(r, h);
   home(r, h);
-  h += "<footer class=\"muted\">headspa " + esc(r.format) +
+  h += "<footer class=\"muted\">headspa session report (" + esc(r.format) + ")" +
        "; the same content as JSON is in report.json beside this page.</footer></main>";
   h += "<script type=\"application/json\" id=\"force-data\">" + force_data_json(r) + "</script>";
   h += "<script>" + std::string(kScript) + "</script></body></html>\n";

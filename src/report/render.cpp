@@ -196,7 +196,7 @@ std::string encode_png(const RgbImage& image) {
   std::string packed(packed_size, '\0');
   if (compress2(reinterpret_cast<Bytef*>(packed.data()), &packed_size,
                 reinterpret_cast<const Bytef*>(raw.data()), static_cast<uLong>(raw.size()),
-                Z_BEST_COMPRESSION) != Z_OK) {
+                Z_DEFAULT_COMPRESSION) != Z_OK) {
     throw InternalError("png: zlib could not compress the picture");
   }
   packed.resize(packed_size);

@@ -288,6 +288,7 @@ SessionReport make_report(const ReportInputs& in) {
   }
   out.modifications = modifications(in);
   out.plan_rejection = in.plan_rejection;
+  if (in.rejected_validation && !in.plan) out.checks = in.rejected_validation->checks;
   if (in.plan) {
     out.plan_made = true;
     out.checks = in.plan->validation.checks;
@@ -389,10 +390,18 @@ SessionReport make_report(const ReportInputs& in) {
       out.summary = "Refused before any contact. " + why;
       break;
     }
-    case Outcome::kPlanRejected:
-      out.summary = "No session: the plan failed validation, so nothing touched the client. " +
-                    (in.plan_rejection.empty() ? std::string() : in.plan_rejection.front());
+    case Outcome::kPlanRejected: {
+      std::string failed;
+      for (const auto& c : out.checks) {
+        if (!c.passed) failed += (failed.empty() ? "" : ", ") + c.check;
+      }
+      out.summary = "No session: the planner rejected the plan" +
+                    (failed.empty() ? std::string() : " (failed checks: " + failed + ")") +
+                    ", so nothing touched the client." +
+                    (failed.empty() && !in.plan_rejection.empty() ? " " + in.plan_rejection.front()
+                                                                  : std::string());
       break;
+    }
     case Outcome::kFinished:
     case Outcome::kAborted:
     case Outcome::kUnsafe: {

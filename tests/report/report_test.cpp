@@ -81,11 +81,17 @@ TEST(Report, ARejectedPlanListsTheMessagesAndDrawsAnUntouchedHead) {
   in.personalised = &personal;
   in.head = &small_head();
   in.head_source = "built-in head";
-  in.plan_rejection = {"plan failed validation: coverage", "coverage: scalp_crown 62% < 90%"};
+  in.plan_rejection = {"plan failed validation:", "coverage: scalp_crown 62% < 90%"};
+  plan::ValidationReport validation;
+  validation.ok = false;
+  validation.checks = {{"no_go", true, 0.02, 0.01, "m"}, {"coverage", false, 0.62, 0.9, ""}};
+  in.rejected_validation = &validation;
   const SessionReport r = make_report(in);
   EXPECT_EQ(r.outcome, Outcome::kPlanRejected);
   EXPECT_NE(r.summary.find("nothing touched the client"), std::string::npos);
-  EXPECT_NE(r.summary.find("plan failed validation: coverage"), std::string::npos);
+  EXPECT_NE(r.summary.find("(failed checks: coverage)"), std::string::npos) << r.summary;
+  ASSERT_EQ(r.checks.size(), 2u);
+  EXPECT_FALSE(r.checks[1].passed);
   ASSERT_EQ(r.head_pictures.size(), 5u);
   for (const auto& [view, uri] : r.head_pictures) {
     EXPECT_EQ(uri.rfind("data:image/png;base64,", 0), 0u) << view;

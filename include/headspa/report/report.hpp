@@ -71,8 +71,9 @@ struct ReportInputs {
   const anatomy::Head* head = nullptr;      // null: no pictures of the head
   std::string head_source;                  // "built-in head" or the scan's path and unit note
   const plan::SessionPlan* plan = nullptr;  // null when refused or rejected
-  std::vector<std::string> plan_rejection;  // validation messages when rejected
-  const sim::SimulationResult* session = nullptr;  // null when no session ran
+  std::vector<std::string> plan_rejection;  // the planner's messages when rejected
+  const plan::ValidationReport* rejected_validation = nullptr;  // its checks, when rejected
+  const sim::SimulationResult* session = nullptr;               // null when no session ran
   // Maps the twin's world-frame pad positions into the head frame (the cradle's rest pose,
   // inverted); used to put the delivered contact on the head.
   Eigen::Isometry3d world_to_head = Eigen::Isometry3d::Identity();
