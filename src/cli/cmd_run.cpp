@@ -362,12 +362,21 @@ void run_session(const RunArgs& a) {
     session_plan = plan::make_plan(surface, inputs);
   } catch (const plan::PlanRejected& e) {
     stages.emplace_back("plan", since(t0));
-    std::printf("plan rejected before any contact: %s\n", e.what());
-    in.plan_rejection.push_back(e.what());
-    for (const auto& issue : e.report().issues) {
-      std::printf("  %s: %s\n", issue.check.c_str(), issue.message.c_str());
-      in.plan_rejection.push_back(issue.check + ": " + issue.message);
+    // The planner's message, one line per issue (its issues when the message lists none).
+    std::istringstream lines(e.what());
+    for (std::string line; std::getline(lines, line);) {
+      const auto first = line.find_first_not_of(' ');
+      if (first != std::string::npos) in.plan_rejection.push_back(line.substr(first));
     }
+    if (in.plan_rejection.size() <= 1) {
+      for (const auto& issue : e.report().issues) {
+        in.plan_rejection.push_back(issue.check + ": " + issue.message);
+      }
+    }
+    std::printf("plan rejected before any contact:\n");
+    for (const auto& line : in.plan_rejection) std::printf("  %s\n", line.c_str());
+    const plan::ValidationReport validation = e.report();
+    in.rejected_validation = &validation;
     finish(in, kExitRefused);
     return;
   }
