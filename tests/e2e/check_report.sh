@@ -17,7 +17,23 @@ fi
 [[ -f "$page" ]] || { echo "no such page: $page"; exit 1; }
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-url="file://$(cd "$(dirname "$page")" && pwd)/$(basename "$page")"
+# A copy in an empty folder (so nothing beside the page can be loaded), with a probe that moves
+# the pointer over each force chart: the readout must follow it.
+cp "$page" "$work/page.html"
+cat >>"$work/page.html" <<'PROBE'
+<script>
+Array.prototype.forEach.call(document.querySelectorAll('svg.chart'), function (svg) {
+  var box = svg.getBoundingClientRect();
+  svg.dispatchEvent(new MouseEvent('mousemove', {clientX: box.left + box.width / 2,
+                                                 clientY: box.top + box.height / 2}));
+  var readout = svg.querySelector('.readout');
+  if (!readout || readout.textContent.indexOf('t ') !== 0) {
+    console.error('probe: the chart readout did not follow the pointer');
+  }
+});
+</script>
+PROBE
+url="file://$work/page.html"
 timeout 120 "$browser" --headless --no-sandbox --disable-gpu --disable-background-networking \
   --disable-component-update --disable-sync --disable-default-apps --no-first-run \
   --user-data-dir="$work/profile" --enable-logging=stderr --v=0 --virtual-time-budget=5000 \
