@@ -51,10 +51,19 @@ export class HeadViewer {
     });
     new ResizeObserver(() => this.resize()).observe(container);
     this.resize();
+    // Drawn only when something changed: a software renderer (or a laptop's battery) is spared
+    // a full redraw at 60 Hz of a picture that stands still.
+    this.dirty = true;
+    this.controls.addEventListener('change', () => {
+      this.dirty = true;
+    });
     const loop = () => {
       this.controls.update();
-      this.renderer.render(this.scene, this.camera);
-      this.frames += 1;
+      if (this.dirty) {
+        this.dirty = false;
+        this.renderer.render(this.scene, this.camera);
+        this.frames += 1;
+      }
       requestAnimationFrame(loop);
     };
     requestAnimationFrame(loop);
@@ -66,6 +75,7 @@ export class HeadViewer {
     this.renderer.setSize(w, h, false);
     this.camera.aspect = w / h;
     this.camera.updateProjectionMatrix();
+    this.dirty = true;
   }
 
   setHead(view) {
@@ -107,6 +117,7 @@ export class HeadViewer {
     }
     this.showRegions();
     this.ready = true;
+    this.dirty = true;
   }
 
   showRegions() {
@@ -118,6 +129,7 @@ export class HeadViewer {
     });
     this.geometry.attributes.color.needsUpdate = true;
     this.mode = 'regions';
+    this.dirty = true;
   }
 
   showCoverage(vertexSeconds) {
@@ -129,10 +141,12 @@ export class HeadViewer {
     });
     this.geometry.attributes.color.needsUpdate = true;
     this.mode = 'coverage';
+    this.dirty = true;
   }
 
   // Each contact: {p: [x, y, z], f: newtons, cap: newtons} or null (parked: hidden).
   setContacts(contacts) {
+    this.dirty = true;
     contacts.forEach((c, i) => {
       const m = this.contacts[i];
       if (!c) {
@@ -151,11 +165,12 @@ export class HeadViewer {
     const m = new THREE.Vector3();
     for (const p of points) m.add(new THREE.Vector3(...p));
     m.divideScalar(points.length);
-    const dir = m.clone().setY(Math.max(m.y, 0.05));
+    const dir = m.clone().sub(this.controls.target);
     if (dir.lengthSq() < 1e-8) return;
     dir.normalize();
     this.camera.position.copy(this.controls.target).add(dir.multiplyScalar(0.55));
     this.controls.update();
+    this.dirty = true;
   }
 
   regionCentroid(name) {
