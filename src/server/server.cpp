@@ -249,6 +249,7 @@ struct Server::Impl {
   StorePool pool;
   anatomy::Head head;
   std::string head_json;
+  std::string head_sha256;  // of the built-in head's vertices and faces
   std::unique_ptr<PlanService> plans;
   std::map<std::string, std::pair<std::string, std::string>> files;  // url -> (bytes, mime)
 
@@ -792,7 +793,24 @@ void Server::Impl::routes() {
                static_cast<std::uint64_t>(opt_number(body, "seed", 0, 4294967295.0).value_or(1));
            lo.trace_rate_hz = options.trace_rate_hz;
            const auto pid = static_cast<store::RecordId>(*plan_id);
+           {
+             // The twin holds the built-in head: a plan made for another head must not run.
+             auto db = pool.acquire();
+             const auto record = db->plan(pid);
+             if (!record) throw ApiError(404, "no plan " + std::to_string(pid), "plan_id");
+             const auto head_hash = record->input_hashes.find("head");
+             if (head_hash == record->input_hashes.end() || head_hash->second != head_sha256) {
+               throw ApiError(409,
+                              "plan " + std::to_string(pid) +
+                                  " was not made for the built-in head this server's twin holds",
+                              "plan_id");
+             }
+           }
            const auto plan = load_plan(pid);
+           if (!plan->validation.ok) {
+             throw ApiError(409, "plan " + std::to_string(pid) + " did not pass validation",
+                            "plan_id");
+           }
            const control::HeadField& head_map = head_field();
            std::lock_guard<std::mutex> lock(sessions_mutex);
            if (stopping) throw ApiError(503, "the server is shutting down");
@@ -985,7 +1003,8 @@ Server::Server(ServerOptions options) {
   ho.target_vertices = im.options.head_vertices;
   im.head = anatomy::built_in_head(ho);
   im.head_json = head_view_json(im.head);
-  im.plans = std::make_unique<PlanService>(im.head, mesh_sha256(im.head.mesh), im.pool,
+  im.head_sha256 = mesh_sha256(im.head.mesh);
+  im.plans = std::make_unique<PlanService>(im.head, im.head_sha256, im.pool,
                                            im.options.plan_workers, im.options.plan_queue);
   const int threads = im.options.http_threads;
   im.http.new_task_queue = [threads] {

@@ -477,6 +477,22 @@ TEST_F(ApiTest, ASessionOnTheTwinPausesResumesSoftensAndStops) {
   EXPECT_EQ(s.integrity_check(), "ok");
 }
 
+TEST_F(ApiTest, APlanForAnotherHeadNeverRunsOnTheTwin) {
+  // A plan stored by another tool for a scanned head (its head hash differs).
+  const std::int64_t pid = plan_id();
+  store::Store s = store::open_store(db_, {.migrate = false, .create = false});
+  store::Plan other = *s.plan(pid);
+  other.input_hashes["head"] = std::string(64, 'a');
+  other.json += " ";  // a different document
+  const store::RecordId foreign = s.add_plan(other);
+  const auto before = counts();
+  const auto r = post_json("/api/v1/sessions", {{"plan_id", foreign}});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 409);
+  EXPECT_NE(r->body.find("built-in head"), std::string::npos) << r->body;
+  EXPECT_EQ(counts(), before);
+}
+
 TEST_F(ApiTest, ConcurrentPlanAndStatusRequestsAllComplete) {
   // The short form of bench/server's load test: every request answered with a 2xx.
   const std::int64_t pid = plan_id();
