@@ -527,6 +527,57 @@ TEST_F(ApiTest, ConcurrentPlanAndStatusRequestsAllComplete) {
   EXPECT_EQ(ok.load(), sent.load()) << failures;
 }
 
+TEST(PlanQueue, AFullQueueAnswers503AndEveryAcceptedPlanIsStored) {
+  test::TempDir dir;
+  ServerOptions o;
+  o.port = 0;
+  o.db = dir.file("queue.db");
+  o.plan_workers = 1;
+  o.plan_queue = 1;
+  Server server(o);
+  server.start();
+  const std::string token = store::open_store(o.db).create_token("queue").secret;
+  const std::string doc =
+      test::read_file(std::string(HEADSPA_SOURCE_DIR) + "/tests/server/data/gb20-hold.yaml");
+  // Twelve different seeds at once: one is planned, one waits, the others find the queue full.
+  std::vector<int> status(12, 0);
+  std::vector<std::string> retry(12);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 12; ++i) {
+    threads.emplace_back([&, i] {
+      httplib::Client c("127.0.0.1", server.port());
+      c.set_bearer_token_auth(token.c_str());
+      c.set_read_timeout(120, 0);
+      const auto r =
+          c.Post("/api/v1/plans", Json{{"protocol_document", doc}, {"seed", 10 + i}}.dump(),
+                 "application/json");
+      if (r) {
+        status[static_cast<std::size_t>(i)] = r->status;
+        retry[static_cast<std::size_t>(i)] = r->get_header_value("Retry-After");
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  int created = 0, busy = 0;
+  for (int i = 0; i < 12; ++i) {
+    if (status[static_cast<std::size_t>(i)] == 201) ++created;
+    if (status[static_cast<std::size_t>(i)] == 503) {
+      ++busy;
+      EXPECT_EQ(retry[static_cast<std::size_t>(i)], "1");
+    }
+  }
+  EXPECT_EQ(created + busy, 12) << "every request is answered 201 or 503";
+  EXPECT_GE(created, 1);
+  EXPECT_GE(busy, 1);
+  server.stop();
+  store::Store s = store::open_store(o.db, {.migrate = false, .create = false});
+  std::int64_t plans = -1;
+  for (const auto& [table, count] : s.status().row_counts) {
+    if (table == "plans") plans = count;
+  }
+  EXPECT_EQ(plans, created) << "every accepted plan is stored, and only those";
+}
+
 TEST(ServerOptions, RemoteAddressesMustBeAskedFor) {
   ServerOptions o;
   o.bind = "0.0.0.0";
