@@ -2,6 +2,7 @@
 #include <pthread.h>
 #include <csignal>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <string>
@@ -14,6 +15,11 @@
 namespace headspa::cli {
 namespace {
 
+template <typename Args>
+bool cmd_web_given(const Args& args) {
+  return args->web_option != nullptr && args->web_option->count() > 0;
+}
+
 void add_serve(CLI::App& app) {
   auto* cmd = app.add_subcommand(
       "serve", "Serve the REST API (docs/api/openapi.yaml), live telemetry and the web page");
@@ -21,6 +27,7 @@ void add_serve(CLI::App& app) {
     server::ServerOptions options;
     std::string port_file;
     bool no_web = false;
+    CLI::Option* web_option = nullptr;
   };
   auto args = std::make_shared<Args>();
   args->options.web_root = server::default_web_root();
@@ -31,7 +38,8 @@ void add_serve(CLI::App& app) {
   cmd->add_option("--db", o.db,
                   "Records: an SQLite file or a postgresql:// URL (default: the user's data "
                   "directory)");
-  cmd->add_option("--web", o.web_root, "Folder with the bundled web page")->capture_default_str();
+  args->web_option = cmd->add_option("--web", o.web_root, "Folder with the bundled web page")
+                         ->capture_default_str();
   cmd->add_flag("--no-web", args->no_web, "Serve the API only");
   cmd->add_flag("--allow-remote", o.allow_remote,
                 "Allow --bind to an address other than loopback (use a TLS proxy in front)");
@@ -45,6 +53,13 @@ void add_serve(CLI::App& app) {
   cmd->add_option("--port-file", args->port_file, "Write the port here once listening");
   cmd->callback([args] {
     if (args->no_web) args->options.web_root.clear();
+    // The page the build bundled; a headspa copied elsewhere serves the API alone, saying so.
+    if (!cmd_web_given(args) && !std::filesystem::is_directory(args->options.web_root)) {
+      std::fprintf(stderr,
+                   "headspa serve: no web page at %s (pass --web DIR): serving the API only\n",
+                   args->options.web_root.c_str());
+      args->options.web_root.clear();
+    }
     // SIGINT and SIGTERM are taken by sigwait below, in this thread only: block them before the
     // server starts its threads, which inherit the mask.
     sigset_t signals;
