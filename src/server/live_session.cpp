@@ -223,6 +223,15 @@ void LiveSession::run() {
     }
     control::SessionRunner runner(plan, field_, ro);
     runner.post(control::LiveCommand::kStart);
+    // Commands reach the runner only while it lives: the pointer is withdrawn before the runner
+    // is destroyed, on every way out of this scope (an exception included).
+    struct Withdraw {
+      LiveSession* session;
+      ~Withdraw() {
+        std::lock_guard<std::mutex> lock(session->post_mutex_);
+        session->runner_ = nullptr;
+      }
+    } withdraw{this};
     {
       std::lock_guard<std::mutex> lock(post_mutex_);
       runner_ = &runner;
