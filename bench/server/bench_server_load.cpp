@@ -74,7 +74,7 @@ int main(int argc, char** argv) {
   srv.start();
   const std::string token = store::open_store(db).create_token("load").secret;
   const std::string doc =
-      test::read_file(std::string(HEADSPA_SOURCE_DIR) + "/tests/server/data/gb20-hold.yaml");
+      test::read_file(std::string(HEADSPA_SOURCE_DIR) + "/tests/server/data/point-holds.yaml");
 
   // A session on the twin that runs throughout, whose status the clients ask for.
   httplib::Client setup("127.0.0.1", srv.port());

@@ -88,7 +88,7 @@ class ApiTest : public ::testing::Test {
     return body(r)["id"];
   }
   static std::string protocol_document() {
-    return test::read_file(std::string(HEADSPA_SOURCE_DIR) + "/tests/server/data/gb20-hold.yaml");
+    return test::read_file(std::string(HEADSPA_SOURCE_DIR) + "/tests/server/data/point-holds.yaml");
   }
   // A plan of the one-minute test routine (planned once, then found again).
   std::int64_t plan_id() const {
@@ -365,7 +365,7 @@ TEST_F(ApiTest, PlansAreMadeOnceAndPlayedBack) {
   ASSERT_TRUE(first);
   ASSERT_TRUE(first->status == 201 || first->status == 200) << first->body;
   const Json plan = body(first);
-  EXPECT_EQ(plan["protocol_id"], "gb20-hold");
+  EXPECT_EQ(plan["protocol_id"], "point-holds");
   EXPECT_TRUE(plan["validation_ok"].get<bool>());
   // The same inputs again: the stored plan, not a second one.
   const auto again = post_json("/api/v1/plans", {{"protocol_document", protocol_document()}});
@@ -380,15 +380,16 @@ TEST_F(ApiTest, PlansAreMadeOnceAndPlayedBack) {
             static_cast<std::size_t>(std::floor(plan["duration_s"].get<double>() * 5)) + 1);
   const Json head = body(client().Get("/api/v1/head"));
   ASSERT_EQ(pb["vertex_contact_s"].size(), head["vertex_region"].size());
-  // The heat map: the pads rest on the skin around the two GB20 points and nowhere else.
-  std::vector<std::array<double, 3>> gb20;
+  // The heat map: the pads rest on the skin around the points the routine holds, nowhere else.
+  std::vector<std::array<double, 3>> held;
   for (const auto& p : head["pressure_points"]) {
-    if (p["point"] == "GB20") gb20.push_back(p["position_m"].get<std::array<double, 3>>());
+    if (p["point"] == "GB20" || p["point"] == "Taiyang")
+      held.push_back(p["position_m"].get<std::array<double, 3>>());
   }
+  ASSERT_EQ(held.size(), 4u);
   const auto distance = [](const std::array<double, 3>& a, const std::array<double, 3>& b) {
     return std::hypot(a[0] - b[0], a[1] - b[1], a[2] - b[2]);
   };
-  ASSERT_EQ(gb20.size(), 2u);
   int touched = 0;
   for (std::size_t v = 0; v < pb["vertex_contact_s"].size(); ++v) {
     if (pb["vertex_contact_s"][v].get<double>() <= 0) continue;
@@ -396,7 +397,9 @@ TEST_F(ApiTest, PlansAreMadeOnceAndPlayedBack) {
     const std::array<double, 3> x{head["positions_m"][3 * v].get<double>(),
                                   head["positions_m"][3 * v + 1].get<double>(),
                                   head["positions_m"][3 * v + 2].get<double>()};
-    EXPECT_LT(std::min(distance(x, gb20[0]), distance(x, gb20[1])), 0.02) << "vertex " << v;
+    double nearest = 1.0;
+    for (const auto& h : held) nearest = std::min(nearest, distance(x, h));
+    EXPECT_LT(nearest, 0.02) << "vertex " << v;
   }
   EXPECT_GT(touched, 10);
   int pressing = 0;
@@ -538,7 +541,7 @@ TEST(PlanQueue, AFullQueueAnswers503AndEveryAcceptedPlanIsStored) {
   server.start();
   const std::string token = store::open_store(o.db).create_token("queue").secret;
   const std::string doc =
-      test::read_file(std::string(HEADSPA_SOURCE_DIR) + "/tests/server/data/gb20-hold.yaml");
+      test::read_file(std::string(HEADSPA_SOURCE_DIR) + "/tests/server/data/point-holds.yaml");
   // Twelve different seeds at once: one is planned, one waits, the others find the queue full.
   std::vector<int> status(12, 0);
   std::vector<std::string> retry(12);

@@ -62,7 +62,7 @@ try {
     return json;
   };
   // A one-minute routine, planned through the API.
-  const doc = readFileSync(join(here, '..', 'server', 'data', 'gb20-hold.yaml'), 'utf8');
+  const doc = readFileSync(join(here, '..', 'server', 'data', 'point-holds.yaml'), 'utf8');
   const plan = await call('POST', '/plans', { protocol_document: doc });
   step(`plan ${plan.id}: ${plan.duration_s} s`);
 
