@@ -125,6 +125,9 @@ CoverageResult compute_coverage(const SessionPlan& plan, const PlanningSurface::
 
 // Regions smaller than this (workable area) are not held to the coverage target.
 inline constexpr double kMinWorkableAreaM2 = 1.0e-4;
+// Moves through the air keep the pad at least this far from the skin (lifting off and
+// approaching along the normal excepted). Unit: [m]
+inline constexpr double kTravelClearanceM = 0.003;
 // A pad counts as working (for coverage) at or above this force.
 inline constexpr double kWorkingForceN = 0.5;
 // The pad radius coverage is measured with (a finger pad 1.5 cm wide).

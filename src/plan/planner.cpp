@@ -391,10 +391,7 @@ class Builder {
       if (d.norm() < 1e-6) d = Vec3::UnitY();
       d.normalize();
       double r = (1.0 - w) * a.norm() + w * b.norm();
-      if (i > 0 && i < n) {
-        const auto hit = s_.query.intersect(s_.centre, d, 0.0, 1.0);
-        if (hit) r = std::max(r, hit->t + o_.lift_height_m);
-      }
+      if (i > 0 && i < n) r = std::max(r, outermost_skin(d) + o_.lift_height_m);
       pts.push_back(s_.centre + r * d);
     }
     // Smooth the corners the clearance makes, ends fixed.
@@ -434,6 +431,20 @@ class Builder {
     for (std::size_t k = 1; k < out.size(); ++k) {
       emit(c, cursor_[c]++, out[k], state_[c].normal, 0.0, Region::kOther, phase);
     }
+  }
+
+  // How far from the centre the skin last crosses the ray in direction d (an ear stands out
+  // beyond the skull it grows from). Unit: [m]
+  double outermost_skin(const Vec3& d) const {
+    double last = 0.0;
+    double from = 0.0;
+    for (int k = 0; k < 8; ++k) {
+      const auto hit = s_.query.intersect(s_.centre, d, from, 1.0);
+      if (!hit) break;
+      last = hit->t;
+      from = hit->t + 1e-4;
+    }
+    return last;
   }
 
   // Straight along the normal between the skin point and the point lift_height above it.
@@ -952,7 +963,8 @@ class Builder {
       const Vec3 q = left ? p : mirror_point(p);
       const long lane = static_cast<long>(std::floor(field.psi(q) / lane_width));
       const long bin = static_cast<long>(std::floor(field.phi(q) / kBin));
-      auto& cell = lanes[lane][bin];
+      // (Eigen leaves a default-constructed vector uninitialised: start each cell at zero.)
+      auto& cell = lanes[lane].try_emplace(bin, Vec3::Zero(), 0).first->second;
       cell.first += p;
       cell.second += 1;
     }

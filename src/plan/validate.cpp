@@ -122,6 +122,7 @@ ValidationReport validate_plan(const SessionPlan& plan, const PlanningSurface& s
   const std::size_t cont = checks.add("continuity", L.max_position_step_m, "m", true);
   const std::size_t sep = checks.add("separation", L.min_contact_separation_m, "m", false);
   const std::size_t cover = checks.add("coverage", L.min_coverage, "fraction", false);
+  const std::size_t clearance = checks.add("clearance", kTravelClearanceM, "m", false);
 
   const double dt = 1.0 / plan.sample_rate_hz;
   for (std::size_t c = 0; c < kContactCount; ++c) {
@@ -167,6 +168,12 @@ ValidationReport validate_plan(const SessionPlan& plan, const PlanningSurface& s
         checks.value(surf, inside, [&] {
           return where(c, t) + " is " + fixed(-sd * 1000.0, 2) + " mm inside the head in the air";
         });
+        if (smp.phase == Phase::kTravel) {
+          checks.value(clearance, sd, [&] {
+            return where(c, t) + " travels " + fixed(sd * 1000.0, 1) +
+                   " mm from the skin (at least " + fixed(kTravelClearanceM * 1000.0, 0) + " mm)";
+          });
+        }
       }
       // Continuity, speed, acceleration and jerk over consecutive samples of a stretch.
       const bool joined = i > 0 && track[i].t_s - track[i - 1].t_s < 1.5 * dt;

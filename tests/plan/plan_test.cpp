@@ -197,5 +197,38 @@ TEST_F(Injected, ContactsTooClose) {
   EXPECT_FALSE(check(r, "separation").passed);
 }
 
+TEST_F(Injected, TravelGrazingTheSkin) {
+  // A sample of a move through the air put 1 mm above the skin it passes over.
+  auto& t = plan.tracks[0];
+  const auto it = std::find_if(t.begin() + static_cast<std::ptrdiff_t>(t.size() / 2), t.end(),
+                               [](const Sample& s) { return s.phase == Phase::kTravel; });
+  ASSERT_NE(it, t.end());
+  const auto& V = fixture().head.mesh.vertices;
+  std::size_t nearest = 0;
+  for (std::size_t v = 1; v < V.size(); ++v) {
+    if ((V[v] - it->position_m).norm() < (V[nearest] - it->position_m).norm()) nearest = v;
+  }
+  Eigen::Vector3d centroid = Eigen::Vector3d::Zero();
+  for (const auto& v : V) centroid += v;
+  centroid /= static_cast<double>(V.size());
+  const Eigen::Vector3d out = (V[nearest] - centroid).normalized();
+  it->position_m = V[nearest] + 0.001 * out;
+  it->normal = out;
+  const ValidationReport r = validate_plan(plan, fixture().surface);
+  EXPECT_FALSE(r.ok);
+  EXPECT_FALSE(check(r, "clearance").passed);
+}
+
+TEST(Planner, SameBytesInAFreshProcessState) {
+  // Strokes and spots are laid out from sums that must start at zero: two plans of a routine
+  // with strokes, made after other work has dirtied the heap, must agree.
+  const care::PersonalisedProtocol p = personalised("head-therapy");
+  const std::string first = plan_to_json(plan_of(p, 3));
+  std::vector<std::vector<double>> noise;
+  for (int i = 0; i < 64; ++i) noise.emplace_back(1000 + i, 1e300);
+  noise.clear();
+  EXPECT_EQ(first, plan_to_json(plan_of(p, 3)));
+}
+
 }  // namespace
 }  // namespace headspa::plan
