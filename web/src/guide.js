@@ -1,6 +1,7 @@
 // Guide mode: one card per step with a timer, a breathing cue and the fingers' positions
 // animated on the head.
 import * as THREE from 'three';
+import { esc } from './html.js';
 
 function fmt(s) {
   const m = Math.floor(s / 60);
@@ -19,8 +20,8 @@ export class Guide {
     this.doc = doc;
     this.cards = doc.cards;
     this.index = -1;
-    this.listEl.innerHTML = this.cards.map((c) => `<li>${c.title} · ${fmt(c.duration_s)}</li>`).join('');
-    this.cardEl.innerHTML = `<b>${doc.title}</b><p>${this.cards.length} steps, about ${fmt(doc.total_duration_s)}. Sit comfortably; stop at once if anything hurts.</p>`;
+    this.listEl.innerHTML = this.cards.map((c) => `<li>${esc(c.title)} · ${fmt(c.duration_s)}</li>`).join('');
+    this.cardEl.innerHTML = `<b>${esc(doc.title)}</b><p>${this.cards.length} steps, about ${fmt(doc.total_duration_s)}. Sit comfortably; stop at once if anything hurts.</p>`;
   }
 
   start(speed) {
@@ -43,12 +44,12 @@ export class Guide {
     this.left = c.duration_s;
     this.elapsed = 0;
     this.cardEl.innerHTML = `<div class="small">Step ${c.number} of ${this.cards.length}</div>
-      <h3 data-testid="guide-title">${c.title}</h3>
+      <h3 data-testid="guide-title">${esc(c.title)}</h3>
       <div class="timer" data-testid="guide-timer">${fmt(c.duration_s)}</div>
-      <p><b>Where:</b> ${c.where}</p><p><b>How:</b> ${c.how}</p>
-      ${c.massage ? `<p><b>Pressure:</b> ${c.pressure}</p>` : ''}
-      ${c.points.length ? `<p><b>Points:</b> ${c.points.join(', ')}</p>` : ''}
-      ${c.cue ? `<p><i>${c.cue}</i></p>` : ''}`;
+      <p><b>Where:</b> ${esc(c.where)}</p><p><b>How:</b> ${esc(c.how)}</p>
+      ${c.massage ? `<p><b>Pressure:</b> ${esc(c.pressure)}</p>` : ''}
+      ${c.points.length ? `<p><b>Points:</b> ${esc(c.points.join(', '))}</p>` : ''}
+      ${c.cue ? `<p><i>${esc(c.cue)}</i></p>` : ''}`;
   }
 
   tick() {

@@ -4,6 +4,7 @@ import { api, apiText, setToken, streamEvents, takeTokenFromAddress, token } fro
 import { ForcePlot } from './forceplot.js';
 import { HeadViewer } from './viewer.js';
 import { Guide } from './guide.js';
+import { esc } from './html.js';
 
 const $ = (id) => document.getElementById(id);
 const state = { planId: null, playback: null, caps: new Map(), sessionId: null, stream: null };
@@ -69,7 +70,7 @@ async function loadPlan(id) {
   for (const r of pb.regions) {
     state.caps.set(r.region, r.cap_n);
     const tr = document.createElement('tr');
-    tr.innerHTML = `<td>${r.region}</td><td>${(100 * r.coverage).toFixed(0)} %</td><td>${r.contact_time_s.toFixed(0)} s</td><td>${r.peak_force_n.toFixed(1)} / ${r.cap_n.toFixed(1)} N</td>`;
+    tr.innerHTML = `<td>${esc(r.region)}</td><td>${(100 * r.coverage).toFixed(0)} %</td><td>${r.contact_time_s.toFixed(0)} s</td><td>${r.peak_force_n.toFixed(1)} / ${r.cap_n.toFixed(1)} N</td>`;
     table.appendChild(tr);
   }
   // Look at where the contacts work.
@@ -188,9 +189,9 @@ $('open-report').addEventListener('click', async () => {
   try {
     const r = await api('GET', `/sessions/${state.sessionId}/report`);
     const s = r.session;
-    const rows = r.contacts.map((c) => `<tr><td>${c.contact}</td><td>${c.max_commanded_n.toFixed(2)} N</td><td>${c.max_measured_n.toFixed(2)} N</td><td>${c.force_rms_error_n.toFixed(2)} N</td></tr>`).join('');
-    const events = r.events.map((e) => `<li>${e.t_s.toFixed(2)} s · ${e.kind} · ${e.cause}</li>`).join('');
-    el.innerHTML = `<p>Session ${s.id} (plan ${s.plan_id}): <b data-testid="report-state">${s.state}</b> ${s.outcome}</p>
+    const rows = r.contacts.map((c) => `<tr><td>${esc(c.contact)}</td><td>${c.max_commanded_n.toFixed(2)} N</td><td>${c.max_measured_n.toFixed(2)} N</td><td>${c.force_rms_error_n.toFixed(2)} N</td></tr>`).join('');
+    const events = r.events.map((e) => `<li>${e.t_s.toFixed(2)} s · ${esc(e.kind)} · ${esc(e.cause)}</li>`).join('');
+    el.innerHTML = `<p>Session ${s.id} (plan ${s.plan_id}): <b data-testid="report-state">${esc(s.state)}</b> ${esc(s.outcome)}</p>
       <p>${r.traced_s.toFixed(1)} s traced · pauses ${r.event_counts.pause ?? 0} · softer ${r.event_counts.softer ?? 0} · firmer ${r.event_counts.firmer ?? 0}</p>
       <table><tr><th>contact</th><th>max commanded</th><th>max measured</th><th>RMS error</th></tr>${rows}</table>
       <h3>Events</h3><ol class="small">${events}</ol>
@@ -233,7 +234,7 @@ async function start() {
   try {
     const protocols = await api('GET', '/protocols');
     for (const sel of [$('protocol'), $('guide-protocol')]) {
-      sel.innerHTML = protocols.map((p) => `<option value="${p.id}">${p.title} (${fmt(p.nominal_duration_s)})</option>`).join('');
+      sel.innerHTML = protocols.map((p) => `<option value="${esc(p.id)}">${esc(p.title)} (${fmt(p.nominal_duration_s)})</option>`).join('');
     }
     if (viewer && !viewer.ready) {
       viewer.setHead(await api('GET', '/head'));
