@@ -42,10 +42,13 @@ Region to_anatomy(care::Region r) { return static_cast<Region>(static_cast<int>(
 
 double minjerk(double x) { return smootherstep(x); }
 
+// The peak speed of a minimum-jerk move over its average speed.
+constexpr double kMinJerkPeak = 1.875;
+
 // Shortest minimum-jerk time for a move of length L under the limits.
 double move_time(double length, double peak_speed, const PlanLimits& limits) {
   if (length <= 0.0) return 0.0;
-  const double by_speed = 1.875 * length / peak_speed;
+  const double by_speed = kMinJerkPeak * length / peak_speed;
   const double by_accel = std::sqrt(5.7735 * length / (0.5 * limits.max_acceleration_m_per_s2));
   const double by_jerk = std::cbrt(60.0 * length / (0.25 * limits.max_jerk_m_per_s3));
   return kMoveSlack * std::max({by_speed, by_accel, by_jerk, 0.2});
@@ -918,7 +921,8 @@ class Builder {
     const SurfacePath& path = w.stroke;
     double target = std::numeric_limits<double>::infinity();
     for (Region r : path.regions) target = std::min(target, force_on(area, r));
-    double T = move_time(path.length(), speed, o_.limits);
+    // The protocol's speed is the stroke's average pace (its peak is higher).
+    double T = move_time(path.length(), kMinJerkPeak * speed, o_.limits);
     long steps = 2;
     const double f0 = state_[c].force;
     std::vector<Vec3>& pts = smooth_points_;
@@ -1206,8 +1210,6 @@ class Builder {
     const double min_work = m.technique == Technique::kPressRelease ? 2.0 * 0.3 + 1.0
                             : spots ? 0.5 + 0.5 / *m.params.frequency_hz
                                     : 0.0;
-    const bool strokes_step =
-        m.technique == Technique::kGlide || m.technique == Technique::kSlideUp;
     const double seconds = static_cast<double>(end_tick - tick_) * dt_;
     const double hop = 2.0 * move_time(o_.lift_height_m, 0.6 * o_.travel_speed_m_per_s, o_.limits);
     // The moves take about this much longer than the straight estimate below (measured over
@@ -1252,18 +1254,8 @@ class Builder {
           paired.push_back(std::move(b));
         }
       }
-      for (Block& b : paired) ordered.push_back(std::move(b));
-      if (strokes_step) {
-        // Strokes repeat in rounds until the time is up: alternate the sides, so that both get
-        // their share of a round cut short.
-        for (std::size_t k = 0; k < std::max(single_left.size(), single_right.size()); ++k) {
-          if (k < single_left.size()) ordered.push_back(std::move(single_left[k]));
-          if (k < single_right.size()) ordered.push_back(std::move(single_right[k]));
-        }
-      } else {
-        for (auto* list : {&single_left, &single_right}) {
-          for (Block& b : *list) ordered.push_back(std::move(b));
-        }
+      for (auto* list : {&paired, &single_left, &single_right}) {
+        for (Block& b : *list) ordered.push_back(std::move(b));
       }
       // Time: estimate the moves, share the rest by weight.
       std::array<Vec3, kContactCount> last{s_.park[kLeft], s_.park[kRight]};
@@ -1279,7 +1271,7 @@ class Builder {
                                        2 * kSettleS;
           if (wk.kind == Work::Kind::kStroke) {
             move = hop + move_time(1.3 * d, o_.travel_speed_m_per_s, o_.limits) + 2 * kSettleS +
-                   move_time(wk.stroke.length(), *m.params.speed_m_per_s, o_.limits);
+                   move_time(wk.stroke.length(), kMinJerkPeak * *m.params.speed_m_per_s, o_.limits);
             last[c] = wk.stroke.points.back();
           } else {
             last[c] = wk.position;
