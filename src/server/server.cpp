@@ -288,7 +288,7 @@ struct Server::Impl {
 
   template <typename F>
   httplib::Server::Handler api(F f) {
-    return [this, f](const Request& req, Response& res) {
+    return [f](const Request& req, Response& res) {
       try {
         f(req, res);
       } catch (const ApiError& e) {
