@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <string>
 
 #include "headspa/anatomy/head.hpp"
 #include "headspa/care/builtin.hpp"
@@ -228,6 +231,49 @@ TEST(Planner, SameBytesInAFreshProcessState) {
   for (int i = 0; i < 64; ++i) noise.emplace_back(1000 + i, 1e300);
   noise.clear();
   EXPECT_EQ(first, plan_to_json(plan_of(p, 3)));
+}
+
+// plan.json keeps to docs/schemas/plan.schema.json: every required key is there and no key
+// appears that the schema does not name, at each level the schema closes.
+void expect_keys_follow(const nlohmann::json& value, const nlohmann::json& schema,
+                        const nlohmann::json& defs, const std::string& where) {
+  const nlohmann::json* s = &schema;
+  if (s->contains("$ref")) {
+    const std::string ref = (*s)["$ref"].get<std::string>();
+    s = &defs.at(ref.substr(ref.rfind('/') + 1));
+  }
+  if (value.is_object() && s->contains("properties")) {
+    for (const auto& key : s->value("required", nlohmann::json::array())) {
+      EXPECT_TRUE(value.contains(key.get<std::string>())) << where << " lacks " << key;
+    }
+    for (const auto& [key, child] : value.items()) {
+      const auto& props = (*s)["properties"];
+      if (!props.contains(key)) {
+        EXPECT_FALSE(s->value("additionalProperties", true)) << where << " has " << key;
+        continue;
+      }
+      expect_keys_follow(child, props[key], defs, where + "." + key);
+    }
+  } else if (value.is_array() && s->contains("items") && !value.empty()) {
+    expect_keys_follow(value.front(), (*s)["items"], defs, where + "[0]");
+  }
+}
+
+TEST(Planner, PlanJsonFollowsItsSchema) {
+  std::ifstream in(std::string(HEADSPA_SOURCE_DIR) + "/docs/schemas/plan.schema.json");
+  ASSERT_TRUE(in) << "docs/schemas/plan.schema.json";
+  const nlohmann::json schema = nlohmann::json::parse(in);
+  const nlohmann::json plan = nlohmann::json::parse(plan_to_json(japanese()));
+  expect_keys_follow(plan, schema, schema["$defs"], "plan");
+  for (const auto& seg : plan["segments"]) {
+    expect_keys_follow(seg, schema["properties"]["segments"]["items"], schema["$defs"],
+                       "segment " + seg["step"].get<std::string>());
+  }
+  for (const auto& check : plan["validation"]["checks"]) {
+    const auto& names = schema["properties"]["validation"]["properties"]["checks"]["items"]
+                              ["properties"]["check"]["enum"];
+    EXPECT_NE(std::find(names.begin(), names.end(), check["check"]), names.end()) << check;
+  }
 }
 
 }  // namespace

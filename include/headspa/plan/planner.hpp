@@ -42,7 +42,9 @@ struct PlanOptions {
 // Everything the planner needs to know about one head, computed once.
 class PlanningSurface {
  public:
+  // Keeps a reference to the head: it must outlive the surface (a temporary will not do).
   explicit PlanningSurface(const anatomy::Head& head);
+  explicit PlanningSurface(const anatomy::Head&& head) = delete;
   ~PlanningSurface();
   PlanningSurface(PlanningSurface&&) noexcept;
   PlanningSurface& operator=(PlanningSurface&&) noexcept;
