@@ -257,6 +257,7 @@ struct Server::Impl {
   std::unique_ptr<control::HeadField> field;
 
   std::mutex cache_mutex;
+  std::mutex playback_mutex;  // held while a playback is computed
   std::map<store::RecordId, std::shared_ptr<const plan::SessionPlan>> plan_cache;
   std::map<std::pair<store::RecordId, int>, std::string> playback_cache;
 
@@ -767,12 +768,16 @@ void Server::Impl::routes() {
   s.Get(R"(/api/v1/plans/(\d{1,18})/playback)", api([this](const Request& req, Response& res) {
           const store::RecordId id = parse_id(req.matches[1], "plan");
           const int rate = static_cast<int>(query_number(req, "rate_hz", 10, 1, 50));
-          {
+          const auto cached = [&] {
             std::lock_guard<std::mutex> lock(cache_mutex);
-            if (auto it = playback_cache.find({id, rate}); it != playback_cache.end()) {
-              return send_json(res, 200, it->second);
-            }
-          }
+            const auto it = playback_cache.find({id, rate});
+            return it == playback_cache.end() ? std::optional<std::string>() : it->second;
+          };
+          if (auto hit = cached()) return send_json(res, 200, *hit);
+          // One playback is computed at a time (a long plan's JSON is large): requests for the
+          // same one wait and then find it in the cache.
+          std::lock_guard<std::mutex> computing(playback_mutex);
+          if (auto hit = cached()) return send_json(res, 200, *hit);
           const auto p = load_plan(id);
           std::string json = playback_json(*p, head, rate);
           std::lock_guard<std::mutex> lock(cache_mutex);
