@@ -1,5 +1,7 @@
 #include "headspa/server/guide.hpp"
 
+#include "headspa/care/products.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <cmath>
@@ -204,7 +206,10 @@ std::vector<GuideCard> guide_cards(const care::PersonalisedProtocol& routine) {
       for (care::Region r : care_step.regions) c.regions.emplace_back(care::to_string(r));
       c.where = where_words(care_step.regions);
       c.how = care_step.instruction;
-      if (!ps.product_id.empty()) c.how += " Product: " + ps.product_id + ".";
+      if (!ps.product_id.empty()) {
+        const care::Product* product = care::builtin_catalogue().find(ps.product_id);
+        c.how += " Use: " + (product ? product->name : ps.product_id) + ".";
+      }
       c.pressure = "no pressure";
     }
     cards.push_back(std::move(c));
