@@ -1060,7 +1060,7 @@ class Builder {
           w.weight = weight_of(w.region);
           side[c].push_back(w);
         }
-        fill_gaps(area, field, c == kLeft, reach, spacing, offset, knead, side[c]);
+        if (fill_gaps_) fill_gaps(area, field, c == kLeft, reach, spacing, offset, knead, side[c]);
         for (Work& w : side[c]) w.weight = weight_of(w.region);
       }
     } else if (m.technique == Technique::kPressRelease) {
@@ -1221,6 +1221,7 @@ class Builder {
     double overhead = 0.0;
     std::vector<std::string> step_notes;
     spacing_scale_ = 1.0;
+    fill_gaps_ = true;
     for (int attempt = 0;; ++attempt) {
       step_notes.clear();
       std::vector<Block> blocks = make_blocks(step, area, field, intake, step_notes);
@@ -1294,7 +1295,13 @@ class Builder {
       // Spots that cannot all be worked in the step's time are spaced wider (up to twice
       // as far apart); the fill along borders keeps the coverage.
       const double need = kMoveAllowance * overhead + min_work * weights;
-      if (!spots || need <= seconds || attempt == 5 || spacing_scale_ >= 2.0) break;
+      if (!spots || need <= seconds || attempt == 6) break;
+      if (spacing_scale_ >= 2.0) {
+        // Still too short: leave the border fill out (the other steps cover the borders).
+        if (!fill_gaps_) break;
+        fill_gaps_ = false;
+        continue;
+      }
       spacing_scale_ = std::min(2.0, spacing_scale_ * 1.03 * std::sqrt(need / seconds));
     }
     for (std::string& n : step_notes) plan_.notes.push_back(std::move(n));
@@ -1305,7 +1312,12 @@ class Builder {
            << "% wider than the technique's own spacing to fit " << std::llround(seconds) << " s";
       plan_.notes.push_back(note.str());
     }
+    if (!fill_gaps_) {
+      plan_.notes.push_back("step " + step.step.id + ": no extra spots along the borders, to fit " +
+                            std::to_string(std::llround(seconds)) + " s");
+    }
     spacing_scale_ = 1.0;
+    fill_gaps_ = true;
     if (m.technique != Technique::kPressRelease) {
       for (care::Region r : m.regions) targeted_[static_cast<std::size_t>(to_anatomy(r))] = true;
     }
@@ -1322,7 +1334,7 @@ class Builder {
       per_weight = 0.0;
     }
     if ((spots || m.technique == Technique::kPressRelease) &&
-        kMoveAllowance * overhead + min_work * weights > 1.15 * seconds) {
+        kMoveAllowance * overhead + min_work * weights > 1.3 * seconds) {
       std::ostringstream why;
       why << "step " << step.step.id << ": " << seconds << " s is too short to work "
           << ordered.size() << " spots on this head (needs about "
@@ -1592,6 +1604,7 @@ class Builder {
 
  private:
   double spacing_scale_ = 1.0;                // spots spaced wider to fit a short step
+  bool fill_gaps_ = true;                     // extra spots along borders
   std::vector<Vec3> smooth_points_;           // scratch for moves
   mutable std::vector<Vec3> smooth_scratch_;  // scratch for smoothing
   const PlanningSurface::Impl& s_;
