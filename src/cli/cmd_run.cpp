@@ -398,7 +398,31 @@ void run_session(const RunArgs& a) {
   add_hash("intake", inputs.hashes.intake);
   add_hash("head", inputs.hashes.head);
   add_hash("scalp_report", inputs.hashes.scalp_report);
-  const store::RecordId plan_id = db.add_plan(plan_record);
+  // The whole plan goes beside the report; a long session's samples can outgrow one record,
+  // and then the record keeps the plan without its samples and names the file that has them.
+  const std::string plan_path = (std::filesystem::path(a.out) / "plan.json").string();
+  std::filesystem::create_directories(a.out);
+  {
+    std::ofstream out(plan_path, std::ios::binary);
+    out << plan_record.json;
+    if (!out) throw InputError(InputLocation{plan_path, 0, 0, ""}, "cannot write the plan");
+  }
+  store::RecordId plan_id = 0;
+  try {
+    plan_id = db.add_plan(plan_record);
+  } catch (const InputError& e) {
+    if (e.where().field_path != "plan.json") throw;
+    plan::SessionPlan summary = session_plan;
+    for (auto& track : summary.tracks) track.clear();
+    for (auto& segment : summary.segments) segment.samples = {};
+    summary.notes.push_back("samples left out of this record (" + e.message() + "); plan " +
+                            sha256_hex(plan_record.json) + " with its samples is in " +
+                            std::filesystem::absolute(plan_path).string());
+    plan_record.json = plan::plan_to_json(summary);
+    plan_id = db.add_plan(plan_record);
+    std::printf("  records: the plan's samples are too large for one record; they are in %s\n",
+                plan_path.c_str());
+  }
   const store::RecordId session_id = db.create_session(client.id, plan_id);
   in.records.plan_id = plan_id;
   in.records.session_id = session_id;
