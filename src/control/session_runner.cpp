@@ -160,7 +160,9 @@ void SessionRunner::set_state(RunnerState next, double t_s) noexcept {
 }
 
 Eigen::Vector3d SessionRunner::park_world(int pad) const noexcept {
-  return registered_head_ * plan_->park_position[static_cast<std::size_t>(pad)];
+  const auto contact = static_cast<plan::Contact>(pad);
+  return registered_head_ * (plan_->park_position[static_cast<std::size_t>(pad)] +
+                             options_.pad_radius_m * plan::park_normal(contact));
 }
 
 void SessionRunner::publish_setpoint(double t_s) noexcept {

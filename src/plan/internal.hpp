@@ -77,9 +77,12 @@ struct PlanningSurface::Impl {
   geometry::LogMap log_map;
   std::vector<double> vertex_area;
   geometry::VertexAdjacency adjacency;
-  std::vector<double> no_go_dist;  // per vertex, capped at kNoGoReach
-  PointGrid no_go_grid;            // no-go vertices, id = vertex
-  Vec3 centre = Vec3::Zero();      // inside the skull, for travel around the head
+  std::vector<double> no_go_dist;     // per vertex, capped at kNoGoReach
+  std::vector<char> pad_fits;         // per vertex: a pad can rest there and come down to it
+  std::vector<double> misfit_dist;    // per vertex: to the nearest that does not (capped)
+  std::vector<double> footprint_cap;  // per vertex: lowest cap under the pad, with slack. [N]
+  PointGrid no_go_grid;               // no-go vertices, id = vertex
+  Vec3 centre = Vec3::Zero();         // inside the skull, for travel around the head
   std::array<Vec3, kContactCount> park{Vec3::Zero(), Vec3::Zero()};
   double mean_edge = 0.0;
 
@@ -125,6 +128,14 @@ CoverageResult compute_coverage(const SessionPlan& plan, const PlanningSurface::
 
 // Regions smaller than this (workable area) are not held to the coverage target.
 inline constexpr double kMinWorkableAreaM2 = 1.0e-4;
+// The pad the plan is made for (a ball this size at the fingertip), how high above a spot it
+// comes down from, and how far into other skin it may reach. Unit: [m]
+inline constexpr double kPadRadiusM = 0.0075;
+inline constexpr double kApproachHeightM = 0.02;
+inline constexpr double kPadFitToleranceM = 0.0005;
+// How far a force-controlled pad may stray from its planned point (tracking, skin drag): the
+// caps under the pad are taken this much wider. Unit: [m]
+inline constexpr double kTrackingSlackM = 0.005;
 // Moves through the air keep the pad at least this far from the skin (lifting off and
 // approaching along the normal excepted). Unit: [m]
 inline constexpr double kTravelClearanceM = 0.003;

@@ -34,8 +34,11 @@ using geometry::SurfacePoint;
 
 constexpr std::size_t kLeft = 0;
 constexpr std::size_t kRight = 1;
-constexpr double kSettleS = 0.2;     // 0 -> touch force after touching down, and back
-constexpr double kMoveSlack = 1.05;  // timing slack on minimum-jerk moves
+constexpr double kSettleS = 0.2;
+// Targets stay this far under a cap, so that a force controller's overshoot on a ramp does not
+// reach it.
+constexpr double kCapHeadroom = 0.85;  // 0 -> touch force after touching down, and back
+constexpr double kMoveSlack = 1.05;    // timing slack on minimum-jerk moves
 
 // care and anatomy share region names and order (tests/cli/vocabulary_test.cpp).
 Region to_anatomy(care::Region r) { return static_cast<Region>(static_cast<int>(r)); }
@@ -260,6 +263,8 @@ class Builder {
       : s_(s), o_(o), plan_(plan), dt_(1.0 / o.sample_rate_hz), rng_(seed) {
     state_[kLeft].position = s.park[kLeft];
     state_[kRight].position = s.park[kRight];
+    state_[kLeft].normal = park_normal(Contact::kLeft);
+    state_[kRight].normal = park_normal(Contact::kRight);
   }
 
   void plan_protocol(const care::PersonalisedProtocol& protocol, const care::Intake* intake) {
@@ -379,8 +384,11 @@ class Builder {
 
   // ---- moves ---------------------------------------------------------------------------------
   // Through the air from the current position to `to`, around the head with clearance.
-  void travel(std::size_t c, const Vec3& to, Phase phase = Phase::kTravel) {
+  // The normal turns smoothly from the current one to `to_normal` on the way (the robot holds
+  // the pad a radius out along the normal, so a sudden turn would be a jump of the pad).
+  void travel(std::size_t c, const Vec3& to, const Vec3& to_normal, Phase phase = Phase::kTravel) {
     const Vec3 from = state_[c].parked ? s_.park[c] : state_[c].position;
+    const Vec3 from_normal = state_[c].normal;
     // Waypoints about the head centre: directions interpolated, radius kept clear of the skin.
     const Vec3 a = from - s_.centre;
     const Vec3 b = to - s_.centre;
@@ -432,7 +440,10 @@ class Builder {
       T *= slower;
     }
     for (std::size_t k = 1; k < out.size(); ++k) {
-      emit(c, cursor_[c]++, out[k], state_[c].normal, 0.0, Region::kOther, phase);
+      const double w = minjerk(static_cast<double>(k) / static_cast<double>(out.size() - 1));
+      Vec3 turn = (1.0 - w) * from_normal + w * to_normal;
+      if (turn.norm() < 1e-6) turn = w < 0.5 ? from_normal : to_normal;
+      emit(c, cursor_[c]++, out[k], turn.normalized(), 0.0, Region::kOther, phase);
     }
   }
 
@@ -466,7 +477,7 @@ class Builder {
   // Lift (if on the skin), travel, and touch down at a skin point with force 0.
   void go_to_skin(std::size_t c, const Vec3& p, const Vec3& n) {
     if (state_[c].on_skin) leave_skin(c);
-    travel(c, p + o_.lift_height_m * n);
+    travel(c, p + o_.lift_height_m * n, n);
     along_normal(c, p, n, true);
     state_[c].on_skin = true;
     state_[c].region = s_.foot(p).region;
@@ -480,7 +491,7 @@ class Builder {
   void park(std::size_t c) {
     if (state_[c].parked) return;
     if (state_[c].on_skin) leave_skin(c);
-    travel(c, s_.park[c]);
+    travel(c, s_.park[c], park_normal(static_cast<Contact>(c)));
     state_[c].parked = true;
   }
 
@@ -537,7 +548,7 @@ class Builder {
       const auto f = s_.foot(p);
       if (f.vertex < 0) return false;
       const auto v = static_cast<std::size_t>(f.vertex);
-      if (area.in_set[v] == 0 ||
+      if (area.in_set[v] == 0 || s_.pad_fits[v] == 0 ||
           s_.no_go_dist[v] < o_.limits.no_go_margin_m + o_.planning_margin_m) {
         return false;
       }
@@ -547,9 +558,25 @@ class Builder {
 
   // Slides on the skin (at the current force) through the given samples.
   void slide(std::size_t c, const std::vector<Vec3>& pts) {
+    std::vector<Vec3>& normals = smooth_normals_;
+    normals.assign(1, state_[c].normal);
+    for (std::size_t k = 1; k < pts.size(); ++k) normals.push_back(s_.foot(pts[k]).normal);
+    smooth_normals(normals);
     for (std::size_t k = 1; k < pts.size(); ++k) {
       const auto f = s_.foot(pts[k]);
-      emit(c, cursor_[c]++, pts[k], f.normal, state_[c].force, f.region, Phase::kContact);
+      emit(c, cursor_[c]++, pts[k], normals[k], state_[c].force, f.region, Phase::kContact);
+    }
+  }
+
+  // The normals along a move on the skin, smoothed in time (first fixed): the pad's centre is
+  // held a radius out along them, and the facets of the mesh would make it twitch.
+  void smooth_normals(std::vector<Vec3>& normals) const {
+    if (normals.size() < 3) return;
+    const Vec3 first = normals.front();
+    smooth_in_time(normals, 24);
+    normals.front() = first;
+    for (Vec3& n : normals) {
+      if (n.norm() > 1e-9) n.normalize();
     }
   }
 
@@ -711,12 +738,22 @@ class Builder {
     const double cap = anatomy::tissue(r).force_cap_n;
     double f = area.fraction[static_cast<std::size_t>(r)];
     if (f <= 0.0) f = area.min_fraction;
-    return std::min(cap, f * cap);
+    return std::min(kCapHeadroom * cap, f * cap);
+  }
+
+  // The same at a point on the skin, never above the lowest cap under the pad there.
+  double force_at(const StepArea& area, const PlanningSurface::Impl::Foot& f) const {
+    const double region = force_on(area, f.region);
+    return f.vertex < 0
+               ? region
+               : std::min(region,
+                          kCapHeadroom * s_.footprint_cap[static_cast<std::size_t>(f.vertex)]);
   }
 
   bool admissible(const StepArea& area, int v, double reach) const {
     const auto i = static_cast<std::size_t>(v);
-    return area.in_set[i] != 0 &&
+    return area.in_set[i] != 0 && s_.pad_fits[i] != 0 &&
+           s_.misfit_dist[i] >= reach + s_.mean_edge &&
            s_.no_go_dist[i] >= o_.limits.no_go_margin_m + o_.planning_margin_m + reach &&
            area.inside[i] >= 1.25 * reach + s_.mean_edge;
   }
@@ -795,7 +832,9 @@ class Builder {
       double best_r = kMinReach;
       set_grid.for_each_within(V[static_cast<std::size_t>(x)], 0.6 * pad, [&](int v, double) {
         const auto i = static_cast<std::size_t>(v);
-        const double r = std::min({reach, s_.no_go_dist[i] - clear, 0.85 * area.inside[i]});
+        if (s_.pad_fits[i] == 0) return;
+        const double r = std::min({reach, s_.no_go_dist[i] - clear, 0.85 * area.inside[i],
+                                   s_.misfit_dist[i] - s_.mean_edge});
         if (r > best_r || (r == best_r && best >= 0 && v < best)) {
           best_r = r;
           best = v;
@@ -883,7 +922,7 @@ class Builder {
         f = s_.foot(patch_.centre_position() + fr.to_world(uv));
       }
       buffer_.push_back({f.position, f.normal, env, mod, f.region});
-      if (env > 0.0) force_cap = std::min(force_cap, force_on(area, f.region) / mod);
+      if (env > 0.0) force_cap = std::min(force_cap, force_at(area, f) / mod);
     }
     const double target = std::isfinite(force_cap) ? force_cap : 0.0;
     const double f0 = state_[c].force;
@@ -894,18 +933,24 @@ class Builder {
     pts.push_back(state_[c].position);
     for (const auto& b : buffer_) pts.push_back(b.p);
     smooth_on_skin(pts);
+    std::vector<Vec3>& normals = smooth_normals_;
+    normals.assign(1, state_[c].normal);
+    for (const auto& b : buffer_) normals.push_back(b.n);
+    smooth_normals(normals);
     for (std::size_t k = 0; k < buffer_.size(); ++k) {
       const auto& b = buffer_[k];
       const double shape = smoothstep(b.env);
       const double f = f0 + (target * b.mod - f0) * shape;
-      emit(c, cursor_[c]++, pts[k + 1], b.n, f, b.region, Phase::kContact);
+      emit(c, cursor_[c]++, pts[k + 1], normals[k + 1], f, b.region, Phase::kContact);
     }
     plan_.segments.back().regions.push_back(w.region);
   }
 
   // Holds a pressure point: ramp up, hold, ramp down (to the touch force).
   void work_point(std::size_t c, const Work& w, const StepArea& area, double ramp, double hold) {
-    const double target = force_on(area, w.region);
+    const double target =
+        std::min(force_on(area, w.region),
+                 kCapHeadroom * s_.footprint_cap[static_cast<std::size_t>(w.vertex)]);
     const double f0 = state_[c].force;
     ramp_force(c, f0, target, ramp);
     const long steps = static_cast<long>(std::llround(hold / dt_));
@@ -921,6 +966,7 @@ class Builder {
     const SurfacePath& path = w.stroke;
     double target = std::numeric_limits<double>::infinity();
     for (Region r : path.regions) target = std::min(target, force_on(area, r));
+    for (const Vec3& p : path.points) target = std::min(target, force_at(area, s_.foot(p)));
     // The protocol's speed is the stroke's average pace (its peak is higher).
     double T = move_time(path.length(), kMinJerkPeak * speed, o_.limits);
     long steps = 2;
@@ -942,14 +988,20 @@ class Builder {
       if (slower <= 1.0) break;
       T *= slower;
     }
+    std::vector<Vec3>& normals = smooth_normals_;
+    normals.assign(1, state_[c].normal);
+    for (long k = 1; k <= steps; ++k) {
+      normals.push_back(s_.foot(pts[static_cast<std::size_t>(k)]).normal);
+    }
+    smooth_normals(normals);
     for (long k = 1; k <= steps; ++k) {
       const double x = static_cast<double>(k) / static_cast<double>(steps);
       const auto ft = s_.foot(pts[static_cast<std::size_t>(k)]);
       const double f =
           x < 0.5 ? f0 + (target - f0) * smoothstep(x / 0.25)
                   : o_.touch_force_n + (target - o_.touch_force_n) * smoothstep((1.0 - x) / 0.25);
-      emit(c, cursor_[c]++, pts[static_cast<std::size_t>(k)], ft.normal, f, ft.region,
-           Phase::kContact);
+      emit(c, cursor_[c]++, pts[static_cast<std::size_t>(k)], normals[static_cast<std::size_t>(k)],
+           f, ft.region, Phase::kContact);
     }
     plan_.segments.back().regions.push_back(w.region);
   }
@@ -1606,6 +1658,7 @@ class Builder {
   double spacing_scale_ = 1.0;                // spots spaced wider to fit a short step
   bool fill_gaps_ = true;                     // extra spots along borders
   std::vector<Vec3> smooth_points_;           // scratch for moves
+  std::vector<Vec3> smooth_normals_;          // scratch for moves
   mutable std::vector<Vec3> smooth_scratch_;  // scratch for smoothing
   const PlanningSurface::Impl& s_;
   const PlanOptions& o_;

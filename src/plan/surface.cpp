@@ -63,6 +63,54 @@ PlanningSurface::Impl::Impl(const anatomy::Head& h)
   }
   mean_edge = mesh.faces.empty() ? 0.0 : edge_sum / static_cast<double>(mesh.faces.size());
 
+  // Where a pad can work: its ball, resting on the skin at the vertex and on the way down the
+  // normal to it, touches no other skin (an ear beside the temple, a fold).
+  pad_fits.assign(n, 0);
+  const auto& normal = log_map.vertex_normals();
+  for (std::size_t v = 0; v < n; ++v) {
+    if (!anatomy::is_massage_region(h.regions.label[v])) continue;
+    const Vec3& p = mesh.vertices[v];
+    bool fits = true;
+    for (const double up : {0.0, 0.5 * kApproachHeightM, kApproachHeightM}) {
+      const double gap = query.signed_distance(p + (kPadRadiusM + up) * normal[v]) - kPadRadiusM;
+      if (gap < 0.5 * up - kPadFitToleranceM) {
+        fits = false;
+        break;
+      }
+    }
+    pad_fits[v] = fits ? 1 : 0;
+  }
+  // The lowest cap under a pad resting at each vertex: its footprint may reach a neighbouring
+  // region with a lower cap, and a safety monitor sees the lowest cap near the pad.
+  PointGrid massage(0.01);
+  for (std::size_t v = 0; v < n; ++v) {
+    if (anatomy::is_massage_region(h.regions.label[v])) {
+      massage.add(mesh.vertices[v], static_cast<int>(v));
+    }
+  }
+  footprint_cap.assign(n, 0.0);
+  for (std::size_t v = 0; v < n; ++v) {
+    if (!anatomy::is_massage_region(h.regions.label[v])) continue;
+    double cap = anatomy::tissue(h.regions.label[v]).force_cap_n;
+    massage.for_each_within(mesh.vertices[v], kPadRadiusM + kTrackingSlackM, [&](int u, double) {
+      cap = std::min(cap, anatomy::tissue(h.regions[u]).force_cap_n);
+    });
+    footprint_cap[v] = cap;
+  }
+  PointGrid misfits(0.01);
+  for (std::size_t v = 0; v < n; ++v) {
+    if (anatomy::is_massage_region(h.regions.label[v]) && pad_fits[v] == 0) {
+      misfits.add(mesh.vertices[v], static_cast<int>(v));
+    }
+  }
+  misfit_dist.assign(n, kNoGoReach);
+  if (misfits.size() > 0) {
+    for (std::size_t v = 0; v < n; ++v) {
+      const auto [id, d] = misfits.nearest(mesh.vertices[v], kNoGoReach);
+      if (id >= 0) misfit_dist[v] = d;
+    }
+  }
+
   // The centre of the massage regions: inside the skull, a pivot for travel around the head.
   Vec3 sum = Vec3::Zero();
   double count = 0.0;

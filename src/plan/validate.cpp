@@ -109,6 +109,9 @@ CoverageResult compute_coverage(const SessionPlan& plan, const PlanningSurface::
 }
 
 ValidationReport validate_plan(const SessionPlan& plan, const PlanningSurface& surface) {
+  const auto pad = [](const Sample& smp) -> Eigen::Vector3d {
+    return smp.position_m + kPadRadiusM * smp.normal;
+  };
   const PlanningSurface::Impl& s = surface.impl();
   const PlanLimits& L = plan.limits;
   ValidationReport report;
@@ -123,6 +126,7 @@ ValidationReport validate_plan(const SessionPlan& plan, const PlanningSurface& s
   const std::size_t sep = checks.add("separation", L.min_contact_separation_m, "m", false);
   const std::size_t cover = checks.add("coverage", L.min_coverage, "fraction", false);
   const std::size_t clearance = checks.add("clearance", kTravelClearanceM, "m", false);
+  const std::size_t pad_fit = checks.add("pad_fit", -2.0 * kPadFitToleranceM, "m", false);
 
   const double dt = 1.0 / plan.sample_rate_hz;
   for (std::size_t c = 0; c < kContactCount; ++c) {
@@ -145,8 +149,13 @@ ValidationReport validate_plan(const SessionPlan& plan, const PlanningSurface& s
       });
       // Force: only in contact, never above the cap of the region under the pad.
       if (smp.phase == Phase::kContact) {
-        const double cap =
+        // The cap of the region under the pad, and the lowest within the pad's footprint.
+        const auto foot = s.foot(smp.position_m);
+        double cap =
             std::min(anatomy::tissue(smp.region).force_cap_n, anatomy::kAbsoluteForceLimitN);
+        if (foot.vertex >= 0) {
+          cap = std::min(cap, s.footprint_cap[static_cast<std::size_t>(foot.vertex)]);
+        }
         const double ratio = cap > 0.0 ? smp.force_n / cap : (smp.force_n > 0.0 ? 1e9 : 0.0);
         checks.value(force, ratio, [&] {
           return where(c, t) + ": " + fixed(smp.force_n, 2) + " N on " +
@@ -158,6 +167,13 @@ ValidationReport validate_plan(const SessionPlan& plan, const PlanningSurface& s
         checks.value(surf, gap, [&] {
           return where(c, t) + " is " + fixed(gap * 1000.0, 2) + " mm off the skin";
         });
+        // The pad's ball rests on the skin here and touches no other skin (an ear, a fold).
+        const double fit =
+            s.query.signed_distance(smp.position_m + kPadRadiusM * smp.normal) - kPadRadiusM;
+        checks.value(pad_fit, fit, [&] {
+          return where(c, t) + ": the pad reaches " + fixed(-fit * 1000.0, 1) +
+                 " mm into the skin beside it";
+        });
       } else {
         const double ratio = smp.force_n > 0.0 ? 1e9 : 0.0;
         checks.value(force, ratio, [&] {
@@ -168,14 +184,24 @@ ValidationReport validate_plan(const SessionPlan& plan, const PlanningSurface& s
         checks.value(surf, inside, [&] {
           return where(c, t) + " is " + fixed(-sd * 1000.0, 2) + " mm inside the head in the air";
         });
+        // The pad: a ball of the pad radius on the normal side of the sample.
+        const double gap =
+            s.query.signed_distance(smp.position_m + kPadRadiusM * smp.normal) - kPadRadiusM;
         if (smp.phase == Phase::kTravel) {
-          checks.value(clearance, sd, [&] {
-            return where(c, t) + " travels " + fixed(sd * 1000.0, 1) +
+          checks.value(clearance, gap, [&] {
+            return where(c, t) + ": the pad travels " + fixed(gap * 1000.0, 1) +
                    " mm from the skin (at least " + fixed(kTravelClearanceM * 1000.0, 0) + " mm)";
+          });
+        } else {
+          // Coming down to the skin or lifting off: the pad's ball touches no other skin.
+          checks.value(pad_fit, gap, [&] {
+            return where(c, t) + ": the pad reaches " + fixed(-gap * 1000.0, 1) +
+                   " mm into the skin beside it";
           });
         }
       }
-      // Continuity, speed, acceleration and jerk over consecutive samples of a stretch.
+      // Continuity, speed, acceleration and jerk over consecutive samples of a stretch, of the
+      // pad's centre (held a pad radius out along the normal), which is what the arm moves.
       const bool joined = i > 0 && track[i].t_s - track[i - 1].t_s < 1.5 * dt;
       if (i > 0 && track[i].t_s <= track[i - 1].t_s) {
         checks.value(cont, std::numeric_limits<double>::infinity(),
@@ -189,8 +215,8 @@ ValidationReport validate_plan(const SessionPlan& plan, const PlanningSurface& s
         });
         continue;
       }
-      const Eigen::Vector3d v1 = (track[i].position_m - track[i - 1].position_m) / dt;
-      const double step_m = (track[i].position_m - track[i - 1].position_m).norm();
+      const Eigen::Vector3d v1 = (pad(track[i]) - pad(track[i - 1])) / dt;
+      const double step_m = (pad(track[i]) - pad(track[i - 1])).norm();
       checks.value(cont, step_m, [&] {
         return where(c, t) + " jumps " + fixed(step_m * 1000.0, 1) + " mm in one sample";
       });
@@ -198,14 +224,14 @@ ValidationReport validate_plan(const SessionPlan& plan, const PlanningSurface& s
                    [&] { return where(c, t) + " moves at " + fixed(v1.norm(), 3) + " m/s"; });
       const bool joined2 = i > 1 && track[i - 1].t_s - track[i - 2].t_s < 1.5 * dt;
       if (!joined2) continue;
-      const Eigen::Vector3d v0 = (track[i - 1].position_m - track[i - 2].position_m) / dt;
+      const Eigen::Vector3d v0 = (pad(track[i - 1]) - pad(track[i - 2])) / dt;
       const Eigen::Vector3d a1 = (v1 - v0) / dt;
       checks.value(accel, a1.norm(), [&] {
         return where(c, t) + " accelerates at " + fixed(a1.norm(), 2) + " m/s^2";
       });
       const bool joined3 = i > 2 && track[i - 2].t_s - track[i - 3].t_s < 1.5 * dt;
       if (!joined3) continue;
-      const Eigen::Vector3d vm = (track[i - 2].position_m - track[i - 3].position_m) / dt;
+      const Eigen::Vector3d vm = (pad(track[i - 2]) - pad(track[i - 3])) / dt;
       const Eigen::Vector3d a0 = (v0 - vm) / dt;
       const double j = ((a1 - a0) / dt).norm();
       checks.value(jerk, j, [&] { return where(c, t) + ": jerk " + fixed(j, 1) + " m/s^3"; });

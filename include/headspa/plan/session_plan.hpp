@@ -37,6 +37,14 @@ inline constexpr int kContactCount = 2;
 enum class Contact : std::uint8_t { kLeft, kRight };
 std::string_view contact_name(Contact contact) noexcept;  // "left", "right"
 
+// A sample's normal also says how the pad is held: a robot keeps the pad's centre a pad radius
+// out along it. At the park position the normal points away from the head's side (+X for the
+// left contact, -X for the right), so a pad's centre moves without a jump when it leaves or
+// reaches its park position.
+inline Eigen::Vector3d park_normal(Contact contact) noexcept {
+  return contact == Contact::kLeft ? Eigen::Vector3d::UnitX() : Eigen::Vector3d(-1.0, 0.0, 0.0);
+}
+
 // What a contact is doing at a sample.
 enum class Phase : std::uint8_t {
   kApproach,  // moving towards the surface along its normal; no force
