@@ -497,12 +497,13 @@ TEST_F(ApiTest, APlanForAnotherHeadNeverRunsOnTheTwin) {
 }
 
 TEST_F(ApiTest, ConcurrentPlanAndStatusRequestsAllComplete) {
-  // The short form of bench/server's load test: every request answered with a 2xx.
+  // The short form of bench/server's load test: every request answered with a 2xx, or with
+  // 503 and Retry-After when the plan queue is full (as on a loaded machine).
   const std::int64_t pid = plan_id();
   const std::string doc = protocol_document();
   const std::string playback = "/api/v1/plans/" + std::to_string(pid) + "/playback";
   ASSERT_EQ(client().Get(playback.c_str())->status, 200);  // computed once, then cached
-  std::atomic<long> sent{0}, ok{0};
+  std::atomic<long> sent{0}, ok{0}, busy{0};
   std::mutex failures_mutex;
   std::string failures;
   const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(2);
@@ -519,6 +520,8 @@ TEST_F(ApiTest, ConcurrentPlanAndStatusRequestsAllComplete) {
                            : cl.Get(playback.c_str());
         if (r && r->status < 300) {
           ++ok;
+        } else if (r && r->status == 503 && r->has_header("Retry-After")) {
+          ++busy;  // a full plan queue says so and when to come back: nothing is lost
         } else {
           std::lock_guard<std::mutex> lock(failures_mutex);
           if (failures.size() < 2000)
@@ -529,7 +532,8 @@ TEST_F(ApiTest, ConcurrentPlanAndStatusRequestsAllComplete) {
   }
   for (auto& t : threads) t.join();
   EXPECT_GE(sent.load(), 48);
-  EXPECT_EQ(ok.load(), sent.load()) << failures;
+  EXPECT_GT(ok.load(), 0);
+  EXPECT_EQ(ok.load() + busy.load(), sent.load()) << failures;
 }
 
 TEST(PlanQueue, AFullQueueAnswers503AndEveryAcceptedPlanIsStored) {
