@@ -17,27 +17,13 @@
 #include "headspa/care/screening.hpp"
 #include "headspa/core/error.hpp"
 #include "headspa/core/hash.hpp"
+#include "headspa/geometry/mesh_hash.hpp"
 #include "headspa/plan/plan_io.hpp"
 #include "headspa/plan/planner.hpp"
 #include "protocol_source.hpp"
 
 namespace headspa::cli {
 namespace {
-
-std::string mesh_hash(const geometry::TriangleMesh& mesh) {
-  Sha256 h;
-  h.update(std::string_view(reinterpret_cast<const char*>(mesh.vertices.data()),
-                            mesh.vertices.size() * sizeof(geometry::Vec3)));
-  h.update(std::string_view(reinterpret_cast<const char*>(mesh.faces.data()),
-                            mesh.faces.size() * sizeof(mesh.faces[0])));
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (std::uint8_t b : h.finish()) {
-    out.push_back(kHex[b >> 4]);
-    out.push_back(kHex[b & 15]);
-  }
-  return out;
-}
 
 void write_file(const std::string& path, const std::string& what,
                 const std::function<void(std::ostream&)>& write) {
@@ -107,7 +93,7 @@ void add_plan(CLI::App& app) {
     inputs.seed = args->seed;
     inputs.hashes.protocol = sha256_hex(care::personalised_to_json(personal));
     inputs.hashes.intake = intake_hash;
-    inputs.hashes.head = mesh_hash(head.mesh);
+    inputs.hashes.head = geometry::mesh_sha256(head.mesh);
     if (have_findings) inputs.hashes.scalp_report = sha256_file_hex(args->scalp);
     plan::SessionPlan result;
     try {

@@ -30,6 +30,7 @@
 #include "headspa/care/screening.hpp"
 #include "headspa/core/error.hpp"
 #include "headspa/core/hash.hpp"
+#include "headspa/geometry/mesh_hash.hpp"
 #include "headspa/plan/plan_io.hpp"
 #include "headspa/plan/planner.hpp"
 #include "headspa/report/report.hpp"
@@ -79,21 +80,6 @@ struct RunArgs {
 using Clock = std::chrono::steady_clock;
 double since(Clock::time_point t0) {
   return std::chrono::duration<double>(Clock::now() - t0).count();
-}
-
-std::string mesh_sha256(const geometry::TriangleMesh& mesh) {
-  Sha256 h;
-  h.update(std::string_view(reinterpret_cast<const char*>(mesh.vertices.data()),
-                            mesh.vertices.size() * sizeof(geometry::Vec3)));
-  h.update(std::string_view(reinterpret_cast<const char*>(mesh.faces.data()),
-                            mesh.faces.size() * sizeof(mesh.faces[0])));
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (std::uint8_t b : h.finish()) {
-    out.push_back(kHex[b >> 4]);
-    out.push_back(kHex[b & 15]);
-  }
-  return out;
 }
 
 std::string read_bytes(const std::string& path) {
@@ -355,7 +341,7 @@ void run_session(const RunArgs& a) {
   inputs.seed = a.seed;
   inputs.hashes.protocol = sha256_hex(care::personalised_to_json(personal));
   inputs.hashes.intake = sha256_hex(care::intake_to_json(intake));
-  inputs.hashes.head = mesh_sha256(head.mesh);
+  inputs.hashes.head = geometry::mesh_sha256(head.mesh);
   if (analysis) inputs.hashes.scalp_report = sha256_hex(scalp::to_json(*analysis));
   plan::SessionPlan session_plan;
   try {

@@ -28,6 +28,7 @@
 #include "headspa/core/error.hpp"
 #include "headspa/core/hash.hpp"
 #include "headspa/core/log.hpp"
+#include "headspa/geometry/mesh_hash.hpp"
 #include "headspa/plan/plan_io.hpp"
 #include "headspa/scalp/analysis.hpp"
 #include "headspa/scalp/analyzer.hpp"
@@ -73,21 +74,6 @@ void send_error(Response& res, int status, const std::string& message,
 
 bool is_loopback(const std::string& host) {
   return host == "127.0.0.1" || host == "::1" || host == "localhost" || host.rfind("127.", 0) == 0;
-}
-
-std::string mesh_sha256(const geometry::TriangleMesh& mesh) {
-  Sha256 h;
-  h.update(std::string_view(reinterpret_cast<const char*>(mesh.vertices.data()),
-                            mesh.vertices.size() * sizeof(geometry::Vec3)));
-  h.update(std::string_view(reinterpret_cast<const char*>(mesh.faces.data()),
-                            mesh.faces.size() * sizeof(mesh.faces[0])));
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (std::uint8_t b : h.finish()) {
-    out.push_back(kHex[b >> 4]);
-    out.push_back(kHex[b & 15]);
-  }
-  return out;
 }
 
 std::string mime_for(const std::filesystem::path& p) {
@@ -1008,7 +994,7 @@ Server::Server(ServerOptions options) {
   ho.target_vertices = im.options.head_vertices;
   im.head = anatomy::built_in_head(ho);
   im.head_json = head_view_json(im.head);
-  im.head_sha256 = mesh_sha256(im.head.mesh);
+  im.head_sha256 = geometry::mesh_sha256(im.head.mesh);
   im.plans = std::make_unique<PlanService>(im.head, im.head_sha256, im.pool,
                                            im.options.plan_workers, im.options.plan_queue);
   const int threads = im.options.http_threads;
