@@ -514,10 +514,17 @@ TEST_F(ApiTest, ConcurrentPlanAndStatusRequestsAllComplete) {
       cl.set_keep_alive(true);
       for (int i = 0; std::chrono::steady_clock::now() < end; ++i) {
         ++sent;
-        const auto r = (i + c) % 2 == 0
-                           ? cl.Post("/api/v1/plans", Json{{"protocol_document", doc}}.dump(),
-                                     "application/json")
-                           : cl.Get(playback.c_str());
+        auto request = [&] {
+          return (i + c) % 2 == 0
+                     ? cl.Post("/api/v1/plans", Json{{"protocol_document", doc}}.dump(),
+                               "application/json")
+                     : cl.Get(playback.c_str());
+        };
+        auto r = request();
+        // The server closes a kept-alive connection after 2 s idle; a request racing that close
+        // reads nothing, and a client asks again on a new connection (the same plan request is
+        // answered from the same plan).
+        if (!r && r.error() == httplib::Error::Read) r = request();
         if (r && r->status < 300) {
           ++ok;
         } else if (r && r->status == 503 && r->has_header("Retry-After")) {
@@ -525,7 +532,9 @@ TEST_F(ApiTest, ConcurrentPlanAndStatusRequestsAllComplete) {
         } else {
           std::lock_guard<std::mutex> lock(failures_mutex);
           if (failures.size() < 2000)
-            failures += (r ? std::to_string(r->status) + " " + r->body : "no answer") + "\n";
+            failures += (r ? std::to_string(r->status) + " " + r->body
+                           : "no answer: " + httplib::to_string(r.error())) +
+                        "\n";
         }
       }
     });
