@@ -38,6 +38,7 @@
 #include "headspa/sim/session.hpp"
 #include "headspa/sim/twin.hpp"
 #include "headspa/store/store.hpp"
+#include "progress_bar.hpp"
 #include "protocol_source.hpp"
 
 namespace headspa::cli {
@@ -104,16 +105,6 @@ std::string media_type(const std::string& path) {
   if (ext == "bmp") return "image/bmp";
   if (ext == "tif" || ext == "tiff") return "image/tiff";
   return "image/" + (ext.empty() ? std::string("unknown") : ext);
-}
-
-void progress_bar(double fraction) {
-  const int width = 40;
-  const int filled = static_cast<int>(fraction * width);
-  std::fprintf(stderr, "\r  twin [%.*s%*s] %3d%%", filled,
-               "########################################", width - filled, "",
-               static_cast<int>(fraction * 100));
-  if (fraction >= 1.0) std::fputc('\n', stderr);
-  std::fflush(stderr);
 }
 
 // The runner's events as the store's session log.
@@ -418,7 +409,7 @@ void run_session(const RunArgs& a) {
   t0 = Clock::now();
   sim::SimulationOptions options;
   options.twin.seed = a.seed;
-  if (isatty(STDERR_FILENO)) options.progress = progress_bar;
+  if (isatty(STDERR_FILENO)) options.progress = [](double f) { progress_bar(f, "  twin "); };
   const sim::SimulationResult result = sim::simulate(session_plan, head, options);
   stages.emplace_back("twin session", since(t0));
   in.session = &result;

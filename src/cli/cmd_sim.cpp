@@ -12,6 +12,7 @@
 #include "headspa/core/error.hpp"
 #include "headspa/plan/plan_io.hpp"
 #include "headspa/sim/session.hpp"
+#include "progress_bar.hpp"
 
 namespace headspa::cli {
 namespace {
@@ -29,15 +30,6 @@ struct SimArgs {
   int campaign = 0;
   std::string out;
 };
-
-void progress_bar(double fraction) {
-  const int width = 40;
-  const int filled = static_cast<int>(fraction * width);
-  std::fprintf(stderr, "\r[%.*s%*s] %3d%%", filled, "########################################",
-               width - filled, "", static_cast<int>(fraction * 100));
-  if (fraction >= 1.0) std::fputc('\n', stderr);
-  std::fflush(stderr);
-}
 
 // The issue's safety requirements for one run.
 bool meets_safety(const sim::SessionMetrics& m) {
@@ -66,7 +58,7 @@ void run_simulate(const SimArgs& a) {
   options.twin.seed = a.seed;
   if (a.campaign <= 0) {
     options.faults = sim::parse_faults(a.faults);
-    if (isatty(STDERR_FILENO)) options.progress = progress_bar;
+    if (isatty(STDERR_FILENO)) options.progress = [](double f) { progress_bar(f); };
     const sim::SimulationResult r = sim::simulate(plan, head, options);
     if (a.out.empty())
       throw InputError(InputLocation{"", 0, 0, "-o"}, "an output folder is required");

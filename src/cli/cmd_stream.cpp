@@ -15,6 +15,7 @@
 #include "headspa/control/head_field.hpp"
 #include "headspa/core/error.hpp"
 #include "headspa/plan/plan_io.hpp"
+#include "progress_bar.hpp"
 
 namespace headspa::cli {
 namespace {
@@ -31,15 +32,6 @@ struct StreamArgs {
   double connect_timeout_s = 2.0;
   std::string out;
 };
-
-void progress_bar(double fraction) {
-  const int width = 40;
-  const int filled = static_cast<int>(fraction * width);
-  std::fprintf(stderr, "\r[%.*s%*s] %3d%%", filled, "########################################",
-               width - filled, "", static_cast<int>(fraction * 100));
-  if (fraction >= 1.0) std::fputc('\n', stderr);
-  std::fflush(stderr);
-}
 
 void write_outputs(const control::ArmSessionResult& r, const plan::SessionPlan& plan,
                    const std::string& directory) {
@@ -115,7 +107,7 @@ void run_stream(const StreamArgs& a) {
   options.link_timeout_s = a.link_timeout_s;
   options.link_lost_s = std::max(options.link_lost_s, a.link_timeout_s);
   options.connect_timeout_s = a.connect_timeout_s;
-  if (isatty(STDERR_FILENO)) options.progress = progress_bar;
+  if (isatty(STDERR_FILENO)) options.progress = [](double f) { progress_bar(f); };
   control::ArmSessionResult r;
   try {
     r = control::run_arm_session(plan, field, control::parse_arm_endpoint(a.endpoint), options);
