@@ -421,24 +421,8 @@ class Builder {
     path.normals.assign(pts.size(), Vec3::UnitY());
     path.regions.assign(pts.size(), Region::kOther);
     path.finish();
-    const double length = path.length();
-    double T = move_time(length, o_.travel_speed_m_per_s, o_.limits);
     std::vector<Vec3>& out = smooth_points_;
-    for (int attempt = 0; attempt < 6; ++attempt) {
-      const long steps = std::max<long>(1, static_cast<long>(std::ceil(T / dt_)));
-      out.clear();
-      out.push_back(from);
-      for (long k = 1; k <= steps; ++k) {
-        Vec3 p, nn;
-        Region r;
-        path.at(length * minjerk(static_cast<double>(k) / static_cast<double>(steps)), &p, &nn, &r);
-        out.push_back(p);
-      }
-      smooth_in_time(out, 16);
-      const double slower = slow_down(out);
-      if (slower <= 1.0) break;
-      T *= slower;
-    }
+    timed_move(from, path, o_.travel_speed_m_per_s, 1, Smoothing::kInAir, out);
     for (std::size_t k = 1; k < out.size(); ++k) {
       const double w = minjerk(static_cast<double>(k) / static_cast<double>(out.size() - 1));
       Vec3 turn = (1.0 - w) * from_normal + w * to_normal;
@@ -527,23 +511,7 @@ class Builder {
       path.points = next;
     }
     path.finish();
-    double T = move_time(path.length(), o_.slide_speed_m_per_s, o_.limits);
-    for (int attempt = 0; attempt < 6; ++attempt) {
-      const long steps = std::max<long>(1, static_cast<long>(std::ceil(T / dt_)));
-      pts.clear();
-      pts.push_back(from);
-      for (long k = 1; k <= steps; ++k) {
-        Vec3 p, n;
-        Region r;
-        path.at(path.length() * minjerk(static_cast<double>(k) / static_cast<double>(steps)), &p,
-                &n, &r);
-        pts.push_back(p);
-      }
-      smooth_on_skin(pts);
-      const double slower = slow_down(pts);
-      if (slower <= 1.0) break;
-      T *= slower;
-    }
+    timed_move(from, path, o_.slide_speed_m_per_s, 1, Smoothing::kOnSkin, pts);
     for (const Vec3& p : pts) {
       const auto f = s_.foot(p);
       if (f.vertex < 0) return false;
@@ -577,6 +545,39 @@ class Builder {
     normals.front() = first;
     for (Vec3& n : normals) {
       if (n.norm() > 1e-9) n.normalize();
+    }
+  }
+
+  // Samples a move from `from` along `path` at a minimum-jerk pace peaking at `peak_speed`
+  // (at least `min_steps` samples after `from`), smoothed in time, and slowed until its
+  // acceleration and jerk stay within 80% of the limits. out[0] is `from`.
+  enum class Smoothing {
+    kInAir,           // in time only
+    kOnSkin,          // in time, then back on the skin
+    kOnSkinFromFeet,  // each sample put on the skin first, then as kOnSkin
+  };
+  void timed_move(const Vec3& from, const SurfacePath& path, double peak_speed, long min_steps,
+                  Smoothing how, std::vector<Vec3>& out) const {
+    const double length = path.length();
+    double T = move_time(length, peak_speed, o_.limits);
+    for (int attempt = 0; attempt < 6; ++attempt) {
+      const long steps = std::max<long>(min_steps, static_cast<long>(std::ceil(T / dt_)));
+      out.clear();
+      out.push_back(from);
+      for (long k = 1; k <= steps; ++k) {
+        Vec3 p, n;
+        Region r;
+        path.at(length * minjerk(static_cast<double>(k) / static_cast<double>(steps)), &p, &n, &r);
+        out.push_back(how == Smoothing::kOnSkinFromFeet ? s_.foot(p).position : p);
+      }
+      if (how == Smoothing::kInAir) {
+        smooth_in_time(out, 16);
+      } else {
+        smooth_on_skin(out);
+      }
+      const double slower = slow_down(out);
+      if (slower <= 1.0) break;
+      T *= slower;
     }
   }
 
@@ -968,26 +969,10 @@ class Builder {
     for (Region r : path.regions) target = std::min(target, force_on(area, r));
     for (const Vec3& p : path.points) target = std::min(target, force_at(area, s_.foot(p)));
     // The protocol's speed is the stroke's average pace (its peak is higher).
-    double T = move_time(path.length(), kMinJerkPeak * speed, o_.limits);
-    long steps = 2;
     const double f0 = state_[c].force;
     std::vector<Vec3>& pts = smooth_points_;
-    for (int attempt = 0; attempt < 6; ++attempt) {
-      steps = std::max<long>(2, static_cast<long>(std::ceil(T / dt_)));
-      pts.clear();
-      pts.push_back(state_[c].position);
-      for (long k = 1; k <= steps; ++k) {
-        const double x = static_cast<double>(k) / static_cast<double>(steps);
-        Vec3 p, n;
-        Region r;
-        path.at(path.length() * minjerk(x), &p, &n, &r);
-        pts.push_back(s_.foot(p).position);
-      }
-      smooth_on_skin(pts);
-      const double slower = slow_down(pts);
-      if (slower <= 1.0) break;
-      T *= slower;
-    }
+    timed_move(state_[c].position, path, kMinJerkPeak * speed, 2, Smoothing::kOnSkinFromFeet, pts);
+    const long steps = static_cast<long>(pts.size()) - 1;
     std::vector<Vec3>& normals = smooth_normals_;
     normals.assign(1, state_[c].normal);
     for (long k = 1; k <= steps; ++k) {
