@@ -18,6 +18,7 @@ packages=(
   libmujoco-dev
   libsqlite3-dev sqlite3 libpqxx-dev postgresql
   libcpp-httplib-dev
+  zlib1g-dev
   chromium
 )
 # Node.js and npm for the web page: Debian's, unless the machine already has them.
