@@ -57,15 +57,22 @@ bool unfold(double ljk, double lji, double lki, double rj, double rk, Unfolding&
   return xc >= 0.0 && xc <= ljk;
 }
 
-double unfolded_distance(const Unfolding& u) { return std::hypot(u.xi - u.xs, u.yi - u.ys); }
+double unfolded_distance(const Unfolding& u) {
+  const double dx = u.xi - u.xs;
+  const double dy = u.yi - u.ys;
+  return std::sqrt(dx * dx + dy * dy);  // no overflow or underflow at mesh scales: no hypot
+}
 
 // theta of i: theta_j and theta_k interpolated by the angle i subtends at the virtual source.
 double unfolded_angle(const Unfolding& u, double tj, double tk) {
-  const double aj = std::atan2(-u.ys, -u.xs);
-  const double ak = std::atan2(-u.ys, u.ljk - u.xs);
-  const double ai = std::atan2(u.yi - u.ys, u.xi - u.xs);
-  const double span = ak - aj;  // both directions point upwards: span in (-pi, pi)
-  const double fraction = std::abs(span) > 1e-15 ? (ai - aj) / span : 0.0;
+  // Directions from the source to j, k and i all point upwards (y > 0), so the angles between
+  // them are the signed angles atan2(cross, dot), in (-pi, pi).
+  const double jx = -u.xs, jy = -u.ys;
+  const double kx = u.ljk - u.xs, ky = -u.ys;
+  const double ix = u.xi - u.xs, iy = u.yi - u.ys;
+  const double span = std::atan2(jx * ky - jy * kx, jx * kx + jy * ky);  // angle j -> k
+  const double part = std::atan2(jx * iy - jy * ix, jx * ix + jy * iy);  // angle j -> i
+  const double fraction = std::abs(span) > 1e-15 ? part / span : 0.0;
   return wrap_angle(tj + fraction * wrap_angle(tk - tj));
 }
 
@@ -106,6 +113,31 @@ LogMap::LogMap(const TriangleMesh& mesh) : mesh_(mesh) {
     for (int k = 0; k < 3; ++k) {
       opposite_length_[static_cast<std::size_t>(f)][static_cast<std::size_t>(k)] =
           (detail::corner(mesh_, f, (k + 1) % 3) - detail::corner(mesh_, f, (k + 2) % 3)).norm();
+    }
+  }
+  // For each incident face of each vertex v and each of its other two corners x: the factor
+  // |vx| / |vx projected on v's tangent plane| of the edge step (0 when the edge is along the
+  // normal), so that a step costs no square root.
+  step_scale_.resize(incident_.size());
+  for (std::size_t v = 0; v + 1 < face_offsets_.size(); ++v) {
+    for (int i = face_offsets_[v]; i < face_offsets_[v + 1]; ++i) {
+      const int f = incident_[static_cast<std::size_t>(i)];
+      const Face& face = mesh_.faces[static_cast<std::size_t>(f)];
+      int cv = 0;
+      while (face[static_cast<std::size_t>(cv)] != static_cast<int>(v)) ++cv;
+      for (int step = 1; step <= 2; ++step) {
+        const int cx = (cv + step) % 3;
+        const int cy = 3 - cv - cx;
+        const double edge_len =
+            opposite_length_[static_cast<std::size_t>(f)][static_cast<std::size_t>(cy)];
+        const Vec3 edge =
+            mesh_.vertices[static_cast<std::size_t>(face[static_cast<std::size_t>(cx)])] -
+            mesh_.vertices[v];
+        const double along_normal = edge.dot(normals_[v]);
+        const double projected2 = edge_len * edge_len - along_normal * along_normal;
+        step_scale_[static_cast<std::size_t>(i)][static_cast<std::size_t>(step - 1)] =
+            projected2 > 0.0 ? edge_len / std::sqrt(projected2) : 0.0;
+      }
     }
   }
 }
@@ -166,21 +198,63 @@ void LogMap::compute(const LogMapRequest& request, LogMapPatch& patch) const {
           ? frame_from_normal(normals_[static_cast<std::size_t>(centre_vertex)], request.frame)
           : tangent_frame_at(mesh_, normals_, request.centre, request.frame);
   const TangentFrame& frame = patch.frame_;
-  const Vec3& c = patch.centre_position_;
 
-  auto heap_greater = std::greater<std::pair<double, int>>();
-  auto push = [&patch, &heap_greater](double r, int node) {
-    patch.heap_.emplace_back(r, node);
-    std::push_heap(patch.heap_.begin(), patch.heap_.end(), heap_greater);
+  // The front: a binary heap of (r, node) with each node at most once (its position kept in the
+  // node), so the heap holds the front only and a better r moves the entry up in place. Ties go
+  // to the lower node index, as with a plain heap of (r, node) pairs.
+  auto before = [](const std::pair<double, int>& a, const std::pair<double, int>& b) {
+    return a.first < b.first || (a.first == b.first && a.second < b.second);
+  };
+  auto place = [&patch](std::size_t at, const std::pair<double, int>& entry) {
+    patch.heap_[at] = entry;
+    patch.nodes_[static_cast<std::size_t>(entry.second)].heap_position = static_cast<int>(at);
+  };
+  auto push = [&patch, &before, &place](double r, int node) {
+    int at = patch.nodes_[static_cast<std::size_t>(node)].heap_position;
+    if (at < 0) {
+      at = static_cast<int>(patch.heap_.size());
+      patch.heap_.emplace_back();
+    }
+    const std::pair<double, int> entry(r, node);  // r only ever decreases: sift up
+    auto i = static_cast<std::size_t>(at);
+    while (i > 0) {
+      const std::size_t parent = (i - 1) / 2;
+      if (!before(entry, patch.heap_[parent])) break;
+      place(i, patch.heap_[parent]);
+      i = parent;
+    }
+    place(i, entry);
+  };
+  auto pop = [&patch, &before, &place]() {
+    const std::pair<double, int> top = patch.heap_.front();
+    patch.nodes_[static_cast<std::size_t>(top.second)].heap_position = -1;
+    const std::pair<double, int> last = patch.heap_.back();
+    patch.heap_.pop_back();
+    const std::size_t size = patch.heap_.size();
+    if (size > 0) {
+      std::size_t i = 0;
+      while (true) {
+        std::size_t child = 2 * i + 1;
+        if (child >= size) break;
+        if (child + 1 < size && before(patch.heap_[child + 1], patch.heap_[child])) ++child;
+        if (!before(patch.heap_[child], last)) break;
+        place(i, patch.heap_[child]);
+        i = child;
+      }
+      place(i, last);
+    }
+    return top;
   };
   // The node of a vertex, created on first contact.
-  auto node_of = [&patch](int v) {
+  const Vec3& c = patch.centre_position_;
+  auto node_of = [this, &patch, &c](int v) {
     int& local = patch.local_[static_cast<std::size_t>(v)];
     if (local < 0) {
       local = static_cast<int>(patch.nodes_.size());
       Node& fresh = patch.nodes_.emplace_back();
       fresh.vertex = v;
       fresh.r = std::numeric_limits<double>::infinity();
+      fresh.chord = (mesh_.vertices[static_cast<std::size_t>(v)] - c).norm();
     }
     return local;
   };
@@ -213,12 +287,9 @@ void LogMap::compute(const LogMapRequest& request, LogMapPatch& patch) const {
     for (int v : cf) seed_planar(v);
   }
 
-  auto chord = [&](int v) { return (mesh_.vertices[static_cast<std::size_t>(v)] - c).norm(); };
   const double stop = request.radius_m + 2.0 * mean_edge_;
   while (!patch.heap_.empty()) {
-    std::pop_heap(patch.heap_.begin(), patch.heap_.end(), heap_greater);
-    const auto [d, id] = patch.heap_.back();
-    patch.heap_.pop_back();
+    const auto [d, id] = pop();
     Node& settling = patch.nodes_[static_cast<std::size_t>(id)];
     if (settling.state == State::kSettled || d != settling.r) continue;  // stale entry
     if (d > stop) break;
@@ -226,9 +297,15 @@ void LogMap::compute(const LogMapRequest& request, LogMapPatch& patch) const {
     // Settle: the angle from the winning update, the 2-D point and the transport map.
     const int v = settling.vertex;
     const auto vi = static_cast<std::size_t>(v);
+    bool uv_known = false;
     if (settling.pending == Pending::kStep) {
       const Eigen::Vector2d& dir = settling.pending_uv;
-      settling.theta = dir.squaredNorm() > 0.0 ? std::atan2(dir.y(), dir.x()) : 0.0;
+      const double dir_norm = dir.norm();
+      settling.theta = dir_norm > 0.0 ? std::atan2(dir.y(), dir.x()) : 0.0;
+      if (dir_norm > 0.0) {
+        settling.uv = (d / dir_norm) * dir;  // d (cos theta, sin theta) without the sine
+        uv_known = true;
+      }
     } else if (settling.pending == Pending::kUnfold) {
       const auto [f, cj, ck] = settling.pending_face;
       const auto& len = opposite_length_[static_cast<std::size_t>(f)];
@@ -246,7 +323,9 @@ void LogMap::compute(const LogMapRequest& request, LogMapPatch& patch) const {
       settling.theta = unfolded_angle(u, nj.theta, nk.theta);
     }
     settling.state = State::kSettled;
-    settling.uv = d * Eigen::Vector2d(std::cos(settling.theta), std::sin(settling.theta));
+    if (!uv_known) {
+      settling.uv = d * Eigen::Vector2d(std::cos(settling.theta), std::sin(settling.theta));
+    }
     settling.transport = transport_matrix(normals_[vi], frame);
     patch.settled_.push_back(v);
     const Eigen::Vector2d uv_v = settling.uv;
@@ -258,35 +337,55 @@ void LogMap::compute(const LogMapRequest& request, LogMapPatch& patch) const {
       const auto& len = opposite_length_[static_cast<std::size_t>(f)];
       int cv = 0;
       while (face[static_cast<std::size_t>(cv)] != v) ++cv;
-      // A face joins the patch when its last corner settles.
-      int settled_corners = 0;
-      for (int w : face) {
-        const Node* nw = patch.node(w);
-        settled_corners += nw != nullptr && nw->state == State::kSettled;
+      // The other two corners' nodes (-1: not reached yet), looked up once per face.
+      std::array<int, 3> ids{};
+      std::array<bool, 3> settled{};
+      for (int k = 1; k <= 2; ++k) {
+        const auto ck = static_cast<std::size_t>((cv + k) % 3);
+        ids[ck] = patch.local_[static_cast<std::size_t>(face[ck])];
+        settled[ck] = ids[ck] >= 0 &&
+                      patch.nodes_[static_cast<std::size_t>(ids[ck])].state == State::kSettled;
       }
-      if (settled_corners == 3) patch.faces_.push_back(f);
+      // A face joins the patch when its last corner settles; then it has nothing to update.
+      if (settled[static_cast<std::size_t>((cv + 1) % 3)] &&
+          settled[static_cast<std::size_t>((cv + 2) % 3)]) {
+        patch.faces_.push_back(f);
+        continue;
+      }
       // Update the unsettled corners of this face.
       for (int step = 1; step <= 2; ++step) {
         const int cx = (cv + step) % 3;
         const int cy = 3 - cv - cx;
         const int x = face[static_cast<std::size_t>(cx)];
-        const Node* existing = patch.node(x);
-        if (existing != nullptr && (existing->state == State::kSettled || existing->locked)) {
+        int xid = ids[static_cast<std::size_t>(cx)];
+        if (settled[static_cast<std::size_t>(cx)] ||
+            (xid >= 0 && patch.nodes_[static_cast<std::size_t>(xid)].locked)) {
           continue;
         }
-        const Node* ny = patch.node(face[static_cast<std::size_t>(cy)]);
+        // Every update below gives r >= max(d, chord): skip an existing node already at or
+        // below that bound (the same outcome, without the unfolding).
+        if (xid < 0) {
+          xid = node_of(x);
+          ids[static_cast<std::size_t>(cx)] = xid;
+        } else if (patch.nodes_[static_cast<std::size_t>(xid)].r <=
+                   std::max(d, patch.nodes_[static_cast<std::size_t>(xid)].chord)) {
+          continue;
+        }
+        const double chord_x = patch.nodes_[static_cast<std::size_t>(xid)].chord;
+        const bool y_settled = settled[static_cast<std::size_t>(cy)];
+        const double ry =
+            y_settled ? patch.nodes_[static_cast<std::size_t>(ids[static_cast<std::size_t>(cy)])].r
+                      : 0.0;
         const double edge_len = len[static_cast<std::size_t>(cy)];  // |v x|
         Unfolding u;
-        if (ny != nullptr && ny->state == State::kSettled &&
-            unfold(len[static_cast<std::size_t>(cx)], edge_len, len[static_cast<std::size_t>(cv)],
-                   d, ny->r, u)) {
+        if (y_settled && unfold(len[static_cast<std::size_t>(cx)], edge_len,
+                                len[static_cast<std::size_t>(cv)], d, ry, u)) {
           // Never below the settled front (keeps the order monotone, as in Dijkstra) nor below
           // the straight-line distance from the centre (a geodesic is never shorter): bad
           // triangles of a raw scan cannot make the front leak across the mesh.
-          const double r = std::max({unfolded_distance(u), d, chord(x)});
-          if (existing == nullptr || r < existing->r) {
-            const int xid = node_of(x);
-            Node& nx = patch.nodes_[static_cast<std::size_t>(xid)];
+          const double r = std::max({unfolded_distance(u), d, chord_x});
+          Node& nx = patch.nodes_[static_cast<std::size_t>(xid)];
+          if (r < nx.r) {
             nx.r = r;
             nx.pending = Pending::kUnfold;
             nx.pending_face = {f, cv, cy};
@@ -296,15 +395,16 @@ void LogMap::compute(const LogMapRequest& request, LogMapPatch& patch) const {
         }
         // One settled corner: the transported edge step; r kept between the settled front and
         // the triangle inequality.
+        const double scale =
+            step_scale_[static_cast<std::size_t>(i)][static_cast<std::size_t>(step - 1)];
+        if (!(scale > 0.0)) continue;
         const Vec3 edge = mesh_.vertices[static_cast<std::size_t>(x)] - mesh_.vertices[vi];
-        const double along_normal = edge.dot(normals_[vi]);
-        const double projected2 = edge_len * edge_len - along_normal * along_normal;
-        if (!(projected2 > 0.0)) continue;
-        const Eigen::Vector2d uv = uv_v + (edge_len / std::sqrt(projected2)) * (transport_v * edge);
-        const double r = std::max({std::min(uv.norm(), d + edge_len), d, chord(x)});
-        if (existing == nullptr || r < existing->r) {
-          const int xid = node_of(x);
-          Node& nx = patch.nodes_[static_cast<std::size_t>(xid)];
+        const Eigen::Vector2d uv = uv_v + scale * (transport_v * edge);
+        Node& nx = patch.nodes_[static_cast<std::size_t>(xid)];
+        // No square root when the step cannot improve r (r below is at least min(|uv|, d + |vx|)).
+        if (d + edge_len >= nx.r && uv.squaredNorm() >= nx.r * nx.r) continue;
+        const double r = std::max({std::min(uv.norm(), d + edge_len), d, chord_x});
+        if (r < nx.r) {
           nx.r = r;
           nx.pending = Pending::kStep;
           nx.pending_uv = uv;

@@ -123,8 +123,10 @@ class LogMapPatch {
     Eigen::Vector2d pending_uv = Eigen::Vector2d::Zero();  // kStep: the 2-D point reached
     double r = 0.0;                                        // geodesic distance (estimate)
     double theta = 0.0;
+    double chord = 0.0;  // straight-line distance from the centre (a lower bound of r)
     std::array<int, 3> pending_face{};  // kUnfold: face, corner j, corner k
     int vertex = -1;
+    int heap_position = -1;  // in the front's heap, or -1
     State state = State::kFront;
     Pending pending = Pending::kNone;
     bool locked = false;  // exact seed near the centre
@@ -140,7 +142,7 @@ class LogMapPatch {
   std::vector<Node> nodes_;
   std::vector<int> settled_;
   std::vector<int> faces_;
-  std::vector<std::pair<double, int>> heap_;  // (r, node index)
+  std::vector<std::pair<double, int>> heap_;  // the front: (r, node index), see compute()
 };
 
 // The immutable part of the log map for one mesh: adjacency and vertex normals.
@@ -168,6 +170,9 @@ class LogMap {
   std::vector<int> face_offsets_;  // faces of vertex v: incident_[face_offsets_[v] ..)
   std::vector<int> incident_;
   std::vector<std::array<double, 3>> opposite_length_;  // per face: edge opposite each corner
+  // Per entry of incident_ (vertex v, face f): the edge step's length factor towards the next and
+  // the previous corner of f after v (see compute()).
+  std::vector<std::array<double, 2>> step_scale_;
   double mean_edge_ = 0.0;
 };
 
