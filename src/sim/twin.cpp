@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstdio>
 #include <sstream>
+#include <unordered_map>
 #include <vector>
 
 #include "headspa/core/error.hpp"
@@ -28,6 +29,12 @@ constexpr std::array<double, 6> kJointLimitRad{2 * M_PI, 2 * M_PI, M_PI,
                                                2 * M_PI, 2 * M_PI, 2 * M_PI};
 
 const char* kPadName[2] = {"left", "right"};
+
+// The pad axis spring (null space of the pad position).
+constexpr double kAxisStiffnessNmPerRad = 6.0;
+constexpr double kAxisDampingNmS = 0.6;
+// Share of the joints' viscous damping the arm's torque controller compensates.
+constexpr double kJointFrictionCompensation = 0.8;
 
 std::string num(double v) {
   char buf[32];
@@ -132,6 +139,65 @@ std::string make_mjcf(const TwinOptions& o, const Eigen::Isometry3d& head) {
   return x.str();
 }
 
+// Soft tissue changes gradually from one region to the next. The tissue map gives stiffness and
+// damping per region; the twin blends them per vertex over the skin within `radius` (Gaussian
+// weights, sigma = radius / 2), so a pad crossing a region border meets a change spread over a
+// centimetre instead of a step. No-go zones and unlabelled skin push back like firm skin.
+void blend_tissue(const anatomy::Head& head, double radius, std::vector<double>* stiffness,
+                  std::vector<double>* damping) {
+  const auto& v = head.mesh.vertices;
+  const std::size_t n = v.size();
+  std::vector<double> k0(n), b0(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    const anatomy::TissueProperties& t = anatomy::tissue(head.regions[i]);
+    k0[i] = t.stiffness_n_per_m > 0 ? t.stiffness_n_per_m : 4000.0;
+    b0[i] = t.damping_n_s_per_m > 0 ? t.damping_n_s_per_m : 40.0;
+  }
+  // A uniform grid of cells one radius wide.
+  Eigen::Vector3d lo = Eigen::Vector3d::Constant(1e300);
+  for (const auto& p : v) lo = lo.cwiseMin(Eigen::Vector3d(p.x(), p.y(), p.z()));
+  const auto cell_of = [&](const Eigen::Vector3d& p) {
+    return Eigen::Vector3i(static_cast<int>(std::floor((p.x() - lo.x()) / radius)),
+                           static_cast<int>(std::floor((p.y() - lo.y()) / radius)),
+                           static_cast<int>(std::floor((p.z() - lo.z()) / radius)));
+  };
+  const auto key = [](const Eigen::Vector3i& c) {
+    return (static_cast<std::int64_t>(c.x()) << 42) ^ (static_cast<std::int64_t>(c.y()) << 21) ^
+           static_cast<std::int64_t>(c.z());
+  };
+  std::unordered_map<std::int64_t, std::vector<std::size_t>> grid;
+  for (std::size_t i = 0; i < n; ++i) {
+    grid[key(cell_of(Eigen::Vector3d(v[i].x(), v[i].y(), v[i].z())))].push_back(i);
+  }
+  const double inv_two_sigma2 = 1.0 / (2.0 * 0.25 * radius * radius);
+  stiffness->assign(n, 0.0);
+  damping->assign(n, 0.0);
+  for (std::size_t i = 0; i < n; ++i) {
+    const Eigen::Vector3d p(v[i].x(), v[i].y(), v[i].z());
+    const Eigen::Vector3i c = cell_of(p);
+    double w_sum = 0.0, k_sum = 0.0, b_sum = 0.0;
+    for (int dx = -1; dx <= 1; ++dx) {
+      for (int dy = -1; dy <= 1; ++dy) {
+        for (int dz = -1; dz <= 1; ++dz) {
+          const auto it = grid.find(key(c + Eigen::Vector3i(dx, dy, dz)));
+          if (it == grid.end()) continue;
+          for (const std::size_t j : it->second) {
+            const Eigen::Vector3d q(v[j].x(), v[j].y(), v[j].z());
+            const double d2 = (q - p).squaredNorm();
+            if (d2 > radius * radius) continue;
+            const double w = std::exp(-d2 * inv_two_sigma2);
+            w_sum += w;
+            k_sum += w * k0[j];
+            b_sum += w * b0[j];
+          }
+        }
+      }
+    }
+    (*stiffness)[i] = k_sum / w_sum;
+    (*damping)[i] = b_sum / w_sum;
+  }
+}
+
 }  // namespace
 
 bool TwinOptions::IsValid(std::string* why) const {
@@ -147,8 +213,9 @@ bool TwinOptions::IsValid(std::string* why) const {
         head_rotation_stiffness_nm_per_rad > 0 && skin_shear_stiffness_n_per_m > 0)) {
     return bad("masses and stiffnesses must be positive");
   }
-  if (!(tracker_rate_hz > 0 && contact_query_margin_m > 0)) {
-    return bad("tracker_rate_hz and contact_query_margin_m must be positive");
+  if (!(tracker_rate_hz > 0 && contact_query_margin_m > 0 && tissue_blend_radius_m > 0)) {
+    return bad(
+        "tracker_rate_hz, contact_query_margin_m and tissue_blend_radius_m must be positive");
   }
   return true;
 }
@@ -160,6 +227,7 @@ struct Twin::Impl {
   const anatomy::Head* head = nullptr;
   geometry::SurfaceQuery query;
   std::vector<Eigen::Vector3d> face_normals;
+  std::vector<double> stiffness, damping;  // blended tissue per vertex
   Rng rng;
   int head_body = -1;
   std::array<int, 2> pad_body{}, pad_site{};
@@ -264,6 +332,7 @@ Twin::Twin(const anatomy::Head& head, const TwinOptions& options) : options_(opt
   impl_->solve_out.assign(static_cast<std::size_t>(5 * m->nv), 0.0);
   impl_->jacr.assign(static_cast<std::size_t>(3 * m->nv), 0.0);
   impl_->face_normals = geometry::face_normals(head.mesh);
+  blend_tissue(head, options.tissue_blend_radius_m, &impl_->stiffness, &impl_->damping);
   mj_forward(impl_->model, impl_->data);
   mj_step1(impl_->model, impl_->data);
   impl_->tracked = impl_->head_pose();
@@ -419,11 +488,14 @@ void Twin::step(const control::RigCommand& command) {
     Eigen::Vector3d n_local =
         cp->distance > 1e-9 ? Eigen::Vector3d(sign * (local - cp->position) / cp->distance) : fn;
     const auto& face = im.head->mesh.faces[static_cast<std::size_t>(cp->point.face)];
-    const anatomy::Region region = im.head->regions[face[0]];
-    const anatomy::TissueProperties& tissue = anatomy::tissue(region);
-    // Regions without a tissue entry (no-go, other) still push back, like the stiffest skin.
-    const double k = tissue.stiffness_n_per_m > 0 ? tissue.stiffness_n_per_m : 4000.0;
-    const double b = tissue.damping_n_s_per_m > 0 ? tissue.damping_n_s_per_m : 40.0;
+    const anatomy::Region region = im.head->regions[static_cast<std::size_t>(face[0])];
+    // The blended tissue at the contact point.
+    double k = 0.0, b = 0.0;
+    for (int corner = 0; corner < 3; ++corner) {
+      const auto vi = static_cast<std::size_t>(face[static_cast<std::size_t>(corner)]);
+      k += cp->point.barycentric(corner) * im.stiffness[vi];
+      b += cp->point.barycentric(corner) * im.damping[vi];
+    }
     // Relative velocity of the pad against the skin (the head moves too).
     const Eigen::Vector3d v_pad = im.pad_velocity(p);
     mjtNum hv[6];
@@ -471,8 +543,12 @@ void Twin::step(const control::RigCommand& command) {
     hf[3 + i] += head_torque(i);
   }
 
-  // Arm layer: J^T F for the pad force, an orientation spring for the pad axis, gravity and
-  // Coriolis compensation (qfrc_bias), and joint-limit avoidance with posture in the null space.
+  // Arm layer. The task is the pad's position: J^T F for the pad force, and the task-space mass
+  // Lambda = (Jp M^-1 Jp^T)^-1 for the inertia feed-forward. Everything else acts in the
+  // dynamically consistent null space of that task, so it adds no force and no acceleration at
+  // the pad: the pad axis spring (a round pad's axis only keeps the finger along the normal),
+  // joint-limit avoidance and the posture spring. Gravity and Coriolis forces are compensated
+  // (qfrc_bias). A wrist singularity costs the axis control, never the pad's force.
   for (int p = 0; p < 2; ++p) {
     const auto u = static_cast<std::size_t>(p);
     const control::PadCommand& pc = command.pads[u];
@@ -484,50 +560,36 @@ void Twin::step(const control::RigCommand& command) {
     Eigen::Vector3d want = pc.tool_axis;
     if (want.norm() < 1e-9) want = axis;
     want.normalize();
-    const Eigen::Vector3d torque = 6.0 * axis.cross(want) - 0.6 * omega;
-    Eigen::Matrix<double, 6, 1> wrench;
-    wrench << pc.force_n, torque;
-    Eigen::Matrix<double, 6, 1> tau = j.transpose() * wrench;
     const Eigen::Matrix<double, 3, 6> jp = j.topRows<3>();
-    // The task is five-dimensional: the pad's position and the direction of its axis (a round
-    // pad may roll about its axis freely). Task-space mass Lambda = (Jt M^-1 Jt^T)^-1.
-    const Eigen::Vector3d e1 = axis.unitOrthogonal();
-    const Eigen::Vector3d e2 = axis.cross(e1);
-    Eigen::Matrix<double, 5, 6> jt;
-    jt.topRows<3>() = jp;
-    jt.row(3) = e1.transpose() * j.bottomRows<3>();
-    jt.row(4) = e2.transpose() * j.bottomRows<3>();
     const int nv = m->nv;
     std::fill(im.solve_in.begin(), im.solve_in.end(), 0.0);
-    for (int row = 0; row < 5; ++row) {
+    for (int row = 0; row < 3; ++row) {
       for (std::size_t c = 0; c < 6; ++c) {
         im.solve_in[static_cast<std::size_t>(row * nv + im.dof_adr[u][c])] =
-            jt(row, static_cast<int>(c));
+            jp(row, static_cast<int>(c));
       }
     }
-    mj_solveM(m, d, im.solve_out.data(), im.solve_in.data(), 5);
-    Eigen::Matrix<double, 6, 5> minv_jtt;  // M^-1 Jt^T on this arm's joints
-    for (int k = 0; k < 5; ++k) {
+    mj_solveM(m, d, im.solve_out.data(), im.solve_in.data(), 3);
+    Eigen::Matrix<double, 6, 3> minv_jpt;  // M^-1 Jp^T on this arm's joints
+    for (int k = 0; k < 3; ++k) {
       for (std::size_t c = 0; c < 6; ++c) {
-        minv_jtt(static_cast<int>(c), k) =
+        minv_jpt(static_cast<int>(c), k) =
             im.solve_out[static_cast<std::size_t>(k * nv + im.dof_adr[u][c])];
       }
     }
-    const Eigen::Matrix<double, 5, 5> mobility =
-        jt * minv_jtt + 1e-9 * Eigen::Matrix<double, 5, 5>::Identity();
-    const Eigen::LDLT<Eigen::Matrix<double, 5, 5>> mass(mobility);
-    // Inertia feed-forward: Lambda times the target acceleration (the axis held), so that the
-    // pad keeps up with accelerating references.
+    const Eigen::Matrix3d mobility = jp * minv_jpt + 1e-9 * Eigen::Matrix3d::Identity();
+    const Eigen::LDLT<Eigen::Matrix3d> mass(mobility);
+    Eigen::Matrix<double, 6, 1> tau = jp.transpose() * pc.force_n;
+    // Inertia feed-forward: Lambda times the target acceleration, so that the pad keeps up with
+    // accelerating references.
     const Eigen::Vector3d acc = pc.target_acceleration_m_per_s2;
-    if (acc.allFinite() && acc.squaredNorm() > 0.0) {
-      Eigen::Matrix<double, 5, 1> task_acc;
-      task_acc << acc, 0.0, 0.0;
-      tau += jt.transpose() * mass.solve(task_acc);
-    }
-    // Null spaces, dynamically consistent (no force and no acceleration at the pad): joint-limit
-    // avoidance may tilt the pad's axis (the null space of the position alone), the posture
-    // spring may not (the null space of the whole task).
-    Eigen::Matrix<double, 6, 1> tn, limits;
+    if (acc.allFinite() && acc.squaredNorm() > 0.0) tau += jp.transpose() * mass.solve(acc);
+    // Null-space torques: the axis spring (tilt only; rolling about the axis is free), the
+    // joint-limit push and the posture spring.
+    const Eigen::Vector3d tilt = axis.cross(want);
+    const Eigen::Vector3d spin = omega - omega.dot(axis) * axis;
+    Eigen::Matrix<double, 6, 1> extra =
+        j.bottomRows<3>().transpose() * (kAxisStiffnessNmPerRad * tilt - kAxisDampingNmS * spin);
     for (std::size_t k = 0; k < 6; ++k) {
       const double q = d->qpos[im.qpos_adr[u][k]];
       const double qd = d->qvel[im.dof_adr[u][k]];
@@ -536,18 +598,17 @@ void Twin::step(const control::RigCommand& command) {
       double push = 0.0;
       if (q > lim - margin) push = -40.0 * (q - (lim - margin));
       if (q < -lim + margin) push = 40.0 * (-lim + margin - q);
-      limits(static_cast<int>(k)) = push;
-      tn(static_cast<int>(k)) = 2.0 * (im.posture[u][k] - q) - 1.5 * qd;
+      extra(static_cast<int>(k)) += push + 2.0 * (im.posture[u][k] - q) - 1.5 * qd;
     }
-    tau += tn - jt.transpose() * mass.solve(minv_jtt.transpose() * tn);
-    const Eigen::LDLT<Eigen::Matrix3d> position_mass(mobility.topLeftCorner<3, 3>());
-    tau +=
-        limits - jp.transpose() * position_mass.solve(minv_jtt.leftCols<3>().transpose() * limits);
+    tau += extra - jp.transpose() * mass.solve(minv_jpt.transpose() * extra);
     for (std::size_t k = 0; k < 6; ++k) {
       const int dof = im.dof_adr[u][k];
       const int act = p * 6 + static_cast<int>(k);
       const double lim = kTorqueLimitNm[k];
-      d->ctrl[act] = std::clamp(tau(static_cast<int>(k)) + d->qfrc_bias[dof], -lim, lim);
+      // The arm's controller knows its joints' viscous friction and cancels most of it.
+      const double friction_comp = -kJointFrictionCompensation * d->qfrc_passive[dof];
+      d->ctrl[act] =
+          std::clamp(tau(static_cast<int>(k)) + d->qfrc_bias[dof] + friction_comp, -lim, lim);
       d->qfrc_applied[dof] = im.disturbance[u][k];
     }
   }

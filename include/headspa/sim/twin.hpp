@@ -43,6 +43,7 @@ struct TwinOptions {
   double head_tracker_noise_m = 0.0001;  // head tracker noise (standard deviation)
   double tracker_rate_hz = 60.0;
   double contact_query_margin_m = 0.004;  // closest-point queries look this far past the pad
+  double tissue_blend_radius_m = 0.01;    // region tissue properties blend over this distance
 
   bool IsValid(std::string* why) const;
 };
