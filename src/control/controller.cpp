@@ -87,7 +87,13 @@ PadCommand Controller::tick(int pad, const PadReference& ref, const PadMeasureme
     const double seek_speed = std::clamp(
         std::max(above_m / gains_.seek_time_s, gains_.seek_speed_per_n_m_per_s_per_n * ref.force_n),
         gains_.min_seek_speed_m_per_s, gains_.max_seek_speed_m_per_s);
-    const double want_in = share * press_speed + (1.0 - share) * seek_speed;
+    // The target force's rate over the expected skin stiffness is the speed into the skin that
+    // keeps the force on its ramp; fed forward, the pad leaves and enters the skin with the ramp
+    // instead of lagging behind it (and overshooting out of contact at the end of a ramp down).
+    const double ramp_speed = ref.skin_stiffness_n_per_m > 0.0
+                                  ? ref.force_rate_n_per_s / ref.skin_stiffness_n_per_m
+                                  : 0.0;
+    const double want_in = share * (press_speed + ramp_speed) + (1.0 - share) * seek_speed;
     const double moving_in = -(m.velocity_m_per_s - ref.velocity_m_per_s).dot(n);
     // The integral acts in contact only; out of contact it fades (a stale integral from the
     // last press must neither hold the pad off the skin nor drive it in).

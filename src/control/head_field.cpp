@@ -53,6 +53,10 @@ HeadField::HeadField(const anatomy::Head& head, const HeadFieldOptions& options)
   skin_.assign(n, far);
   no_go_.assign(n, far);
   cap_.assign(n, std::numeric_limits<float>::infinity());
+  normal_x_.assign(n, 0.0f);
+  normal_y_.assign(n, 0.0f);
+  normal_z_.assign(n, 0.0f);
+  const std::vector<geometry::Vec3> vertex_normals = geometry::vertex_normals(mesh);
 
   const double h = options.cell_m;
   const int reach = static_cast<int>(std::ceil(options.max_distance_m / h));
@@ -81,6 +85,12 @@ HeadField::HeadField(const anatomy::Head& head, const HeadFieldOptions& options)
             const std::size_t idx = index(i, j, k);
             const auto d = static_cast<float>(std::sqrt(d2));
             if (pass == 0) {
+              if (d < skin_[idx]) {
+                const Eigen::Vector3d& vn = vertex_normals[v];
+                normal_x_[idx] = static_cast<float>(vn.x());
+                normal_y_[idx] = static_cast<float>(vn.y());
+                normal_z_[idx] = static_cast<float>(vn.z());
+              }
               skin_[idx] = std::min(skin_[idx], d);
               if (no_go) no_go_[idx] = std::min(no_go_[idx], d);
             } else if (d <= skin_[idx] + reach_m) {
@@ -107,6 +117,12 @@ HeadFieldSample HeadField::at(const Eigen::Vector3d& p_head) const noexcept {
   const double fx = g.x() - i, fy = g.y() - j, fz = g.z() - k;
   out.skin_distance_m = static_cast<double>(trilinear(skin_, nx_, ny_, i, j, k, fx, fy, fz));
   out.no_go_distance_m = static_cast<double>(trilinear(no_go_, nx_, ny_, i, j, k, fx, fy, fz));
+  const Eigen::Vector3d normal(
+      static_cast<double>(trilinear(normal_x_, nx_, ny_, i, j, k, fx, fy, fz)),
+      static_cast<double>(trilinear(normal_y_, nx_, ny_, i, j, k, fx, fy, fz)),
+      static_cast<double>(trilinear(normal_z_, nx_, ny_, i, j, k, fx, fy, fz)));
+  const double length = normal.norm();
+  if (length > 1e-6) out.skin_normal = normal / length;
   const int ri = static_cast<int>(std::lround(g.x()));
   const int rj = static_cast<int>(std::lround(g.y()));
   const int rk = static_cast<int>(std::lround(g.z()));

@@ -183,22 +183,22 @@ PadReference SessionRunner::plan_reference(int pad,
     ref.normal = last_normal_[u];
     return ref;
   }
-  const Eigen::Matrix3d rot = registered_head_.linear();
+  const Eigen::Matrix3d rot = followed_head_.linear();
   ref.normal = rot * sample->normal;
   last_normal_[u] = ref.normal;
-  ref.position_m = registered_head_ * (sample->position_m + options_.pad_radius_m * sample->normal);
+  ref.position_m = followed_head_ * (sample->position_m + options_.pad_radius_m * sample->normal);
   // Velocity from the plan's next sample (one plan period ahead), in every phase.
   const double period = 1.0 / plan_->sample_rate_hz;
   const auto next = plan_->sample_at(static_cast<plan::Contact>(pad), sample->t_s + period);
   if (next) {
     const Eigen::Vector3d ahead =
-        registered_head_ * (next->position_m + options_.pad_radius_m * next->normal);
+        followed_head_ * (next->position_m + options_.pad_radius_m * next->normal);
     ref.velocity_m_per_s = (ahead - ref.position_m) / period;
     // Acceleration from the samples either side, for the arm's inertia feed-forward.
     const auto prev = plan_->sample_at(static_cast<plan::Contact>(pad), sample->t_s - period);
     if (prev) {
       const Eigen::Vector3d behind =
-          registered_head_ * (prev->position_m + options_.pad_radius_m * prev->normal);
+          followed_head_ * (prev->position_m + options_.pad_radius_m * prev->normal);
       Eigen::Vector3d a = (ahead - 2.0 * ref.position_m + behind) / (period * period);
       const double an = a.norm();
       if (an > kMaxFeedForwardAcceleration) a *= kMaxFeedForwardAcceleration / an;
@@ -206,10 +206,15 @@ PadReference SessionRunner::plan_reference(int pad,
     }
   }
   if (sample->phase == plan::Phase::kContact && sample->force_n > 0.0) {
-    const double cap = anatomy::tissue(sample->region).force_cap_n * options_.cap_fraction;
-    ref.force_n = std::min({force_scale_ * sample->force_n, cap,
-                            options_.limits.absolute_force_n * options_.cap_fraction});
-    ref.force_n = std::max(ref.force_n, 0.0);
+    const anatomy::TissueProperties& tissue = anatomy::tissue(sample->region);
+    const double cap = tissue.force_cap_n * options_.cap_fraction;
+    const double ceiling = std::min(cap, options_.limits.absolute_force_n * options_.cap_fraction);
+    ref.force_n = std::clamp(force_scale_ * sample->force_n, 0.0, ceiling);
+    ref.skin_stiffness_n_per_m = tissue.stiffness_n_per_m;
+    if (next && next->phase == plan::Phase::kContact) {
+      const double ahead = std::clamp(force_scale_ * next->force_n, 0.0, ceiling);
+      ref.force_rate_n_per_s = (ahead - ref.force_n) / period;
+    }
   }
   return ref;
 }
@@ -295,6 +300,7 @@ void SessionRunner::handle_command(LiveCommand command, const RigState& s) noexc
     case LiveCommand::kStart:
       if (state_ != RunnerState::kReady) return;
       registered_head_ = s.head_pose_tracked;
+      followed_head_ = registered_head_;
       for (int p = 0; p < kPads; ++p) {
         const auto u = static_cast<std::size_t>(p);
         const auto first = plan_->sample_at(static_cast<plan::Contact>(p), 0.0);
@@ -451,6 +457,15 @@ RigCommand SessionRunner::tick(const RigState& raw, double dt_s) noexcept {
       break;
   }
 
+  // Follow the tracked head while it stays within the monitor's bounds of the registered pose.
+  if (s.head_tracking_valid && state_ == RunnerState::kMassaging && !pause_for_head_) {
+    const double a = 1.0 - std::exp(-dt_s / options_.head_follow_s);
+    followed_head_.translation() +=
+        a * (s.head_pose_tracked.translation() - followed_head_.translation());
+    const Eigen::Quaterniond from(followed_head_.linear());
+    const Eigen::Quaterniond to(s.head_pose_tracked.linear());
+    followed_head_.linear() = from.slerp(a, to).normalized().toRotationMatrix();
+  }
   std::array<PadReference, kPads> refs{};
   for (auto& i : info_) i = PadTickInfo{};
   switch (state_) {
@@ -509,6 +524,7 @@ RigCommand SessionRunner::tick(const RigState& raw, double dt_s) noexcept {
                 t, EventKind::kHeadReregistered, -1,
                 (s.head_pose_tracked.translation() - registered_head_.translation()).norm());
             registered_head_ = s.head_pose_tracked;
+            followed_head_ = registered_head_;
             pause_for_head_ = false;
             if (auto_resume_) resume_requested_ = true;
             auto_resume_ = false;
@@ -539,6 +555,7 @@ RigCommand SessionRunner::tick(const RigState& raw, double dt_s) noexcept {
           refs[u] = plan_reference(p, sample);
           refs[u].velocity_m_per_s.setZero();
           refs[u].acceleration_m_per_s2.setZero();
+          refs[u].force_rate_n_per_s = refs[u].force_n / options_.resume_ramp_s;
           refs[u].force_n *= std::clamp((t - stage_start_s_) / options_.resume_ramp_s, 0.0, 1.0);
         } else {
           refs[u] = move_reference(p, moves_[u], t);
@@ -589,6 +606,19 @@ RigCommand SessionRunner::tick(const RigState& raw, double dt_s) noexcept {
     }
   }
 
+  // Pressing: force is regulated along the registered head's skin normal under the pad, not the
+  // plan's (smoothed, and a plan for a slightly different skin), so that motion along the skin
+  // never leaks into the force direction.
+  const Eigen::Isometry3d to_head = followed_head_.inverse();
+  for (int p = 0; p < kPads; ++p) {
+    const auto u = static_cast<std::size_t>(p);
+    if (!(refs[u].force_n > 0.0)) continue;
+    const HeadFieldSample here = field_->at(to_head * s.pads[u].position_m);
+    if (here.skin_distance_m < options_.skin_normal_reach_m &&
+        here.skin_normal.squaredNorm() > 0.5) {
+      refs[u].normal = followed_head_.linear() * here.skin_normal;
+    }
+  }
   for (int p = 0; p < kPads; ++p) {
     const auto u = static_cast<std::size_t>(p);
     out.pads[u] = controller_.tick(p, refs[u], s.pads[u], dt_s);

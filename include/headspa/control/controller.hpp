@@ -46,6 +46,8 @@ struct PadReference {
   Eigen::Vector3d acceleration_m_per_s2 = Eigen::Vector3d::Zero();
   Eigen::Vector3d normal = Eigen::Vector3d::UnitY();  // outward skin normal near the pad (unit)
   double force_n = 0.0;  // target pad-on-skin normal force; > 0 selects force control. Unit: [N]
+  double force_rate_n_per_s = 0.0;      // how fast the target force changes (feed-forward)
+  double skin_stiffness_n_per_m = 0.0;  // expected skin stiffness under the pad; 0: unknown
 };
 
 class Controller {

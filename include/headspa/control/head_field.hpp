@@ -1,6 +1,6 @@
 // HeadField: a per-head sampled field the safety monitor reads in constant time: distance to the
-// skin, distance to the nearest no-go zone, and the lowest force cap nearby. Built once from the
-// head's vertices and region labels; queries are allocation-free.
+// skin and its normal, distance to the nearest no-go zone, and the lowest force cap nearby. Built
+// once from the head's vertices and region labels; queries are allocation-free.
 #pragma once
 
 #include <Eigen/Core>
@@ -25,6 +25,9 @@ struct HeadFieldSample {
   double skin_distance_m = 0.0;   // to the nearest vertex, capped at max_distance_m
   double no_go_distance_m = 0.0;  // to the nearest no-go vertex, capped at max_distance_m
   double force_cap_n = 0.0;       // 0: no massage vertex within reach (see cap_reach_m)
+  // Outward skin normal: the nearest vertices' normals, blended across the grid (unit; zero
+  // where no skin is within max_distance_m).
+  Eigen::Vector3d skin_normal = Eigen::Vector3d::Zero();
 };
 
 class HeadField {
@@ -41,6 +44,7 @@ class HeadField {
   Eigen::Vector3d origin_ = Eigen::Vector3d::Zero();
   int nx_ = 0, ny_ = 0, nz_ = 0;
   std::vector<float> skin_, no_go_, cap_;
+  std::vector<float> normal_x_, normal_y_, normal_z_;
   std::size_t index(int i, int j, int k) const noexcept {
     return (static_cast<std::size_t>(k) * static_cast<std::size_t>(ny_) +
             static_cast<std::size_t>(j)) *

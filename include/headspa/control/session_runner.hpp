@@ -64,6 +64,8 @@ struct RunnerOptions {
   ControllerGains gains;
   SafetyLimits limits;
   double pad_radius_m = 0.0075;
+  double skin_normal_reach_m = 0.02;     // pressing: skin normal from the head model within this
+  double head_follow_s = 0.03;           // time constant of the smoothing of the followed head pose
   double approach_speed_m_per_s = 0.08;  // from the rig's start pose to the plan's first pose
   double pause_lift_m = 0.02;            // lift off the skin when pausing
   double pause_lift_s = 0.5;
@@ -166,6 +168,9 @@ class SessionRunner {
   double stall_until_s_ = -1.0;
   Setpoint setpoint_;
   Eigen::Isometry3d registered_head_ = Eigen::Isometry3d::Identity();
+  // The head pose references are mapped with while working: the tracked pose, smoothed, so the
+  // pads follow the small give of the cradle (the monitor pauses on anything larger).
+  Eigen::Isometry3d followed_head_ = Eigen::Isometry3d::Identity();
   std::array<Move, kPads> moves_{};
   std::array<Eigen::Vector3d, kPads> last_normal_{};  // world
   std::array<Eigen::Vector3d, kPads> force_offset_{};
