@@ -70,7 +70,8 @@ nlohmann::json scores_json(const BinaryScores& s) {
           {"tn", s.tn},
           {"precision", s.precision()},
           {"recall", s.recall()},
-          {"f1", s.f1()}};
+          {"f1", s.f1()},
+          {"always_present_f1", s.always_present_f1()}};
 }
 
 nlohmann::json area_json(const AreaAgreement& a) {
@@ -101,6 +102,11 @@ double BinaryScores::recall() const noexcept {
 double BinaryScores::f1() const noexcept {
   const double p = precision(), r = recall();
   return p + r > 0.0 ? 2.0 * p * r / (p + r) : 0.0;
+}
+double BinaryScores::always_present_f1() const noexcept {
+  const int positives = tp + fn;
+  const int total = tp + fp + fn + tn;
+  return positives > 0 ? 2.0 * positives / static_cast<double>(positives + total) : 0.0;
 }
 void BinaryScores::add(bool labelled, bool found) noexcept {
   if (labelled && found)
@@ -204,6 +210,8 @@ bool EvalOptions::IsValid(std::string* why) const {
   if (cv_folds == 1 || cv_folds < 0 || cv_folds > 50) {
     return fail("cv_folds must be 0 (built-in model) or 2..50");
   }
+  if (repeats < 1 || repeats > 20) return fail("repeats must be 1..20");
+  if (repeats > 1 && cv_folds < 2) return fail("repeats > 1 needs cross-validation (cv_folds)");
   return analyzer.IsValid(why);
 }
 
@@ -233,14 +241,13 @@ EvalReport evaluate(const EvalOptions& options) {
   if (rows.empty())
     throw InputError(InputLocation{options.images_dir, 0, 0, {}}, "no labelled image found");
 
-  // One model per fold (or the built-in one for every image).
-  std::vector<int> fold(rows.size(), 0);
-  std::vector<ScalpModel> models;
+  // One model per fold (or the built-in one for every image), per repeat.
+  report.repeats = options.cv_folds >= 2 ? options.repeats : 1;
+  std::vector<TrainingImage> training;
   if (options.cv_folds >= 2) {
     const fs::path poly_dir = options.polygons_dir.empty()
                                   ? fs::path(options.labels_csv).parent_path() / "labels"
                                   : fs::path(options.polygons_dir);
-    std::vector<TrainingImage> training;
     for (std::size_t i = 0; i < rows.size(); ++i) {
       TrainingImage t;
       t.table = compute_patch_table(images[i].view(), options.analyzer);
@@ -253,42 +260,50 @@ EvalReport evaluate(const EvalOptions& options) {
       t.has_oil = rows[i].oil;
       training.push_back(std::move(t));
     }
-    fold = assign_folds(static_cast<int>(rows.size()), options.cv_folds, options.seed);
-    TrainingOptions topt;
-    topt.seed = options.seed;
-    for (int f = 0; f < options.cv_folds; ++f) {
-      std::vector<TrainingImage> train;
-      for (std::size_t i = 0; i < rows.size(); ++i) {
-        if (fold[i] != f) train.push_back(training[i]);
-      }
-      models.push_back(fit_scalp_model(train, topt));
-    }
-  } else {
-    models.push_back(default_scalp_model());
   }
 
   std::vector<double> mf, lf, mo, lo, mr, lr;
-  for (std::size_t m = 0; m < models.size(); ++m) {
-    ScalpAnalyzer analyzer(options.analyzer, models[m]);
-    for (std::size_t i = 0; i < rows.size(); ++i) {
-      if (static_cast<std::size_t>(fold[i]) != m) continue;
-      const ImageAnalysis a = analyzer.analyze(images[i].view(), rows[i].file);
-      auto present = [&](std::string_view name) {
-        const Finding* f = find_finding(a.findings, name);
-        return f != nullptr && f->present;
-      };
-      report.flakes.add(rows[i].flakes, present(kFindingFlakyDry));
-      report.oil.add(rows[i].oil, present(kFindingOily));
-      report.redness.add(rows[i].redness, present(kFindingRedSensitive));
-      mf.push_back(a.flakes.area_fraction);
-      lf.push_back(rows[i].flakes_area);
-      mo.push_back(a.oil.area_fraction);
-      lo.push_back(rows[i].oil_area);
-      mr.push_back(a.redness.area_fraction);
-      lr.push_back(rows[i].redness_area);
-      ++report.images;
+  for (int repeat = 0; repeat < report.repeats; ++repeat) {
+    std::vector<int> fold(rows.size(), 0);
+    std::vector<ScalpModel> models;
+    if (options.cv_folds >= 2) {
+      const std::uint64_t seed = options.seed + 1000u * static_cast<std::uint64_t>(repeat);
+      fold = assign_folds(static_cast<int>(rows.size()), options.cv_folds, seed);
+      TrainingOptions topt;
+      topt.seed = seed;
+      for (int f = 0; f < options.cv_folds; ++f) {
+        std::vector<TrainingImage> train;
+        for (std::size_t i = 0; i < rows.size(); ++i) {
+          if (fold[i] != f) train.push_back(training[i]);
+        }
+        models.push_back(fit_scalp_model(train, topt));
+      }
+    } else {
+      models.push_back(default_scalp_model());
+    }
+
+    for (std::size_t m = 0; m < models.size(); ++m) {
+      ScalpAnalyzer analyzer(options.analyzer, models[m]);
+      for (std::size_t i = 0; i < rows.size(); ++i) {
+        if (static_cast<std::size_t>(fold[i]) != m) continue;
+        const ImageAnalysis a = analyzer.analyze(images[i].view(), rows[i].file);
+        auto present = [&](std::string_view name) {
+          const Finding* f = find_finding(a.findings, name);
+          return f != nullptr && f->present;
+        };
+        report.flakes.add(rows[i].flakes, present(kFindingFlakyDry));
+        report.oil.add(rows[i].oil, present(kFindingOily));
+        report.redness.add(rows[i].redness, present(kFindingRedSensitive));
+        mf.push_back(a.flakes.area_fraction);
+        lf.push_back(rows[i].flakes_area);
+        mo.push_back(a.oil.area_fraction);
+        lo.push_back(rows[i].oil_area);
+        mr.push_back(a.redness.area_fraction);
+        lr.push_back(rows[i].redness_area);
+      }
     }
   }
+  report.images = static_cast<int>(rows.size());
   report.flakes_area = area_agreement(mf, lf);
   report.oil_area = area_agreement(mo, lo);
   report.redness_area = area_agreement(mr, lr);
@@ -298,17 +313,18 @@ EvalReport evaluate(const EvalOptions& options) {
 std::string EvalReport::BriefReport() const {
   std::string out;
   char buf[256];
-  std::snprintf(buf, sizeof buf, "%d images, %s\n", images,
-                cv_folds >= 2
-                    ? (std::to_string(cv_folds) + "-fold cross-validation (held-out)").c_str()
-                    : "built-in model");
+  const std::string how =
+      cv_folds < 2 ? std::string("built-in model")
+                   : std::to_string(cv_folds) + "-fold cross-validation (held-out)" +
+                         (repeats > 1 ? ", " + std::to_string(repeats) + " repeats pooled" : "");
+  std::snprintf(buf, sizeof buf, "%d images, %s\n", images, how.c_str());
   out += buf;
   auto line = [&](const char* name, const BinaryScores& s, const AreaAgreement& a) {
     std::snprintf(buf, sizeof buf,
-                  "%-14s P %.3f  R %.3f  F1 %.3f  (tp %d fp %d fn %d tn %d)  area r %.3f  rho "
-                  "%.3f  MAE %.4f\n",
-                  name, s.precision(), s.recall(), s.f1(), s.tp, s.fp, s.fn, s.tn, a.pearson_r,
-                  a.spearman_rho, a.mean_abs_error);
+                  "%-14s P %.3f  R %.3f  F1 %.3f  (tp %d fp %d fn %d tn %d; always-present F1 "
+                  "%.3f)  area r %.3f  rho %.3f  MAE %.4f\n",
+                  name, s.precision(), s.recall(), s.f1(), s.tp, s.fp, s.fn, s.tn,
+                  s.always_present_f1(), a.pearson_r, a.spearman_rho, a.mean_abs_error);
     out += buf;
   };
   line("flaky_dry", flakes, flakes_area);
@@ -321,6 +337,7 @@ std::string EvalReport::BriefReport() const {
 std::string EvalReport::to_json(int indent) const {
   const nlohmann::json doc = {{"images", images},
                               {"cv_folds", cv_folds},
+                              {"repeats", repeats},
                               {"findings",
                                {{"flaky_dry", scores_json(flakes)},
                                 {"oily", scores_json(oil)},

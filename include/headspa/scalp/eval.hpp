@@ -37,6 +37,9 @@ struct BinaryScores {
   double recall() const noexcept;
   /// Harmonic mean of precision and recall; 0 when both are 0.
   double f1() const noexcept;
+  /// F1 of the trivial rule "always present" on the same images (2p / (1 + p) for prevalence
+  /// p): the chance level a finding's F1 has to beat to mean anything.
+  double always_present_f1() const noexcept;
   /// Adds one decision.
   void add(bool labelled, bool found) noexcept;
 };
@@ -65,7 +68,11 @@ struct EvalOptions {
   /// 0: evaluate the built-in model. k >= 2: k-fold cross-validation, refitting the model on the
   /// other folds for every held-out fold (reports held-out figures).
   int cv_folds = 0;
-  std::uint64_t seed = 20250528;  ///< fold assignment
+  /// With cv_folds >= 2: how many times the cross-validation is run, each with its own fold
+  /// assignment (seed, seed + 1000, ...); counts and areas are pooled over the repeats, which
+  /// steadies the held-out figures of a small labelled set. 1 = a single run.
+  int repeats = 1;
+  std::uint64_t seed = 20250528;  ///< fold assignment of the first repeat
   AnalyzerOptions analyzer;       ///< options for the analyser
 
   /// True when the settings make sense; otherwise says why.
@@ -76,6 +83,7 @@ struct EvalOptions {
 struct EvalReport {
   int images = 0;                     ///< images evaluated
   int cv_folds = 0;                   ///< 0 = built-in model
+  int repeats = 1;                    ///< cross-validation repeats pooled (1 without --cv)
   BinaryScores flakes;                ///< flaky_dry vs d|ds
   BinaryScores oil;                   ///< oily vs o
   BinaryScores redness;               ///< red_sensitive vs s
