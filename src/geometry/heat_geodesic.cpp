@@ -3,6 +3,7 @@
 #include "headspa/core/error.hpp"
 #include "headspa/geometry/laplacian.hpp"
 #include "numerics_detail.hpp"
+#include "supernodal_solve.hpp"
 
 #include <suitesparse/cholmod.h>
 
@@ -11,6 +12,7 @@
 #include <cmath>
 #include <limits>
 #include <numbers>
+#include <optional>
 #include <vector>
 
 namespace headspa::geometry {
@@ -38,20 +40,6 @@ double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-// Copies the upper triangle of a symmetric Eigen matrix into a CHOLMOD matrix (stype = 1).
-cholmod_sparse* to_cholmod_upper(const Eigen::SparseMatrix<double>& full, cholmod_common* common) {
-  const Eigen::SparseMatrix<double> upper = full.triangularView<Eigen::Upper>();
-  const auto n = static_cast<std::size_t>(upper.cols());
-  const auto nnz = static_cast<std::size_t>(upper.nonZeros());
-  cholmod_sparse* out = cholmod_allocate_sparse(n, n, nnz, /*sorted=*/1, /*packed=*/1,
-                                                /*stype=*/1, CHOLMOD_REAL, common);
-  if (out == nullptr) throw InternalError("CHOLMOD could not allocate a sparse matrix");
-  std::copy_n(upper.outerIndexPtr(), n + 1, static_cast<int*>(out->p));
-  std::copy_n(upper.innerIndexPtr(), nnz, static_cast<int*>(out->i));
-  std::copy_n(upper.valuePtr(), nnz, static_cast<double*>(out->x));
-  return out;
-}
-
 }  // namespace
 
 struct HeatGeodesicSolver::Impl {
@@ -77,6 +65,13 @@ struct HeatGeodesicSolver::Impl {
   cholmod_dense* work_y = nullptr;
   cholmod_dense* work_e = nullptr;
   Eigen::VectorXd u, phi, b, r, z, p, q;
+  // kSecondFactor: the structure of both factors for headspa's own triangular solves
+  // (supernodal_solve.hpp), which read the values in place.
+  std::optional<detail::SupernodalStructure> structure;
+  detail::SupernodalValues heat_values, poisson_values;  // the CHOLMOD factors' arrays
+  std::optional<detail::SupernodalWorkspace> workspace;
+  Eigen::VectorXd permuted;         // a right-hand side / solution in pivot order
+  std::vector<int> source_columns;  // pivots of the heat step's nonzero right-hand side
 
   HeatPrecomputeReport precompute;
   HeatSolveReport last;
@@ -89,7 +84,10 @@ struct HeatGeodesicSolver::Impl {
   // x = F^{-1} rhs for one of the factors; rhs and x are n-vectors.
   void solve(cholmod_factor* factor, const Eigen::VectorXd& in, Eigen::VectorXd& out);
   void poisson(Eigen::VectorXd& out);
-  void run(Eigen::VectorXd& out);
+  // The heat step, Poisson step and shift; b holds the heat step's right-hand side, which is
+  // zero off `support` (the source vertices or the source face's corners).
+  void run(std::span<const int> support, Eigen::VectorXd& out);
+  void heat_step_copied(std::span<const int> support);
   void find_components();
 };
 
@@ -131,35 +129,56 @@ HeatGeodesicSolver::Impl::Impl(const TriangleMesh& mesh, const HeatGeodesicOptio
   const double h = mean_edge_length(mesh);
   precompute.time_step = options.time_factor * h * h;
 
-  // Both matrices share the pattern of L plus the diagonal.
-  Eigen::SparseMatrix<double> diag(n, n);
-  {
-    std::vector<Eigen::Triplet<double>> t;
-    t.reserve(static_cast<std::size_t>(n));
-    for (int i = 0; i < n; ++i) t.emplace_back(i, i, mass[i]);
-    diag.setFromTriplets(t.begin(), t.end());
-  }
+  // Both matrices share the pattern of L plus the diagonal; they are written straight into
+  // CHOLMOD's upper-triangular storage (column k: rows < k, then the diagonal).
   // The heat step uses L with its positive off-diagonal entries (edges whose opposite angles sum
   // to more than pi) set to zero and the diagonal rebalanced, so that M + t L is an M-matrix:
   // its solve then has no cancellation and keeps the far field (values down to 1e-200) accurate
   // entry by entry. The pattern is unchanged (explicit zeros), so both systems share one analysis.
-  Eigen::SparseMatrix<double> heat_laplacian = laplacian;
-  if (options.m_matrix_heat_step) {
-    for (int k = 0; k < heat_laplacian.outerSize(); ++k) {
-      double diagonal = 0.0;
-      double* diagonal_entry = nullptr;
-      for (Eigen::SparseMatrix<double>::InnerIterator it(heat_laplacian, k); it; ++it) {
-        if (it.row() == it.col()) {
-          diagonal_entry = &it.valueRef();
-        } else {
-          it.valueRef() = std::min(it.value(), 0.0);
-          diagonal -= it.value();
+  std::vector<int> upper_start(static_cast<std::size_t>(n) + 1, 0);
+  for (int k = 0; k < n; ++k) {
+    int count = 1;  // the diagonal
+    for (Eigen::SparseMatrix<double>::InnerIterator it(laplacian, k); it; ++it) {
+      count += it.row() < k;
+    }
+    upper_start[static_cast<std::size_t>(k) + 1] = upper_start[static_cast<std::size_t>(k)] + count;
+  }
+  const auto upper_nonzeros = static_cast<std::size_t>(upper_start.back());
+  const double t = precompute.time_step;
+  const double eps = 1e-10 * 4.0 * std::numbers::pi / area;  // Poisson: L + eps M
+  auto upper_matrix = [&](bool heat) {
+    cholmod_sparse* out = cholmod_allocate_sparse(
+        static_cast<std::size_t>(n), static_cast<std::size_t>(n), upper_nonzeros,
+        /*sorted=*/1, /*packed=*/1, /*stype=*/1, CHOLMOD_REAL, &common);
+    if (out == nullptr) throw InternalError("CHOLMOD could not allocate a sparse matrix");
+    std::copy(upper_start.begin(), upper_start.end(), static_cast<int*>(out->p));
+    auto* rows = static_cast<int*>(out->i);
+    auto* values = static_cast<double*>(out->x);
+    const bool m_matrix = heat && options.m_matrix_heat_step;
+    for (int k = 0; k < n; ++k) {
+      int at = upper_start[static_cast<std::size_t>(k)];
+      double diagonal = 0.0;      // L_kk
+      double off_negative = 0.0;  // sum of the non-positive off-diagonal entries of column k
+      for (Eigen::SparseMatrix<double>::InnerIterator it(laplacian, k); it; ++it) {
+        const auto i = static_cast<int>(it.row());
+        const double v = it.value();
+        if (i == k) {
+          diagonal = v;
+          continue;
+        }
+        off_negative -= std::min(v, 0.0);
+        if (i < k) {
+          rows[at] = i;
+          values[at] = heat ? t * (m_matrix ? std::min(v, 0.0) : v) : v;
+          ++at;
         }
       }
-      if (diagonal_entry != nullptr) *diagonal_entry = diagonal;
+      rows[at] = k;
+      values[at] =
+          heat ? mass[k] + t * (m_matrix ? off_negative : diagonal) : diagonal + eps * mass[k];
     }
-  }
-  const Eigen::SparseMatrix<double> heat_matrix = diag + precompute.time_step * heat_laplacian;
+    return out;
+  };
 
   cholmod_start(&common);
   common.supernodal = CHOLMOD_SUPERNODAL;
@@ -169,7 +188,7 @@ HeatGeodesicSolver::Impl::Impl(const TriangleMesh& mesh, const HeatGeodesicOptio
   common.print = 0;
   common.error_handler = nullptr;
 
-  cholmod_sparse* a = to_cholmod_upper(heat_matrix, &common);
+  cholmod_sparse* a = upper_matrix(/*heat=*/true);
   auto start = Clock::now();
   heat_factor = cholmod_analyze(a, &common);
   precompute.analyse_seconds = seconds_since(start);
@@ -185,9 +204,7 @@ HeatGeodesicSolver::Impl::Impl(const TriangleMesh& mesh, const HeatGeodesicOptio
                        heat_factor->minor == static_cast<std::size_t>(n);
   bool poisson_ok = true;
   if (heat_ok && options.poisson == HeatPoissonMethod::kSecondFactor) {
-    const double eps = 1e-10 * 4.0 * std::numbers::pi / area;
-    const Eigen::SparseMatrix<double> poisson_matrix = laplacian + eps * diag;
-    cholmod_sparse* bm = to_cholmod_upper(poisson_matrix, &common);
+    cholmod_sparse* bm = upper_matrix(/*heat=*/false);
     cholmod_factorize(bm, poisson_factor, &common);
     cholmod_free_sparse(&bm, &common);
     poisson_ok = common.status == CHOLMOD_OK && poisson_factor != nullptr &&
@@ -201,7 +218,15 @@ HeatGeodesicSolver::Impl::Impl(const TriangleMesh& mesh, const HeatGeodesicOptio
   }
   precompute.factor_nonzeros = common.lnz;
   precompute.numeric_factorisations = poisson_factor != nullptr ? 2 : 1;
-  if (options.poisson == HeatPoissonMethod::kSecondFactor) laplacian.resize(0, 0);
+  if (options.poisson == HeatPoissonMethod::kSecondFactor) {
+    laplacian.resize(0, 0);
+    structure.emplace(*heat_factor);
+    HEADSPA_CHECK(structure->matches(*poisson_factor), "both factors share one analysis");
+    heat_values.x = static_cast<const double*>(heat_factor->x);
+    poisson_values.x = static_cast<const double*>(poisson_factor->x);
+    workspace.emplace(*structure);
+    permuted.setZero(n);
+  }
 
   rhs = cholmod_zeros(static_cast<std::size_t>(n), 1, CHOLMOD_REAL, &common);
   for (Eigen::VectorXd* v : {&u, &phi, &b, &r, &z, &p, &q}) v->setZero(n);
@@ -263,7 +288,11 @@ void HeatGeodesicSolver::Impl::poisson(Eigen::VectorXd& out) {
     return;
   }
   if (options.poisson == HeatPoissonMethod::kSecondFactor) {
-    solve(poisson_factor, b, out);
+    const std::vector<int>& perm = structure->perm;
+    for (int k = 0; k < n; ++k) permuted[k] = b[perm[static_cast<std::size_t>(k)]];
+    detail::forward_dense(*structure, poisson_values, *workspace, permuted.data());
+    detail::backward(*structure, poisson_values, *workspace, permuted.data());
+    for (int k = 0; k < n; ++k) out[perm[static_cast<std::size_t>(k)]] = permuted[k];
     return;
   }
   // Preconditioned conjugate gradients on the singular, consistent system L phi = b; the
@@ -296,9 +325,29 @@ void HeatGeodesicSolver::Impl::poisson(Eigen::VectorXd& out) {
   last.converged = rel <= options.poisson_tolerance;
 }
 
-void HeatGeodesicSolver::Impl::run(Eigen::VectorXd& out) {
+void HeatGeodesicSolver::Impl::heat_step_copied(std::span<const int> support) {
+  // Only the supernodes on the elimination-tree paths of the nonzero entries take part in the
+  // forward solve; the backward solve fills in every vertex.
+  permuted.setZero();
+  source_columns.clear();
+  for (int v : support) {
+    const int k = structure->inverse_perm[static_cast<std::size_t>(v)];
+    permuted[k] = b[v];
+    source_columns.push_back(k);
+  }
+  detail::forward_sparse(*structure, heat_values, *workspace, source_columns, permuted.data());
+  detail::backward(*structure, heat_values, *workspace, permuted.data());
+  const std::vector<int>& perm = structure->perm;
+  for (int k = 0; k < n; ++k) u[perm[static_cast<std::size_t>(k)]] = permuted[k];
+}
+
+void HeatGeodesicSolver::Impl::run(std::span<const int> support, Eigen::VectorXd& out) {
   // u: the heat step (the right-hand side was written into b by the caller).
-  solve(heat_factor, b, u);
+  if (structure) {
+    heat_step_copied(support);
+  } else {
+    solve(heat_factor, b, u);
+  }
   // b = sum over faces of area * <X, grad psi_i>, X = -grad u / |grad u|.
   b.setZero();
   for (std::size_t f = 0; f < faces.size(); ++f) {
@@ -368,7 +417,7 @@ void HeatGeodesicSolver::distance(std::span<const int> source_vertices, Eigen::V
   if (out.size() != s.n) out.resize(s.n);
   s.b.setZero();
   for (int v : source_vertices) s.b[v] = 1.0;
-  s.run(out);
+  s.run(source_vertices, out);
   // Each component is shifted by the mean phi of its sources.
   std::fill(s.component_has_source.begin(), s.component_has_source.end(), 0);
   std::fill(s.component_shift.begin(), s.component_shift.end(), 0.0);
@@ -393,7 +442,7 @@ void HeatGeodesicSolver::distance(const SurfacePoint& source, Eigen::VectorXd& o
   const Face& f = s.faces[static_cast<std::size_t>(source.face)];
   s.b.setZero();
   for (int k = 0; k < 3; ++k) s.b[f[static_cast<std::size_t>(k)]] += source.barycentric[k];
-  s.run(out);
+  s.run(f, out);
   std::fill(s.component_has_source.begin(), s.component_has_source.end(), 0);
   const auto c = static_cast<std::size_t>(s.component[static_cast<std::size_t>(f[0])]);
   s.component_has_source[c] = 1;

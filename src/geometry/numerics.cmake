@@ -15,6 +15,7 @@ list(APPEND HEADSPA_GEOMETRY_SOURCES
   numerics_detail.cpp
   laplacian.cpp
   heat_geodesic.cpp
+  supernodal_solve.cpp
   surface_query.cpp
   tangent_frames.cpp
   log_map.cpp)
