@@ -19,8 +19,10 @@ bool ControllerGains::IsValid(std::string* why) const {
         normal_damping_n_s_per_m >= 0)) {
     return bad("dampings must not be negative");
   }
-  if (!(force_kp >= 0 && force_ki_per_s >= 0 && force_integral_limit_n >= 0)) {
-    return bad("force gains must not be negative");
+  if (!(force_kp >= 0 && force_ki_per_s >= 0 && force_integral_limit_n >= 0 &&
+        force_integral_share >= 0 && force_integral_floor_n >= 0 &&
+        steady_force_rate_n_per_s > 0)) {
+    return bad("force gains must not be negative, steady_force_rate_n_per_s must be positive");
   }
   if (!(force_admittance_m_per_s_per_n >= 0 && max_press_speed_m_per_s > 0 &&
         min_seek_speed_m_per_s > 0 && min_seek_speed_m_per_s <= max_seek_speed_m_per_s &&
@@ -97,8 +99,16 @@ PadCommand Controller::tick(int pad, const PadReference& ref, const PadMeasureme
     const double moving_in = -(m.velocity_m_per_s - ref.velocity_m_per_s).dot(n);
     // The integral acts in contact only; out of contact it fades (a stale integral from the
     // last press must neither hold the pad off the skin nor drive it in).
-    st.integral_n = std::clamp(st.integral_n + share * gains_.force_ki_per_s * error * dt_s,
-                               -gains_.force_integral_limit_n, gains_.force_integral_limit_n);
+    // It integrates while the target holds steady (on a ramp the error is lag, which the
+    // feed-forward answers; integrating it winds up and overshoots at the ramp's end), and its
+    // bound scales with the target, so it can never add more than a share of the force asked.
+    const bool steady = std::abs(ref.force_rate_n_per_s) < gains_.steady_force_rate_n_per_s;
+    const double integral_limit =
+        std::min(gains_.force_integral_limit_n,
+                 gains_.force_integral_share * ref.force_n + gains_.force_integral_floor_n);
+    st.integral_n =
+        std::clamp(st.integral_n + (steady ? share * gains_.force_ki_per_s * error * dt_s : 0.0),
+                   -integral_limit, integral_limit);
     st.integral_n *= 1.0 - (1.0 - share) * std::min(1.0, dt_s / 0.02);
     const double push = share * (ref.force_n + gains_.force_kp * error) + st.integral_n +
                         gains_.normal_damping_n_s_per_m * (want_in - moving_in);

@@ -10,6 +10,9 @@
 namespace headspa::control {
 namespace {
 
+// Cells farther than this from the nearest skin vertex take its direction as their normal.
+constexpr double kNormalFromOffsetM = 0.001;
+
 float trilinear(const std::vector<float>& v, int nx, int ny, int i, int j, int k, double fx,
                 double fy, double fz) {
   const auto at = [&](int a, int b, int c) {
@@ -86,7 +89,12 @@ HeadField::HeadField(const anatomy::Head& head, const HeadFieldOptions& options)
             const auto d = static_cast<float>(std::sqrt(d2));
             if (pass == 0) {
               if (d < skin_[idx]) {
-                const Eigen::Vector3d& vn = vertex_normals[v];
+                // Away from the skin, the direction from the nearest skin to the cell: the
+                // contact normal of a ball centred there (in a crease it differs from the
+                // vertex normal). On the skin itself, the vertex normal.
+                const Eigen::Vector3d vn = static_cast<double>(d) > kNormalFromOffsetM
+                                               ? Eigen::Vector3d((c - p) / static_cast<double>(d))
+                                               : Eigen::Vector3d(vertex_normals[v]);
                 normal_x_[idx] = static_cast<float>(vn.x());
                 normal_y_[idx] = static_cast<float>(vn.y());
                 normal_z_[idx] = static_cast<float>(vn.z());

@@ -32,9 +32,12 @@ struct ControllerGains {
   double seek_time_s = 0.08;     // out of contact: seek speed = distance off the surface / this
   double force_kp = 0.3;         // N of command per N of force error (besides the admittance)
   double force_ki_per_s = 25.0;  // N of command per N·s of force error
-  double force_integral_limit_n = 3.0;  // the integral term's bound
-  double force_filter_hz = 120.0;       // low-pass on the measured force before the PI
-  double max_command_n = 60.0;          // bound on the Cartesian force command
+  double force_integral_limit_n = 3.0;     // the integral term's bound
+  double force_integral_share = 0.25;      // ... and no more than this share of the target
+  double force_integral_floor_n = 0.2;     // ... plus this
+  double steady_force_rate_n_per_s = 2.0;  // the integral runs while the target changes slower
+  double force_filter_hz = 120.0;          // low-pass on the measured force before the PI
+  double max_command_n = 60.0;             // bound on the Cartesian force command
 
   bool IsValid(std::string* why) const;
 };
