@@ -6,7 +6,10 @@
 #include <assimp/Importer.hpp>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -123,50 +126,86 @@ struct EdgeUse {
   }
 };
 
+// Sorted by (a, b, face) without a comparison sort of every use: a counting sort by a (stable,
+// so faces stay ascending), then each vertex's few uses ordered by b with an insertion sort.
 std::vector<EdgeUse> edge_uses(const TriangleMesh& mesh) {
-  std::vector<EdgeUse> uses;
-  uses.reserve(mesh.faces.size() * 3);
+  const std::size_t n = mesh.vertices.size();
+  std::vector<int> start(n + 1, 0);
+  for (const Face& t : mesh.faces) {
+    for (int k = 0; k < 3; ++k) {
+      const int u = t[static_cast<std::size_t>(k)];
+      const int v = t[static_cast<std::size_t>((k + 1) % 3)];
+      ++start[static_cast<std::size_t>(std::min(u, v)) + 1];
+    }
+  }
+  for (std::size_t v = 0; v < n; ++v) start[v + 1] += start[v];
+  std::vector<EdgeUse> uses(mesh.faces.size() * 3);
+  std::vector<int> fill(start.begin(), start.end() - 1);
   for (int f = 0; f < static_cast<int>(mesh.faces.size()); ++f) {
     const Face& t = mesh.faces[static_cast<std::size_t>(f)];
     for (int k = 0; k < 3; ++k) {
       const int u = t[static_cast<std::size_t>(k)];
       const int v = t[static_cast<std::size_t>((k + 1) % 3)];
-      uses.push_back(EdgeUse{std::min(u, v), std::max(u, v), f, u < v});
+      const auto a = static_cast<std::size_t>(std::min(u, v));
+      uses[static_cast<std::size_t>(fill[a]++)] = EdgeUse{std::min(u, v), std::max(u, v), f, u < v};
     }
   }
-  std::sort(uses.begin(), uses.end());
+  for (std::size_t v = 0; v < n; ++v) {
+    const auto begin = static_cast<std::size_t>(start[v]);
+    const auto end = static_cast<std::size_t>(start[v + 1]);
+    for (std::size_t i = begin + 1; i < end; ++i) {
+      const EdgeUse use = uses[i];
+      std::size_t at = i;
+      for (; at > begin && use < uses[at - 1]; --at) uses[at] = uses[at - 1];
+      uses[at] = use;
+    }
+  }
   return uses;
 }
 
 void weld(TriangleMesh& mesh, double tolerance, CleanReport& report) {
   const std::size_t n = mesh.vertices.size();
-  // Each vertex's grid cell (or exact position when the tolerance is zero), computed once.
-  struct Keyed {
-    std::array<double, 3> key;
-    int index;
-  };
-  std::vector<Keyed> keyed(n);
+  // Each vertex's grid cell (or exact position when the tolerance is zero), computed once;
+  // + 0.0 makes -0 and 0 one key.
+  std::vector<std::array<double, 3>> key(n);
   for (std::size_t v = 0; v < n; ++v) {
     const Vec3& p = mesh.vertices[v];
-    keyed[v].index = static_cast<int>(v);
-    keyed[v].key = tolerance > 0 ? std::array<double, 3>{std::floor(p.x() / tolerance),
-                                                         std::floor(p.y() / tolerance),
-                                                         std::floor(p.z() / tolerance)}
-                                 : std::array<double, 3>{p.x(), p.y(), p.z()};
+    key[v] = tolerance > 0 ? std::array<double, 3>{std::floor(p.x() / tolerance) + 0.0,
+                                                   std::floor(p.y() / tolerance) + 0.0,
+                                                   std::floor(p.z() / tolerance) + 0.0}
+                           : std::array<double, 3>{p.x() + 0.0, p.y() + 0.0, p.z() + 0.0};
   }
-  // Sorting by (cell, index) keeps the first vertex in file order first in each group.
-  std::sort(keyed.begin(), keyed.end(), [](const Keyed& a, const Keyed& b) {
-    return a.key < b.key || (a.key == b.key && a.index < b.index);
-  });
-  std::vector<int> remap(n);
-  for (std::size_t i = 0; i < n;) {
-    std::size_t j = i;
-    const int first = keyed[i].index;
-    while (j < n && keyed[j].key == keyed[i].key) {
-      remap[static_cast<std::size_t>(keyed[j].index)] = first;
-      ++j;
+  // Vertices with equal keys map to the first of them in file order: an open-addressing table
+  // of first vertices, filled in file order.
+  std::size_t slots = 16;
+  while (slots < 2 * n) slots *= 2;
+  std::vector<int> table(slots, -1);
+  auto hash = [](const std::array<double, 3>& k) {
+    std::uint64_t h = 0x9e3779b97f4a7c15ull;
+    for (double c : k) {
+      std::uint64_t bits = 0;
+      std::memcpy(&bits, &c, sizeof bits);
+      h ^= bits + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
+      h *= 0xff51afd7ed558ccdull;
     }
-    i = j;
+    return h ^ (h >> 33);
+  };
+  std::vector<int> remap(n);
+  for (std::size_t v = 0; v < n; ++v) {
+    std::size_t slot = static_cast<std::size_t>(hash(key[v])) & (slots - 1);
+    while (true) {
+      const int u = table[slot];
+      if (u < 0) {  // a new key (a NaN coordinate never equals a key, so it stays alone)
+        table[slot] = static_cast<int>(v);
+        remap[v] = static_cast<int>(v);
+        break;
+      }
+      if (key[static_cast<std::size_t>(u)] == key[v]) {
+        remap[v] = u;
+        break;
+      }
+      slot = (slot + 1) & (slots - 1);
+    }
   }
   // Compact in file order.
   std::vector<int> index(n, -1);
@@ -198,15 +237,35 @@ void drop_bad_faces(TriangleMesh& mesh, double diag, CleanReport& report) {
     }
     kept.push_back(t);
   }
-  // Duplicate faces: the same three vertices in any order.
-  std::vector<std::pair<Face, int>> sorted;
-  sorted.reserve(kept.size());
-  for (int f = 0; f < static_cast<int>(kept.size()); ++f) {
-    Face s = kept[static_cast<std::size_t>(f)];
-    std::sort(s.begin(), s.end());
-    sorted.emplace_back(s, f);
+  // Duplicate faces: the same three vertices in any order. Sorted by (sorted corners, face):
+  // a counting sort by the first corner (stable: faces stay ascending), then an insertion sort
+  // of each vertex's few faces.
+  std::vector<int> start(mesh.vertices.size() + 1, 0);
+  std::vector<Face> corners(kept.size());
+  for (std::size_t f = 0; f < kept.size(); ++f) {
+    corners[f] = kept[f];
+    std::sort(corners[f].begin(), corners[f].end());
+    ++start[static_cast<std::size_t>(corners[f][0]) + 1];
   }
-  std::sort(sorted.begin(), sorted.end());
+  for (std::size_t v = 0; v + 1 < start.size(); ++v) start[v + 1] += start[v];
+  std::vector<std::pair<Face, int>> sorted(kept.size());
+  {
+    std::vector<int> fill(start.begin(), start.end() - 1);
+    for (std::size_t f = 0; f < kept.size(); ++f) {
+      sorted[static_cast<std::size_t>(fill[static_cast<std::size_t>(corners[f][0])]++)] = {
+          corners[f], static_cast<int>(f)};
+    }
+  }
+  for (std::size_t v = 0; v + 1 < start.size(); ++v) {
+    const auto begin = static_cast<std::size_t>(start[v]);
+    const auto end = static_cast<std::size_t>(start[v + 1]);
+    for (std::size_t i = begin + 1; i < end; ++i) {
+      const std::pair<Face, int> entry = sorted[i];
+      std::size_t at = i;
+      for (; at > begin && entry < sorted[at - 1]; --at) sorted[at] = sorted[at - 1];
+      sorted[at] = entry;
+    }
+  }
   std::vector<char> keep(kept.size(), 1);
   for (std::size_t i = 1; i < sorted.size(); ++i) {
     if (sorted[i].first == sorted[i - 1].first) {
@@ -225,8 +284,14 @@ void drop_bad_faces(TriangleMesh& mesh, double diag, CleanReport& report) {
 std::vector<int> orient_and_label(TriangleMesh& mesh, CleanReport& report) {
   const int nf = static_cast<int>(mesh.faces.size());
   const std::vector<EdgeUse> uses = edge_uses(mesh);
-  // Face adjacency through manifold edges; union through every shared edge.
-  std::vector<std::vector<int>> neighbours(static_cast<std::size_t>(nf));
+  // Face adjacency through manifold edges (at most one neighbour per edge, so three per face);
+  // union through every shared edge.
+  std::vector<std::array<int, 3>> neighbours(static_cast<std::size_t>(nf));
+  std::vector<unsigned char> neighbour_count(static_cast<std::size_t>(nf), 0);
+  auto add_neighbour = [&](int f, int g) {
+    HEADSPA_CHECK(neighbour_count[static_cast<std::size_t>(f)] < 3, "one neighbour per edge");
+    neighbours[static_cast<std::size_t>(f)][neighbour_count[static_cast<std::size_t>(f)]++] = g;
+  };
   DisjointSets sets(nf);
   for (std::size_t i = 0; i < uses.size();) {
     std::size_t j = i;
@@ -235,8 +300,8 @@ std::vector<int> orient_and_label(TriangleMesh& mesh, CleanReport& report) {
     if (count > 2) ++report.non_manifold_edges;
     for (std::size_t k = i + 1; k < j; ++k) sets.unite(uses[i].face, uses[k].face);
     if (count == 2) {
-      neighbours[static_cast<std::size_t>(uses[i].face)].push_back(uses[i + 1].face);
-      neighbours[static_cast<std::size_t>(uses[i + 1].face)].push_back(uses[i].face);
+      add_neighbour(uses[i].face, uses[i + 1].face);
+      add_neighbour(uses[i + 1].face, uses[i].face);
     }
     i = j;
   }
@@ -267,7 +332,8 @@ std::vector<int> orient_and_label(TriangleMesh& mesh, CleanReport& report) {
       const int f = queue.front();
       queue.pop();
       members.push_back(f);
-      for (int g : neighbours[static_cast<std::size_t>(f)]) {
+      for (int e = 0; e < neighbour_count[static_cast<std::size_t>(f)]; ++e) {
+        const int g = neighbours[static_cast<std::size_t>(f)][static_cast<std::size_t>(e)];
         if (visited[static_cast<std::size_t>(g)]) continue;
         visited[static_cast<std::size_t>(g)] = 1;
         if (shares_direction(f, g)) {
