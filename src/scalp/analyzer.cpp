@@ -168,11 +168,6 @@ struct ScalpAnalyzer::Impl {
     cv::resize(grid, out, w.l.size(), 0, 0, cv::INTER_NEAREST);
   }
 
-  double image_score(const FindingModel& fm, const std::vector<double>& probs) {
-    const auto in = detail::image_inputs(probs, ws.patch_valid.data, ws.features.ptr<double>(0));
-    return fm.image.probability(in.data());
-  }
-
   ImageAnalysis run(const ImageView& view, const std::string& path, Overlay* overlay);
   void measure_redness(ImageAnalysis& out);
   void measure_hair(ImageAnalysis& out);
@@ -199,8 +194,10 @@ ImageAnalysis ScalpAnalyzer::Impl::run(const ImageView& view, const std::string&
   const double* raw = ws.features.ptr<double>(0);
   detail::patch_probabilities(raw, ws.patch_valid.data, n, model, model.flakes.patch, p_flakes);
   detail::patch_probabilities(raw, ws.patch_valid.data, n, model, model.oil.patch, p_oil);
-  const double flake_score = image_score(model.flakes, p_flakes);
-  const double oil_score = image_score(model.oil, p_oil);
+  const auto inputs =
+      detail::image_inputs(p_flakes, p_oil, ws.patch_valid.data, ws.features.ptr<double>(0));
+  const double flake_score = model.flakes.image.probability(inputs.data());
+  const double oil_score = model.oil.image.probability(inputs.data());
 
   region_from_patches(p_flakes, model.flakes.patch_threshold, flake_region);
   cv::compare(ws.tophat_large, 10, flake_mask, cv::CMP_GT);

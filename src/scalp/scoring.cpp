@@ -30,24 +30,21 @@ void patch_probabilities(const double* raw, const std::uint8_t* valid, int n,
   }
 }
 
-std::array<double, kImageInputCount> image_inputs(const std::vector<double>& probs,
-                                                  const std::uint8_t* valid,
-                                                  const double* raw_features) {
-  std::array<double, kImageInputCount> out{};
+namespace {
+
+// Writes the three summaries of `probs` over valid patches to out[0..2].
+void summarise(const std::vector<double>& probs, const std::uint8_t* valid, double* out) {
   std::vector<double> v;
   v.reserve(probs.size());
   double sum = 0.0;
-  std::size_t first_valid = probs.size();
   for (std::size_t i = 0; i < probs.size(); ++i) {
     if (!valid[i]) continue;
-    if (first_valid == probs.size()) first_valid = i;
     v.push_back(probs[i]);
     sum += probs[i];
   }
   if (v.empty()) {
-    out.fill(0.0);
     out[0] = out[1] = out[2] = safe_logit(0.0);
-    return out;
+    return;
   }
   std::sort(v.begin(), v.end(), std::greater<>());
   auto top_mean = [&](double share) {
@@ -60,8 +57,27 @@ std::array<double, kImageInputCount> image_inputs(const std::vector<double>& pro
   out[0] = safe_logit(top_mean(kTopPatchShare));
   out[1] = safe_logit(top_mean(0.15));
   out[2] = safe_logit(sum / static_cast<double>(v.size()));
+}
+
+}  // namespace
+
+std::array<double, kImageInputCount> image_inputs(const std::vector<double>& flake_probs,
+                                                  const std::vector<double>& oil_probs,
+                                                  const std::uint8_t* valid,
+                                                  const double* raw_features) {
+  std::array<double, kImageInputCount> out{};
+  summarise(flake_probs, valid, out.data());
+  summarise(oil_probs, valid, out.data() + 3);
+  std::size_t first_valid = flake_probs.size();
+  for (std::size_t i = 0; i < flake_probs.size(); ++i) {
+    if (valid[i]) {
+      first_valid = i;
+      break;
+    }
+  }
+  if (first_valid == flake_probs.size()) return out;  // context stays 0
   const double* ctx = raw_features + static_cast<std::ptrdiff_t>(first_valid) * kPatchFeatureCount;
-  for (int k = 0; k < 5; ++k) out[static_cast<std::size_t>(3 + k)] = ctx[15 + k];
+  for (int k = 0; k < 5; ++k) out[static_cast<std::size_t>(6 + k)] = ctx[15 + k];
   return out;
 }
 

@@ -25,10 +25,12 @@ void patch_probabilities(const double* raw, const std::uint8_t* valid, int n,
                          const ScalpModel& model, const LogisticModel& patch,
                          std::vector<double>& probs);
 
-// The image calibration's inputs (kImageInputCount): logit of the mean of the top
-// kTopPatchShare valid probabilities, logit of the mean of the top 15 %, logit of the mean valid
-// probability, then the image context features (patch features 15..19, the same for every patch).
-std::array<double, kImageInputCount> image_inputs(const std::vector<double>& probs,
+// The image decisions' inputs (kImageInputCount, see model.hpp): for the flake patch
+// probabilities, then the oil ones, the logits of the mean of the top kTopPatchShare valid
+// probabilities, of the top 15 % and of all valid ones; then the image context features (patch
+// features 15..19, the same for every patch).
+std::array<double, kImageInputCount> image_inputs(const std::vector<double>& flake_probs,
+                                                  const std::vector<double>& oil_probs,
                                                   const std::uint8_t* valid,
                                                   const double* raw_features);
 

@@ -99,11 +99,16 @@ void patch_examples(const std::vector<TrainingImage>& images, const std::vector<
 }
 
 std::array<double, kImageInputCount> inputs_for(const TrainingImage& t, const ScalpModel& model,
-                                                const LogisticModel& patch) {
-  std::vector<double> probs;
-  detail::patch_probabilities(t.table.features.data(), t.table.valid.data(),
-                              t.table.cols * t.table.rows, model, patch, probs);
-  return detail::image_inputs(probs, t.table.valid.data(), t.table.features.data());
+                                                const LogisticModel& flake_patch,
+                                                const LogisticModel& oil_patch) {
+  std::vector<double> flake_probs, oil_probs;
+  const int n = t.table.cols * t.table.rows;
+  detail::patch_probabilities(t.table.features.data(), t.table.valid.data(), n, model, flake_patch,
+                              flake_probs);
+  detail::patch_probabilities(t.table.features.data(), t.table.valid.data(), n, model, oil_patch,
+                              oil_probs);
+  return detail::image_inputs(flake_probs, oil_probs, t.table.valid.data(),
+                              t.table.features.data());
 }
 
 // The threshold on `scores` that maximises F1 (middle of the best run).
@@ -137,65 +142,51 @@ double best_f1_threshold(const std::vector<double>& scores, const std::vector<bo
   return best_thresholds[best_thresholds.size() / 2];
 }
 
-FindingModel fit_finding(const std::vector<TrainingImage>& images, const ScalpModel& model,
-                         bool flakes, const TrainingOptions& opt) {
+// Fits the patch model of one finding on the images in `which`; `fallback` when they have no
+// labelled patch of it (possible in a small inner fold), an error when `fallback` is null.
+LogisticModel fit_patch(const std::vector<TrainingImage>& images, const std::vector<int>& which,
+                        const ScalpModel& model, bool flakes, const TrainingOptions& opt,
+                        const LogisticModel* fallback) {
   const double cover = flakes ? opt.flake_positive_cover : opt.oil_positive_cover;
-  const int n = static_cast<int>(images.size());
-  std::vector<int> all(static_cast<std::size_t>(n));
-  std::iota(all.begin(), all.end(), 0);
   std::vector<double> x, y;
-
-  FindingModel fm;
-  patch_examples(images, all, model, flakes, cover, x, y);
+  patch_examples(images, which, model, flakes, cover, x, y);
   if (std::find(y.begin(), y.end(), 1.0) == y.end()) {
+    if (fallback) return *fallback;
     throw InputError(std::string("training: no labelled ") + (flakes ? "flake" : "oil") + " patch");
   }
-  fm.patch = fit_logistic(x, y, kPatchFeatureCount, opt.l2, opt.newton_iterations);
+  return fit_logistic(x, y, kPatchFeatureCount, opt.l2, opt.newton_iterations);
+}
 
-  // Image calibration on out-of-fold patch probabilities, so that it sees honest inputs.
-  std::vector<double> ix;
+// The image decision of one finding from out-of-fold image inputs: a logistic model whose
+// threshold (the one that maximises F1 on these inputs) is folded into its bias.
+LogisticModel fit_image_decision(const std::vector<double>& inputs,
+                                 const std::vector<TrainingImage>& images, bool flakes,
+                                 const TrainingOptions& opt) {
   std::vector<double> iy;
   std::vector<bool> labels;
-  std::vector<std::array<double, kImageInputCount>> inputs(static_cast<std::size_t>(n));
-  const std::vector<int> folds = assign_folds(n, std::min(kInnerFolds, n), opt.seed + 1);
-  for (int f = 0; f < std::min(kInnerFolds, n); ++f) {
-    std::vector<int> train;
-    for (int i = 0; i < n; ++i) {
-      if (folds[static_cast<std::size_t>(i)] != f) train.push_back(i);
-    }
-    patch_examples(images, train, model, flakes, cover, x, y);
-    const LogisticModel inner =
-        std::find(y.begin(), y.end(), 1.0) == y.end()
-            ? fm.patch
-            : fit_logistic(x, y, kPatchFeatureCount, opt.l2, opt.newton_iterations);
-    for (int i = 0; i < n; ++i) {
-      if (folds[static_cast<std::size_t>(i)] == f) {
-        inputs[static_cast<std::size_t>(i)] =
-            inputs_for(images[static_cast<std::size_t>(i)], model, inner);
-      }
-    }
-  }
-  for (int i = 0; i < n; ++i) {
-    const auto& t = images[static_cast<std::size_t>(i)];
+  for (const auto& t : images) {
     const bool label = flakes ? t.has_flakes : t.has_oil;
-    const auto& in = inputs[static_cast<std::size_t>(i)];
-    ix.insert(ix.end(), in.begin(), in.end());
     iy.push_back(label ? 1.0 : 0.0);
     labels.push_back(label);
   }
-  fm.image = fit_logistic(ix, iy, kImageInputCount, 1e-3, opt.newton_iterations);
+  LogisticModel m = fit_logistic(inputs, iy, kImageInputCount, opt.image_l2, opt.newton_iterations);
   std::vector<double> scores;
-  for (int i = 0; i < n; ++i)
-    scores.push_back(fm.image.probability(&ix[static_cast<std::size_t>(kImageInputCount * i)]));
-  const double t = best_f1_threshold(scores, labels);
-  fm.image.bias -= detail::safe_logit(t);
-  // Area calibration: the patch threshold at which the share of patches marked equals the
-  // share of patch area the labels cover (so measured and labelled areas have the same mean).
+  for (std::size_t i = 0; i < images.size(); ++i) {
+    scores.push_back(m.probability(&inputs[kImageInputCount * i]));
+  }
+  m.bias -= detail::safe_logit(best_f1_threshold(scores, labels));
+  return m;
+}
+
+// Area calibration: the patch threshold at which the share of patches marked equals the share
+// of patch area the labels cover (so measured and labelled areas have the same mean).
+double area_threshold(const std::vector<TrainingImage>& images, const ScalpModel& model,
+                      const LogisticModel& patch, bool flakes) {
   std::vector<double> probs, all_probs;
   double covered = 0.0;
   for (const auto& img : images) {
     detail::patch_probabilities(img.table.features.data(), img.table.valid.data(),
-                                img.table.cols * img.table.rows, model, fm.patch, probs);
+                                img.table.cols * img.table.rows, model, patch, probs);
     const auto& cov = flakes ? img.flake_cover : img.oil_cover;
     for (std::size_t i = 0; i < probs.size(); ++i) {
       if (!img.table.valid[i]) continue;
@@ -205,11 +196,44 @@ FindingModel fit_finding(const std::vector<TrainingImage>& images, const ScalpMo
   }
   std::sort(all_probs.begin(), all_probs.end(), std::greater<>());
   const auto marked = static_cast<std::size_t>(std::lround(covered));
-  fm.patch_threshold =
-      marked == 0 || all_probs.empty()
-          ? 0.5
-          : std::clamp(all_probs[std::min(marked, all_probs.size()) - 1], 1e-3, 0.999);
-  return fm;
+  return marked == 0 || all_probs.empty()
+             ? 0.5
+             : std::clamp(all_probs[std::min(marked, all_probs.size()) - 1], 1e-3, 0.999);
+}
+
+// Patch models on every image, then both image decisions on out-of-fold patch probabilities (so
+// that they see honest inputs), then the area thresholds.
+void fit_findings(const std::vector<TrainingImage>& images, const TrainingOptions& opt,
+                  ScalpModel& model) {
+  const int n = static_cast<int>(images.size());
+  std::vector<int> all(static_cast<std::size_t>(n));
+  std::iota(all.begin(), all.end(), 0);
+  model.flakes.patch = fit_patch(images, all, model, true, opt, nullptr);
+  model.oil.patch = fit_patch(images, all, model, false, opt, nullptr);
+
+  std::vector<double> inputs(static_cast<std::size_t>(n) * kImageInputCount);
+  const int folds = std::min(kInnerFolds, n);
+  const std::vector<int> fold = assign_folds(n, folds, opt.seed + 1);
+  for (int f = 0; f < folds; ++f) {
+    std::vector<int> train;
+    for (int i = 0; i < n; ++i) {
+      if (fold[static_cast<std::size_t>(i)] != f) train.push_back(i);
+    }
+    const LogisticModel flake_inner =
+        fit_patch(images, train, model, true, opt, &model.flakes.patch);
+    const LogisticModel oil_inner = fit_patch(images, train, model, false, opt, &model.oil.patch);
+    for (int i = 0; i < n; ++i) {
+      if (fold[static_cast<std::size_t>(i)] != f) continue;
+      const auto in =
+          inputs_for(images[static_cast<std::size_t>(i)], model, flake_inner, oil_inner);
+      std::copy(in.begin(), in.end(),
+                inputs.begin() + static_cast<std::ptrdiff_t>(i) * kImageInputCount);
+    }
+  }
+  model.flakes.image = fit_image_decision(inputs, images, true, opt);
+  model.oil.image = fit_image_decision(inputs, images, false, opt);
+  model.flakes.patch_threshold = area_threshold(images, model, model.flakes.patch, true);
+  model.oil.patch_threshold = area_threshold(images, model, model.oil.patch, false);
 }
 
 }  // namespace
@@ -219,7 +243,7 @@ bool TrainingOptions::IsValid(std::string* why) const {
     if (why) *why = m;
     return false;
   };
-  if (!(l2 >= 0.0)) return fail("l2 must be non-negative");
+  if (!(l2 >= 0.0) || !(image_l2 >= 0.0)) return fail("l2 and image_l2 must be non-negative");
   if (newton_iterations < 1 || newton_iterations > 1000)
     return fail("newton_iterations in 1..1000");
   if (!(flake_positive_cover > 0.0 && flake_positive_cover <= 1.0) ||
@@ -348,8 +372,7 @@ ScalpModel fit_scalp_model(const std::vector<TrainingImage>& images,
     model.feature_scale.push_back(std::max(1e-6, std::sqrt(std::max(0.0, sq[i] / count - m * m))));
   }
   model.seed = options.seed;
-  model.flakes = fit_finding(images, model, true, options);
-  model.oil = fit_finding(images, model, false, options);
+  fit_findings(images, options, model);
   return model;
 }
 

@@ -26,6 +26,23 @@ TEST(BinaryScores, PrecisionRecallF1) {
   EXPECT_DOUBLE_EQ(s.recall(), 8.0 / 12.0);
   EXPECT_NEAR(s.f1(), 2 * 0.8 * (8.0 / 12.0) / (0.8 + 8.0 / 12.0), 1e-12);
   EXPECT_EQ(BinaryScores{}.f1(), 0.0);
+  // 12 of 15 labelled: "always present" has precision 0.8 and recall 1.
+  EXPECT_NEAR(s.always_present_f1(), 2 * 0.8 / 1.8, 1e-12);
+  EXPECT_EQ(BinaryScores{}.always_present_f1(), 0.0);
+}
+
+TEST(EvalOptions, RepeatsNeedCrossValidation) {
+  EvalOptions o;
+  o.images_dir = "x";
+  o.labels_csv = "y";
+  std::string why;
+  EXPECT_TRUE(o.IsValid(&why)) << why;
+  o.repeats = 3;
+  EXPECT_FALSE(o.IsValid(&why));
+  o.cv_folds = 5;
+  EXPECT_TRUE(o.IsValid(&why)) << why;
+  o.repeats = 0;
+  EXPECT_FALSE(o.IsValid(&why));
 }
 
 TEST(AreaAgreement, CorrelationsAndErrors) {
@@ -90,24 +107,61 @@ TEST(Folds, AreBalancedAndSeeded) {
   for (int n : count) EXPECT_TRUE(n == 4 || n == 5);
 }
 
+EvalOptions shared_eval_options(int cv_folds, int repeats) {
+  EvalOptions o;
+  o.images_dir = (kScalpData / "images").string();
+  o.labels_csv = (kScalpData / "labels.csv").string();
+  o.cv_folds = cv_folds;
+  o.repeats = repeats;
+  return o;
+}
+
 // Figures of the built-in model on the shared photographs: regression floors, a little below
 // what the model reaches (see src/scalp/README.md for the measured values).
 TEST(SharedScalpData, BuiltInModelMeetsItsMeasuredFigures) {
   if (!fs::exists(kScalpData / "labels.csv")) {
     GTEST_SKIP() << "shared scalp photographs not found at " << kScalpData;
   }
-  EvalOptions o;
-  o.images_dir = (kScalpData / "images").string();
-  o.labels_csv = (kScalpData / "labels.csv").string();
-  const EvalReport r = evaluate(o);
+  const EvalReport r = evaluate(shared_eval_options(0, 1));
   EXPECT_EQ(r.images, 164);
-  EXPECT_GE(r.flakes.f1(), 0.78);
+  EXPECT_GE(r.flakes.f1(), 0.80);
   EXPECT_GE(r.flakes.recall(), 0.9);
-  EXPECT_GE(r.oil.f1(), 0.42);
+  EXPECT_GE(r.oil.f1(), 0.55);
+  EXPECT_GE(r.oil.precision(), 0.5);
   EXPECT_GE(r.redness.recall(), 0.75);
   EXPECT_GE(r.redness.precision(), 0.99);
   EXPECT_GT(r.redness_area.pearson_r, 0.9);
   EXPECT_GT(r.flakes_area.pearson_r, 0.25);
+}
+
+// Held-out figures (5-fold, refitted per fold, seed 20250528): floors a little below what the
+// method reaches, and above the chance level of "always present".
+TEST(SharedScalpData, HeldOutFiguresBeatChance) {
+  if (!fs::exists(kScalpData / "labels.csv")) {
+    GTEST_SKIP() << "shared scalp photographs not found at " << kScalpData;
+  }
+  const EvalReport r = evaluate(shared_eval_options(5, 1));
+  EXPECT_EQ(r.images, 164);
+  EXPECT_GE(r.flakes.f1(), 0.79);
+  EXPECT_GT(r.flakes.f1(), r.flakes.always_present_f1());
+  EXPECT_GE(r.oil.f1(), 0.50);
+  EXPECT_GT(r.oil.f1(), r.oil.always_present_f1() + 0.1);
+  EXPECT_GE(r.redness.recall(), 0.75);
+  EXPECT_GE(r.redness.precision(), 0.99);
+}
+
+// The figures issue #6 asks for, held out (5-fold). NOT met yet (see src/scalp/README.md:
+// flakes F1 about 0.81, oil F1 about 0.44 to 0.53, redness recall 3 of 4), so the test is
+// disabled; run it with --gtest_also_run_disabled_tests to see how far off the method is.
+TEST(SharedScalpData, DISABLED_HeldOutFiguresMeetIssueTargets) {
+  if (!fs::exists(kScalpData / "labels.csv")) {
+    GTEST_SKIP() << "shared scalp photographs not found at " << kScalpData;
+  }
+  const EvalReport r = evaluate(shared_eval_options(5, 1));
+  EXPECT_GE(r.flakes.f1(), 0.85);
+  EXPECT_GE(r.oil.f1(), 0.85);
+  EXPECT_GE(r.redness.recall(), 0.8);
+  EXPECT_GE(r.redness.precision(), 0.6);
 }
 
 // The training program's fit is deterministic: the same photographs give the same source text.

@@ -28,7 +28,9 @@ int main(int argc, char** argv) {
   app.add_option("--data", data, "Folder with images/, labels/ and labels.csv")->required();
   app.add_option("--out", out, "Where to write the coefficient file (model_data.inc)")->required();
   app.add_option("--seed", options.seed, "Seed for the fold assignment")->capture_default_str();
-  app.add_option("--l2", options.l2, "Ridge penalty")->capture_default_str();
+  app.add_option("--l2", options.l2, "Ridge penalty of the patch models")->capture_default_str();
+  app.add_option("--image-l2", options.image_l2, "Ridge penalty of the image decisions")
+      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 
   try {
@@ -59,7 +61,8 @@ int main(int argc, char** argv) {
     model.provenance = "fitted on " + std::to_string(images.size()) +
                        " labelled photographs of Roboflow Universe scalp-data v5 (CC BY 4.0), "
                        "l2 " +
-                       std::to_string(options.l2) + ", seed " + std::to_string(options.seed);
+                       std::to_string(options.l2) + ", image l2 " +
+                       std::to_string(options.image_l2) + ", seed " + std::to_string(options.seed);
     std::ofstream o(out, std::ios::trunc);
     o << model_to_cpp_source(model);
     if (!o) throw headspa::InputError(headspa::InputLocation{out, 0, 0, {}}, "cannot write");

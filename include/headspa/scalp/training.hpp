@@ -60,6 +60,7 @@ struct TrainingImage {
 /// Settings of the fit.
 struct TrainingOptions {
   double l2 = 1e-2;                    ///< ridge penalty on patch weights (standardised features)
+  double image_l2 = 1e-3;              ///< ridge penalty on the image decisions' weights
   int newton_iterations = 30;          ///< iterations of Newton's method per logistic fit
   double flake_positive_cover = 0.15;  ///< a patch is a flake example from this coverage
   double oil_positive_cover = 0.4;     ///< a patch is an oil example from this coverage
@@ -69,7 +70,8 @@ struct TrainingOptions {
   bool IsValid(std::string* why) const;
 };
 
-/// Fits patch models and image calibrations (decision thresholds maximise training F1).
+/// Fits patch models and image decisions (on out-of-fold patch probabilities; thresholds
+/// maximise F1 there).
 /// Throws headspa::InputError when `images` is empty or has no positive of a finding.
 ScalpModel fit_scalp_model(const std::vector<TrainingImage>& images,
                            const TrainingOptions& options);
