@@ -131,25 +131,40 @@ double section_tape_length(const TriangleMesh& mesh, const Vec3& point, const Ve
 }
 
 VertexAdjacency vertex_adjacency(const TriangleMesh& mesh) {
+  // Every directed edge of every face, bucketed by its first vertex (a counting sort), then each
+  // vertex's few neighbours sorted and deduplicated: the sorted, unique pairs without sorting
+  // them all.
   const std::size_t n = mesh.vertices.size();
-  std::vector<std::pair<int, int>> pairs;
-  pairs.reserve(mesh.faces.size() * 6);
+  std::vector<int> start(n + 1, 0);
   for (const Face& f : mesh.faces) {
     for (int k = 0; k < 3; ++k) {
-      pairs.emplace_back(f[k], f[(k + 1) % 3]);
-      pairs.emplace_back(f[(k + 1) % 3], f[k]);
+      ++start[static_cast<std::size_t>(f[k]) + 1];
+      ++start[static_cast<std::size_t>(f[(k + 1) % 3]) + 1];
     }
   }
-  std::sort(pairs.begin(), pairs.end());
-  pairs.erase(std::unique(pairs.begin(), pairs.end()), pairs.end());
+  for (std::size_t v = 0; v < n; ++v) start[v + 1] += start[v];
+  std::vector<int> ends(static_cast<std::size_t>(start[n]));
+  {
+    std::vector<int> fill(start.begin(), start.end() - 1);
+    for (const Face& f : mesh.faces) {
+      for (int k = 0; k < 3; ++k) {
+        const int a = f[k];
+        const int b = f[(k + 1) % 3];
+        ends[static_cast<std::size_t>(fill[static_cast<std::size_t>(a)]++)] = b;
+        ends[static_cast<std::size_t>(fill[static_cast<std::size_t>(b)]++)] = a;
+      }
+    }
+  }
   VertexAdjacency adj;
   adj.offsets.assign(n + 1, 0);
-  adj.indices.reserve(pairs.size());
-  for (const auto& [a, b] : pairs) {
-    ++adj.offsets[static_cast<std::size_t>(a) + 1];
-    adj.indices.push_back(b);
+  adj.indices.reserve(ends.size() / 2 + n);
+  for (std::size_t v = 0; v < n; ++v) {
+    const auto begin = ends.begin() + start[v];
+    const auto end = ends.begin() + start[v + 1];
+    std::sort(begin, end);
+    adj.indices.insert(adj.indices.end(), begin, std::unique(begin, end));
+    adj.offsets[v + 1] = static_cast<int>(adj.indices.size());
   }
-  for (std::size_t v = 0; v < n; ++v) adj.offsets[v + 1] += adj.offsets[v];
   return adj;
 }
 
