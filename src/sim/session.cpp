@@ -293,6 +293,7 @@ SimulationResult simulate(const plan::SessionPlan& plan, const anatomy::Head& he
                                                      : std::numeric_limits<double>::quiet_NaN();
         row.true_force_n = tr.normal_force_n;
         row.cap_n = cap;
+        row.region = tr.region;
         row.commanded_position_m = info.reference_position_m;
         row.measured_position_m = s.pads[u].position_m;
         result.trace.push_back(row);
@@ -390,15 +391,16 @@ void write_outputs(const SimulationResult& r, const plan::SessionPlan& plan,
     std::ofstream out(path("trace.csv"));
     if (!out) throw InputError(InputLocation{path("trace.csv"), 0, 0, ""}, "cannot write");
     out << "t_s,pad,state,segment,commanded_force_n,measured_force_n,true_force_n,cap_n,"
-           "commanded_x_m,commanded_y_m,commanded_z_m,x_m,y_m,z_m\n";
+           "commanded_x_m,commanded_y_m,commanded_z_m,x_m,y_m,z_m,region\n";
     char buf[400];
     for (const auto& row : r.trace) {
       std::snprintf(
-          buf, sizeof buf, "%.3f,%d,%s,%d,%.4f,%.4f,%.4f,%.2f,%.5f,%.5f,%.5f,%.5f,%.5f,%.5f\n",
+          buf, sizeof buf, "%.3f,%d,%s,%d,%.4f,%.4f,%.4f,%.2f,%.5f,%.5f,%.5f,%.5f,%.5f,%.5f,%s\n",
           row.t_s, row.pad, std::string(control::runner_state_name(row.state)).c_str(), row.segment,
           row.commanded_force_n, row.measured_force_n, row.true_force_n, row.cap_n,
           row.commanded_position_m.x(), row.commanded_position_m.y(), row.commanded_position_m.z(),
-          row.measured_position_m.x(), row.measured_position_m.y(), row.measured_position_m.z());
+          row.measured_position_m.x(), row.measured_position_m.y(), row.measured_position_m.z(),
+          row.true_force_n > 0 ? std::string(anatomy::region_name(row.region)).c_str() : "");
       out << buf;
     }
   }

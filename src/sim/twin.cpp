@@ -488,7 +488,11 @@ void Twin::step(const control::RigCommand& command) {
     Eigen::Vector3d n_local =
         cp->distance > 1e-9 ? Eigen::Vector3d(sign * (local - cp->position) / cp->distance) : fn;
     const auto& face = im.head->mesh.faces[static_cast<std::size_t>(cp->point.face)];
-    const anatomy::Region region = im.head->regions[static_cast<std::size_t>(face[0])];
+    // The region of the face's corner nearest the contact.
+    int corner_near = 0;
+    cp->point.barycentric.maxCoeff(&corner_near);
+    const anatomy::Region region =
+        im.head->regions[static_cast<std::size_t>(face[static_cast<std::size_t>(corner_near)])];
     // The blended tissue at the contact point.
     double k = 0.0, b = 0.0;
     for (int corner = 0; corner < 3; ++corner) {

@@ -65,6 +65,7 @@ struct TraceRow {
   double measured_force_n = 0;   // sensor reading, normal component
   double true_force_n = 0;       // twin's ground truth, normal
   double cap_n = 0;              // cap of the region under the pad (0 in the air)
+  anatomy::Region region = anatomy::Region::kOther;                // under the pad (in contact)
   Eigen::Vector3d commanded_position_m = Eigen::Vector3d::Zero();  // world, pad centre
   Eigen::Vector3d measured_position_m = Eigen::Vector3d::Zero();
 };
