@@ -77,8 +77,15 @@ struct PlanningSurface::Impl {
   geometry::LogMap log_map;
   std::vector<double> vertex_area;
   geometry::VertexAdjacency adjacency;
-  std::vector<double> no_go_dist;     // per vertex, capped at kNoGoReach
-  std::vector<char> pad_fits;         // per vertex: a pad can rest there and come down to it
+  std::vector<double> no_go_dist;  // per vertex, capped at kNoGoReach
+  std::vector<char> pad_fits;      // per vertex: a pad can rest there and come down to it
+  std::vector<char> neck_cut;      // per vertex: the down-facing cut of the neck (not skin)
+  double neck_cut_area_m2 = 0.0;   // of the massage regions, on the cut
+  // per vertex: farther than the coverage reach from anywhere a pad may rest (it fits, and it
+  // keeps the smallest no-go margin a plan may use): no plan can cover it, so coverage does not
+  // count it (a fold beside the nose, the skin under an ear).
+  std::vector<char> out_of_reach;
+  std::array<double, anatomy::kRegionCount> out_of_reach_area_m2{};
   std::vector<double> misfit_dist;    // per vertex: to the nearest that does not (capped)
   std::vector<double> footprint_cap;  // per vertex: lowest cap under the pad, with slack. [N]
   PointGrid no_go_grid;               // no-go vertices, id = vertex
@@ -126,6 +133,13 @@ struct CoverageResult {
 CoverageResult compute_coverage(const SessionPlan& plan, const PlanningSurface::Impl& surface,
                                 double pad_radius_m, double min_force_n);
 
+// A neck vertex whose normal points down more steeply than this (its y component below minus
+// this) lies on the cut where the mesh ends and the body would go on: not skin to work on, nor
+// counted for coverage.
+inline constexpr double kNeckCutNormalY = 0.6;
+// Coverage counts a vertex as covered within this distance of a working sample (the coverage
+// pad less half the sample spacing validation uses). Unit: [m]
+inline constexpr double kCoverageReachM = 0.9 * 0.0075;
 // Regions smaller than this (workable area) are not held to the coverage target.
 inline constexpr double kMinWorkableAreaM2 = 1.0e-4;
 // The pad the plan is made for (a ball this size at the fingertip), how high above a spot it

@@ -39,6 +39,11 @@ constexpr double kSettleS = 0.2;
 // reach it.
 constexpr double kCapHeadroom = 0.85;  // 0 -> touch force after touching down, and back
 constexpr double kMoveSlack = 1.05;    // timing slack on minimum-jerk moves
+// The extra spots of a step fill each region of a side until this much of its workable area is
+// covered (as the planner estimates it), or, when the step is short, down to the lowest.
+// Validation asks for 90%.
+constexpr double kFillTarget = 0.97;
+constexpr double kFillTargetLowest = 0.93;
 
 // care and anatomy share region names and order (tests/cli/vocabulary_test.cpp).
 Region to_anatomy(care::Region r) { return static_cast<Region>(static_cast<int>(r)); }
@@ -414,6 +419,28 @@ class Builder {
             s_.query.signed_distance(cand) > o_.lift_height_m * 0.8) {
           pts[i] = cand;
         }
+      }
+    }
+    // Where the rays from the centre graze the skin (the neck, seen from inside the skull), a
+    // waypoint can still come close to it: push those out to the lift height from the nearest
+    // skin, a few times, easing the neighbours along.
+    for (int pass = 0; pass < 3; ++pass) {
+      bool pushed = false;
+      for (std::size_t i = 1; i + 1 < pts.size(); ++i) {
+        const double sd = s_.query.signed_distance(pts[i]);
+        if (sd >= o_.lift_height_m) continue;
+        const auto f = s_.foot(pts[i]);
+        if (f.vertex < 0) continue;
+        Vec3 out = pts[i] - f.position;
+        out = sd > 1e-6 && out.norm() > 1e-9 ? Vec3(out.normalized()) : f.normal;
+        pts[i] = f.position + o_.lift_height_m * out;
+        pushed = true;
+      }
+      if (!pushed) break;
+      for (std::size_t i = 1; i + 1 < pts.size(); ++i) {
+        const Vec3 m = 0.5 * (pts[i - 1] + pts[i + 1]);
+        const Vec3 cand = 0.5 * (pts[i] + m);
+        if (s_.query.signed_distance(cand) >= o_.lift_height_m) pts[i] = cand;
       }
     }
     SurfacePath path;
@@ -803,7 +830,7 @@ class Builder {
     const auto& V = s_.head->mesh.vertices;
     const double pad = 0.85 * kCoveragePadRadiusM;
     const double clear = o_.limits.no_go_margin_m + o_.planning_margin_m;
-    constexpr double kMinReach = 0.0015;
+    constexpr double kMinReach = 0.0005;
     PointGrid set_grid(0.01);
     std::vector<int> todo;
     for (int v : area.vertices) {
@@ -822,36 +849,88 @@ class Builder {
     };
     // Circles sweep their disk; kneading sweeps A x A/2 (reach = A/2): its narrow side is
     // reach/2.
-    const double narrow = knead ? 0.75 : 1.0;
-    // The layout leaves no admissible vertex farther than `spacing` from a spot: that much is
-    // the step's chosen density, and the fill looks only beyond it.
-    for (const Work& w : spots) cover(w.position, std::max(narrow * reach, spacing - pad));
+    const double narrow = knead ? 0.6 : 1.0;
+    // What the layout's spots really cover: the spacing of a Poisson-disk layout leaves holes
+    // (and kneading's narrow side), which the fill closes too.
+    for (const Work& w : spots) cover(w.position, narrow * (w.reach > 0.0 ? w.reach : reach));
     const std::size_t first_fill = spots.size();
-    for (int x : todo) {
-      if (covered[static_cast<std::size_t>(x)] != 0) continue;
-      int best = -1;
-      double best_r = kMinReach;
-      set_grid.for_each_within(V[static_cast<std::size_t>(x)], 0.6 * pad, [&](int v, double) {
+    // Greedy: the spot that covers the most workable area still uncovered, until every region
+    // of the side is covered to kFillTarget (or nothing more can be reached).
+    std::array<double, anatomy::kRegionCount> total{};
+    std::array<double, anatomy::kRegionCount> done{};
+    std::vector<char> workable(V.size(), 0);
+    for (int v : todo) {
+      const auto i = static_cast<std::size_t>(v);
+      workable[i] = 1;
+      total[static_cast<std::size_t>(s_.head->regions.label[i])] += s_.vertex_area[i];
+      if (covered[i] != 0) {
+        done[static_cast<std::size_t>(s_.head->regions.label[i])] += s_.vertex_area[i];
+      }
+    }
+    auto short_of = [&](std::size_t r) { return done[r] < fill_target_ * total[r]; };
+    auto gain_of = [&](int v, double r) {
+      double g = 0.0;
+      set_grid.for_each_within(V[static_cast<std::size_t>(v)], narrow * r + pad,
+                               [&](int u, double) {
+                                 const auto i = static_cast<std::size_t>(u);
+                                 const auto k = static_cast<std::size_t>(s_.head->regions.label[i]);
+                                 if (workable[i] != 0 && covered[i] == 0 && short_of(k))
+                                   g += s_.vertex_area[i];
+                               });
+      return g;
+    };
+    struct Candidate {
+      int vertex;
+      double reach;
+    };
+    std::vector<Candidate> candidates;
+    using Entry = std::pair<double, int>;  // gain, -candidate index (larger first, then lower)
+    std::priority_queue<Entry> heap;
+    bool any_short = false;
+    for (std::size_t k = 0; k < total.size(); ++k) any_short = any_short || short_of(k);
+    if (any_short) {
+      for (int v : area.vertices) {
         const auto i = static_cast<std::size_t>(v);
-        if (s_.pad_fits[i] == 0) return;
+        if ((V[i].x() >= 0.0) != left || s_.pad_fits[i] == 0) continue;
         const double r = std::min({reach, s_.no_go_dist[i] - clear, 0.85 * area.inside[i],
                                    s_.misfit_dist[i] - s_.mean_edge});
-        if (r > best_r || (r == best_r && best >= 0 && v < best)) {
-          best_r = r;
-          best = v;
-        }
-      });
-      if (best < 0) continue;
+        if (r < kMinReach) continue;
+        const double g = gain_of(v, r);
+        if (g <= 0.0) continue;
+        heap.emplace(g, -static_cast<int>(candidates.size()));
+        candidates.push_back({v, r});
+      }
+    }
+    while (!heap.empty()) {
+      any_short = false;
+      for (std::size_t k = 0; k < total.size(); ++k) any_short = any_short || short_of(k);
+      if (!any_short) break;
+      const auto [old_gain, neg] = heap.top();
+      heap.pop();
+      const Candidate& cand = candidates[static_cast<std::size_t>(-neg)];
+      const double g = gain_of(cand.vertex, cand.reach);
+      if (g <= 0.0) continue;
+      if (!heap.empty() && g < heap.top().first) {
+        heap.emplace(g, neg);  // lazy: its gain fell; try the next best first
+        continue;
+      }
       Work w;
       w.kind = Work::Kind::kSpot;
-      w.vertex = best;
-      w.position = V[static_cast<std::size_t>(best)];
-      w.normal = s_.normals()[static_cast<std::size_t>(best)];
-      w.region = s_.head->regions[best];
+      w.vertex = cand.vertex;
+      w.position = V[static_cast<std::size_t>(cand.vertex)];
+      w.normal = s_.normals()[static_cast<std::size_t>(cand.vertex)];
+      w.region = s_.head->regions[cand.vertex];
       w.mirrored = !left;
-      w.reach = best_r < reach ? best_r : 0.0;
+      w.reach = cand.reach < reach ? cand.reach : 0.0;
       spots.push_back(w);
-      cover(w.position, narrow * best_r);
+      set_grid.for_each_within(w.position, narrow * cand.reach + pad, [&](int u, double) {
+        const auto i = static_cast<std::size_t>(u);
+        if (covered[i] != 0) return;
+        covered[i] = 1;
+        if (workable[i] != 0) {
+          done[static_cast<std::size_t>(s_.head->regions.label[i])] += s_.vertex_area[i];
+        }
+      });
     }
     if (spots.size() == first_fill) return;
     // Back into lane order (the same boustrophedon as the layout).
@@ -971,14 +1050,25 @@ class Builder {
     // The protocol's speed is the stroke's average pace (its peak is higher).
     const double f0 = state_[c].force;
     std::vector<Vec3>& pts = smooth_points_;
-    timed_move(state_[c].position, path, kMinJerkPeak * speed, 2, Smoothing::kOnSkinFromFeet, pts);
-    const long steps = static_cast<long>(pts.size()) - 1;
     std::vector<Vec3>& normals = smooth_normals_;
-    normals.assign(1, state_[c].normal);
-    for (long k = 1; k <= steps; ++k) {
-      normals.push_back(s_.foot(pts[static_cast<std::size_t>(k)]).normal);
+    // The pad's centre, a radius out along the normal, turns with the skin: where the skin
+    // curves sharply the stroke goes slower, so that the centre keeps within the limits too.
+    double peak = kMinJerkPeak * speed;
+    long steps = 0;
+    for (int attempt = 0; attempt < 4; ++attempt) {
+      timed_move(state_[c].position, path, peak, 2, Smoothing::kOnSkinFromFeet, pts);
+      steps = static_cast<long>(pts.size()) - 1;
+      normals.assign(1, state_[c].normal);
+      for (long k = 1; k <= steps; ++k) {
+        normals.push_back(s_.foot(pts[static_cast<std::size_t>(k)]).normal);
+      }
+      smooth_normals(normals);
+      centres_.resize(pts.size());
+      for (std::size_t k = 0; k < pts.size(); ++k) centres_[k] = pts[k] + kPadRadiusM * normals[k];
+      const double slower = slow_down(centres_);
+      if (slower <= 1.0) break;
+      peak /= slower;
     }
-    smooth_normals(normals);
     for (long k = 1; k <= steps; ++k) {
       const double x = static_cast<double>(k) / static_cast<double>(steps);
       const auto ft = s_.foot(pts[static_cast<std::size_t>(k)]);
@@ -1052,6 +1142,123 @@ class Builder {
       sp.finish();
     }
     return strokes;
+  }
+
+  // Adds short strokes, along the direction field, where the lanes leave workable skin of the
+  // step's regions uncovered: the ends of the lanes, narrow regions (between the eyebrows), a
+  // lane the layout broke up. Each is walked on the skin from an admissible vertex near the gap,
+  // back against the direction and then forward with it, as far as the skin stays admissible.
+  void fill_stroke_gaps(const StepArea& area, const DirectionField& field, bool left,
+                        std::vector<SurfacePath>& strokes) const {
+    const auto& V = s_.head->mesh.vertices;
+    const double pad = 0.85 * kCoveragePadRadiusM;
+    constexpr double kStep = 0.002;
+    constexpr double kHalfLength = 0.015;
+    constexpr double kMinLength = 0.005;
+    // Both sides' vertices: near the midline the nearest admissible skin may lie just across.
+    PointGrid set_grid(0.01);
+    std::vector<int> todo;
+    for (int v : area.vertices) {
+      const Vec3& p = V[static_cast<std::size_t>(v)];
+      set_grid.add(p, v);
+      if ((p.x() >= 0.0) != left) continue;
+      if (s_.no_go_dist[static_cast<std::size_t>(v)] >= o_.limits.no_go_margin_m) {
+        todo.push_back(v);
+      }
+    }
+    std::vector<char> covered(V.size(), 0);
+    auto cover_path = [&](const SurfacePath& sp) {
+      for (std::size_t i = 0; i < sp.points.size(); ++i) {
+        const int n = i == 0 ? 1
+                             : std::max(1, static_cast<int>(std::ceil(
+                                               (sp.points[i] - sp.points[i - 1]).norm() / kStep)));
+        for (int k = 0; k < n; ++k) {
+          const Vec3 q = i == 0 ? sp.points[0]
+                                : Vec3(sp.points[i - 1] + (sp.points[i] - sp.points[i - 1]) *
+                                                              (static_cast<double>(k + 1) / n));
+          set_grid.for_each_within(
+              q, pad, [&](int u, double) { covered[static_cast<std::size_t>(u)] = 1; });
+        }
+      }
+    };
+    for (const SurfacePath& sp : strokes) cover_path(sp);
+    // The uncovered vertices in lane order, so the new strokes come in a sensible order.
+    std::vector<std::pair<std::pair<double, double>, int>> order;
+    for (int v : todo) {
+      if (covered[static_cast<std::size_t>(v)] != 0) continue;
+      const Vec3& p = V[static_cast<std::size_t>(v)];
+      const Vec3 q = left ? p : mirror_point(p);
+      order.push_back({{field.psi(q), field.phi(q)}, v});
+    }
+    std::sort(order.begin(), order.end());
+    auto ok_at = [&](const Vec3& q, PlanningSurface::Impl::Foot* f) {
+      *f = s_.foot(q);
+      return f->vertex >= 0 && admissible(area, f->vertex, 0.0);
+    };
+    // One walk from a point along (+1) or against (-1) the direction field, or across it.
+    auto walk = [&](const PlanningSurface::Impl::Foot& from, double sign, bool across,
+                    std::vector<PlanningSurface::Impl::Foot>& out) {
+      PlanningSurface::Impl::Foot at = from;
+      for (double done = 0.0; done < kHalfLength; done += kStep) {
+        Vec3 g = field.gradient(at.position);
+        if (across) g = at.normal.cross(g);
+        g -= g.dot(at.normal) * at.normal;
+        if (g.norm() < 1e-6) return;
+        PlanningSurface::Impl::Foot next;
+        if (!ok_at(at.position + sign * kStep * g.normalized(), &next)) return;
+        if ((next.position - at.position).norm() < 0.25 * kStep) return;
+        out.push_back(next);
+        at = next;
+      }
+    };
+    std::vector<PlanningSurface::Impl::Foot> back, ahead;
+    for (const auto& [key, x] : order) {
+      if (covered[static_cast<std::size_t>(x)] != 0) continue;
+      // The admissible vertex nearest to x.
+      int best = -1;
+      double best_d = std::numeric_limits<double>::infinity();
+      set_grid.for_each_within(V[static_cast<std::size_t>(x)], pad, [&](int v, double d) {
+        if (!admissible(area, v, 0.0)) return;
+        if (d < best_d || (d == best_d && v < best)) {
+          best_d = d;
+          best = v;
+        }
+      });
+      if (best < 0) continue;
+      PlanningSurface::Impl::Foot start;
+      if (!ok_at(V[static_cast<std::size_t>(best)], &start)) continue;
+      // Along the direction; where the skin is too narrow that way (between the eyebrows), a
+      // short stroke across it.
+      for (const bool across : {false, true}) {
+        back.clear();
+        ahead.clear();
+        walk(start, -1.0, across, back);
+        walk(start, 1.0, across, ahead);
+        if (static_cast<double>(back.size() + ahead.size()) * kStep >= kMinLength) break;
+      }
+      SurfacePath sp;
+      for (auto it = back.rbegin(); it != back.rend(); ++it) {
+        sp.points.push_back(it->position);
+        sp.normals.push_back(it->normal);
+        sp.regions.push_back(it->region);
+      }
+      sp.points.push_back(start.position);
+      sp.normals.push_back(start.normal);
+      sp.regions.push_back(start.region);
+      for (const auto& f : ahead) {
+        sp.points.push_back(f.position);
+        sp.normals.push_back(f.normal);
+        sp.regions.push_back(f.region);
+      }
+      sp.finish();
+      if (sp.length() < kMinLength) {
+        covered[static_cast<std::size_t>(x)] = 1;  // nothing workable fits here
+        continue;
+      }
+      cover_path(sp);
+      covered[static_cast<std::size_t>(x)] = 1;
+      strokes.push_back(std::move(sp));
+    }
   }
 
   // ---- step assembly -------------------------------------------------------------------------
@@ -1156,7 +1363,9 @@ class Builder {
       return point_blocks;
     } else {
       for (std::size_t c = 0; c < kContactCount; ++c) {
-        for (SurfacePath& sp : layout_strokes(area, field, c == kLeft, 1.6 * pad)) {
+        std::vector<SurfacePath> lanes = layout_strokes(area, field, c == kLeft, 1.6 * pad);
+        fill_stroke_gaps(area, field, c == kLeft, lanes);
+        for (SurfacePath& sp : lanes) {
           Work w;
           w.kind = Work::Kind::kStroke;
           w.position = sp.points.front();
@@ -1250,8 +1459,8 @@ class Builder {
     const double seconds = static_cast<double>(end_tick - tick_) * dt_;
     const double hop = 2.0 * move_time(o_.lift_height_m, 0.6 * o_.travel_speed_m_per_s, o_.limits);
     // The moves take about this much longer than the straight estimate below (measured over
-    // whole steps: ramps, detours, the slower hand).
-    constexpr double kMoveAllowance = 1.35;
+    // whole steps: ramps, detours, the slower hand; between 0.9 and 1.2 on the built-in head).
+    constexpr double kMoveAllowance = 1.05;
     std::vector<Block> ordered;
     std::vector<double> block_overheads, block_weights;
     double weights = 0.0;
@@ -1259,6 +1468,7 @@ class Builder {
     std::vector<std::string> step_notes;
     spacing_scale_ = 1.0;
     fill_gaps_ = true;
+    fill_target_ = kFillTarget;
     for (int attempt = 0;; ++attempt) {
       step_notes.clear();
       std::vector<Block> blocks = make_blocks(step, area, field, intake, step_notes);
@@ -1329,10 +1539,15 @@ class Builder {
         block_weights.push_back(w);
       }
       overhead += 2.0 * move_time(0.3, o_.travel_speed_m_per_s, o_.limits) + 2 * hop + 4 * kSettleS;
-      // Spots that cannot all be worked in the step's time are spaced wider (up to twice
-      // as far apart); the fill along borders keeps the coverage.
+      // Spots that cannot all be worked in the step's time: first the fill aims a little lower
+      // (never below what validation asks, with a margin), then the spots are spaced wider (up
+      // to twice as far apart), and last the fill is left out.
       const double need = kMoveAllowance * overhead + min_work * weights;
-      if (!spots || need <= seconds || attempt == 6) break;
+      if (!spots || need <= seconds || attempt == 8) break;
+      if (fill_target_ > kFillTargetLowest) {
+        fill_target_ = std::max(kFillTargetLowest, fill_target_ - 0.025);
+        continue;
+      }
       if (spacing_scale_ >= 2.0) {
         // Still too short: leave the border fill out (the other steps cover the borders).
         if (!fill_gaps_) break;
@@ -1348,6 +1563,12 @@ class Builder {
            << std::llround(100.0 * (spacing_scale_ - 1.0))
            << "% wider than the technique's own spacing to fit " << std::llround(seconds) << " s";
       plan_.notes.push_back(note.str());
+    }
+    if (fill_gaps_ && fill_target_ < kFillTarget) {
+      plan_.notes.push_back("step " + step.step.id + ": extra spots fill the regions to about " +
+                            std::to_string(std::llround(100.0 * fill_target_)) + "% (not " +
+                            std::to_string(std::llround(100.0 * kFillTarget)) + "%), to fit " +
+                            std::to_string(std::llround(seconds)) + " s");
     }
     if (!fill_gaps_) {
       plan_.notes.push_back("step " + step.step.id + ": no extra spots along the borders, to fit " +
@@ -1533,7 +1754,9 @@ class Builder {
               }
               const Work& w = *b.work[c];
               if (slides[c]) {
-                ramp_force(c, state_[c].force, o_.touch_force_n, 0.2);
+                if (state_[c].force != o_.touch_force_n) {
+                  ramp_force(c, state_[c].force, o_.touch_force_n, 0.2);
+                }
                 slide(c, *slides[c]);
               } else {
                 go_to_skin(c, w.position, w.normal);
@@ -1642,8 +1865,10 @@ class Builder {
  private:
   double spacing_scale_ = 1.0;                // spots spaced wider to fit a short step
   bool fill_gaps_ = true;                     // extra spots along borders
+  double fill_target_ = kFillTarget;          // the coverage the extra spots aim at
   std::vector<Vec3> smooth_points_;           // scratch for moves
   std::vector<Vec3> smooth_normals_;          // scratch for moves
+  std::vector<Vec3> centres_;                 // scratch: the pad's centre along a stroke
   mutable std::vector<Vec3> smooth_scratch_;  // scratch for smoothing
   const PlanningSurface::Impl& s_;
   const PlanOptions& o_;
@@ -1706,6 +1931,30 @@ void summarise(SessionPlan& plan, const PlanningSurface::Impl& s,
     sum.peak_force_n = peak[k];
     sum.cap_n = anatomy::tissue(r).force_cap_n;
     plan.regions.push_back(sum);
+  }
+  // Say what coverage leaves out beyond the no-go margin, and why.
+  bool neck = false;
+  for (const RegionSummary& sum : plan.regions) {
+    if (!sum.targeted) continue;
+    const auto k = static_cast<std::size_t>(sum.region);
+    neck = neck || sum.region == Region::kNeckBack || sum.region == Region::kNeckSideLeft ||
+           sum.region == Region::kNeckSideRight;
+    if (s.out_of_reach_area_m2[k] < 1e-6) continue;
+    std::ostringstream note;
+    note.precision(1);
+    note << std::fixed << "coverage of " << anatomy::region_name(sum.region) << " leaves out "
+         << s.out_of_reach_area_m2[k] * 1e4 << " cm2 (of "
+         << (sum.workable_area_m2 + s.out_of_reach_area_m2[k]) * 1e4
+         << ") that no pad can reach: farther than " << kCoverageReachM * 1000.0
+         << " mm from any skin where the pad fits and keeps 1 cm from the no-go zones";
+    plan.notes.push_back(note.str());
+  }
+  if (neck && s.neck_cut_area_m2 > 1e-6) {
+    std::ostringstream note;
+    note.precision(1);
+    note << std::fixed << "coverage of the neck leaves out " << s.neck_cut_area_m2 * 1e4
+         << " cm2 facing down at the bottom of the head's mesh, where it is cut off from the body";
+    plan.notes.push_back(note.str());
   }
 }
 

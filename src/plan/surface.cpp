@@ -66,9 +66,18 @@ PlanningSurface::Impl::Impl(const anatomy::Head& h)
   // Where a pad can work: its ball, resting on the skin at the vertex and on the way down the
   // normal to it, touches no other skin (an ear beside the temple, a fold).
   pad_fits.assign(n, 0);
+  neck_cut.assign(n, 0);
   const auto& normal = log_map.vertex_normals();
   for (std::size_t v = 0; v < n; ++v) {
     if (!anatomy::is_massage_region(h.regions.label[v])) continue;
+    const anatomy::Region r = h.regions.label[v];
+    if ((r == anatomy::Region::kNeckBack || r == anatomy::Region::kNeckSideLeft ||
+         r == anatomy::Region::kNeckSideRight) &&
+        normal[v].y() < -kNeckCutNormalY) {
+      neck_cut[v] = 1;
+      neck_cut_area_m2 += vertex_area[v];
+      continue;  // no pad there
+    }
     const Vec3& p = mesh.vertices[v];
     bool fits = true;
     for (const double up : {0.0, 0.5 * kApproachHeightM, kApproachHeightM}) {
@@ -108,6 +117,28 @@ PlanningSurface::Impl::Impl(const anatomy::Head& h)
     for (std::size_t v = 0; v < n; ++v) {
       const auto [id, d] = misfits.nearest(mesh.vertices[v], kNoGoReach);
       if (id >= 0) misfit_dist[v] = d;
+    }
+  }
+
+  // Skin that no pad can cover: farther than the coverage reach from every vertex where a pad
+  // may rest with the smallest margin a plan may keep from the no-go zones (PlanLimits: 1 cm).
+  {
+    constexpr double kSmallestMargin = 0.01;
+    PointGrid rests(0.01);
+    for (std::size_t v = 0; v < n; ++v) {
+      if (pad_fits[v] != 0 && no_go_dist[v] >= kSmallestMargin) {
+        rests.add(mesh.vertices[v], static_cast<int>(v));
+      }
+    }
+    out_of_reach.assign(n, 0);
+    for (std::size_t v = 0; v < n; ++v) {
+      const anatomy::Region r = h.regions.label[v];
+      if (!anatomy::is_massage_region(r) || neck_cut[v] != 0 || no_go_dist[v] < kSmallestMargin) {
+        continue;
+      }
+      if (pad_fits[v] != 0 || rests.any_within(mesh.vertices[v], kCoverageReachM)) continue;
+      out_of_reach[v] = 1;
+      out_of_reach_area_m2[static_cast<std::size_t>(r)] += vertex_area[v];
     }
   }
 

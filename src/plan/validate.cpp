@@ -85,7 +85,11 @@ CoverageResult compute_coverage(const SessionPlan& plan, const PlanningSurface::
   for (std::size_t v = 0; v < mesh.vertices.size(); ++v) {
     const Region r = s.head->regions.label[v];
     if (!anatomy::is_massage_region(r)) continue;
-    if (s.no_go_dist[v] < plan.limits.no_go_margin_m) continue;
+    // Not counted: the no-go margin, the neck's cut, skin no pad can reach.
+    if (s.no_go_dist[v] < plan.limits.no_go_margin_m || s.neck_cut[v] != 0 ||
+        s.out_of_reach[v] != 0) {
+      continue;
+    }
     out.workable_area_m2[static_cast<std::size_t>(r)] += s.vertex_area[v];
     grid.add(mesh.vertices[v], static_cast<int>(v));
   }
