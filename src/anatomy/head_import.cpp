@@ -99,13 +99,22 @@ bool fits(double value_m, AdultRange r) { return value_m >= r.min_m && value_m <
 // ---------------------------------------------------------------------------------------------
 // Landmarks on a mesh in the head's orientation (metres), seeded by the template's landmarks.
 
+// The vertices' k-d tree is built once, in the frame the mesh had when the landmarks were first
+// sought; the frame moves rigidly afterwards, so a query is moved back into that frame instead
+// of building the tree again.
+struct SnapIndex {
+  const detail::PointIndex& index;                         // over the vertices in the first frame
+  Eigen::Matrix3d rotation = Eigen::Matrix3d::Identity();  // current frame -> first frame
+  Vec3 offset = Vec3::Zero();
+};
+
 struct Detector {
   const TriangleMesh& mesh;
   const std::vector<char>& near_boundary;
-  detail::PointIndex index;
+  const SnapIndex& index;
   double k;  // the scan's size relative to the template
 
-  int snap(const Vec3& p) const { return index.nearest(p); }
+  int snap(const Vec3& p) const { return index.index.nearest(index.rotation * p + index.offset); }
   const Vec3& at(int v) const { return mesh.vertices[static_cast<std::size_t>(v)]; }
 
   // Vertices within `radius` of `centre`.
@@ -137,8 +146,9 @@ struct Detector {
 };
 
 LandmarkSet detect_landmarks(const TriangleMesh& mesh, const std::vector<char>& near_boundary,
+                             const SnapIndex& index,
                              const std::array<Vec3, kLandmarkCount>& predicted, double k) {
-  Detector d{mesh, near_boundary, detail::PointIndex(mesh.vertices), k};
+  Detector d{mesh, near_boundary, index, k};
   std::array<int, kLandmarkCount> found{};
   auto pred = [&](Landmark l) { return predicted[static_cast<std::size_t>(l)]; };
   auto set = [&](Landmark l, int v) {
@@ -382,7 +392,9 @@ Head prepare_head(TriangleMesh mesh, const ImportOptions& options, const std::st
     predicted[static_cast<std::size_t>(i)] =
         k * (templ.landmarks.position[static_cast<std::size_t>(i)] - q_nose + t_nose);
   }
-  head.landmarks = detect_landmarks(mesh, near_boundary, predicted, k);
+  const detail::PointIndex first_frame_index(mesh.vertices);
+  SnapIndex snap_index{first_frame_index};
+  head.landmarks = detect_landmarks(mesh, near_boundary, snap_index, predicted, k);
 
   // The head frame: origin midway between the tragions, X along the tragion line's mirror-plane
   // normal as fitted, and the pitch set anatomically: seen from the tragions, the nasion rises
@@ -398,11 +410,14 @@ Head prepare_head(TriangleMesh mesh, const ImportOptions& options, const std::st
             .toRotationMatrix();
     for (Vec3& p : mesh.vertices) p = pitch * (p - origin);
     for (Vec3& p : predicted) p = pitch * (p - origin);
+    // q = pitch (p - origin) puts p at pitch^T q + origin.
+    snap_index.offset += snap_index.rotation * origin;
+    snap_index.rotation = snap_index.rotation * pitch.transpose();
     Eigen::Matrix4d step = Eigen::Matrix4d::Identity();
     step.block<3, 3>(0, 0) = pitch;
     step.block<3, 1>(0, 3) = -pitch * origin;
     frame = step * frame;
-    head.landmarks = detect_landmarks(mesh, near_boundary, predicted, k);
+    head.landmarks = detect_landmarks(mesh, near_boundary, snap_index, predicted, k);
   }
   // Exactly midway between the tragions found last.
   const Vec3 origin =

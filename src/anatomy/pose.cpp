@@ -5,16 +5,17 @@
 #include <Eigen/SVD>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdio>
 #include <limits>
 #include <numbers>
+#include <numeric>
 #include <sstream>
 #include <string>
 
 #include "headspa/core/error.hpp"
 #include "headspa/core/log.hpp"
-#include "point_index.hpp"
 
 namespace headspa::anatomy::detail {
 namespace {
@@ -56,15 +57,206 @@ Samples area_samples(const TriangleMesh& mesh, const std::vector<double>& areas,
   return s;
 }
 
+// Nearest-neighbour queries for the pose search and the template fits: the k-d tree of
+// PointIndex (the same splits and the same visiting order, hence the same answers), stored flat
+// with the points in tree order and searched without recursion. A query may name a hint, a
+// point near the answer (an ICP iteration moves the points little, so the previous iteration's
+// match): the hint and its kNeighbours nearest points are tried first, and when the best of them
+// is closer to the query than anything beyond that neighbourhood can be (triangle inequality)
+// and has no tie, it is the answer without a search. Otherwise the full search runs, so the
+// answer is always the one the full search gives.
+class MatchIndex {
+ public:
+  explicit MatchIndex(std::vector<Vec3> points) : points_(std::move(points)) {
+    order_.resize(points_.size());
+    std::iota(order_.begin(), order_.end(), 0);
+    nodes_.reserve(2 * points_.size() / kLeafSize + 2);
+    if (!points_.empty()) build(0, static_cast<int>(points_.size()));
+    sorted_.reserve(points_.size());
+    for (int i : order_) sorted_.push_back(points_[static_cast<std::size_t>(i)]);
+  }
+
+  // Precomputes each point's kNeighbours nearest other points, for queries with a hint.
+  void prepare_hints() {
+    const std::size_t n = points_.size();
+    if (n <= static_cast<std::size_t>(kNeighbours)) return;
+    neighbours_.resize(n * kNeighbours);
+    reach_.resize(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      reach_[i] = std::sqrt(
+          k_nearest(points_[i], static_cast<int>(i), neighbours_.data() + i * kNeighbours));
+    }
+  }
+
+  // Index of the nearest point (-1 when empty) and its squared distance; `hint` (or -1) is a
+  // point to start from.
+  int nearest(const Vec3& q, int hint, double* dist_sq = nullptr) const {
+    if (hint >= 0 && !reach_.empty()) {
+      const auto h = static_cast<std::size_t>(hint);
+      const double to_hint = (points_[h] - q).squaredNorm();
+      int best = hint;
+      double best_d = to_hint;
+      bool tie = false;
+      for (int k = 0; k < kNeighbours; ++k) {
+        const int j = neighbours_[h * kNeighbours + static_cast<std::size_t>(k)];
+        const double d = (points_[static_cast<std::size_t>(j)] - q).squaredNorm();
+        if (d < best_d) {
+          best_d = d;
+          best = j;
+          tie = false;
+        } else if (d == best_d) {
+          tie = true;
+        }
+      }
+      // Every point outside the neighbourhood is at least reach from the hint, so at least
+      // reach - |q - hint| from q.
+      const double outside = reach_[h] - std::sqrt(to_hint);
+      if (!tie && outside > 0.0 && best_d < 0.999 * outside * outside) {
+        if (dist_sq) *dist_sq = best_d;
+        return best;
+      }
+    }
+    double best_d = std::numeric_limits<double>::infinity();
+    const int best = search(q, best_d);
+    if (dist_sq) *dist_sq = best_d;
+    return best;
+  }
+
+  const Vec3& point(int i) const { return points_[static_cast<std::size_t>(i)]; }
+
+ private:
+  static constexpr int kLeafSize = 8;  // as PointIndex
+  struct Node {
+    int begin, end;  // range in order_
+    int axis = -1;   // -1 for a leaf
+    double split = 0;
+    int left = -1, right = -1;
+  };
+
+  static constexpr int kNeighbours = 16;
+
+  // PointIndex's search: the first point found at the smallest squared distance (best_d).
+  int search(const Vec3& q, double& best_d) const {
+    int best = -1;
+    if (nodes_.empty()) return best;
+    // Far children wait on the stack with the split distance that decides whether to enter
+    // (uninitialised: a query must not pay for clearing it).
+    int stack_node[64];
+    double stack_gap[64];
+    int top = 0;
+    stack_node[top] = 0;
+    stack_gap[top++] = -1.0;
+    while (top > 0) {
+      --top;
+      if (stack_gap[top] >= best_d) continue;
+      const Node& n = nodes_[static_cast<std::size_t>(stack_node[top])];
+      if (n.axis < 0) {
+        for (int i = n.begin; i < n.end; ++i) {
+          const double d = (sorted_[static_cast<std::size_t>(i)] - q).squaredNorm();
+          if (d < best_d) {
+            best_d = d;
+            best = order_[static_cast<std::size_t>(i)];
+          }
+        }
+        continue;
+      }
+      const double delta = q[n.axis] - n.split;
+      stack_node[top] = delta < 0 ? n.right : n.left;
+      stack_gap[top++] = delta * delta;
+      stack_node[top] = delta < 0 ? n.left : n.right;
+      stack_gap[top++] = -1.0;
+    }
+    return best;
+  }
+
+  // The kNeighbours points nearest to q other than `skip`, into out; returns the squared
+  // distance of the last of them.
+  double k_nearest(const Vec3& q, int skip, int* out) const {
+    std::array<double, kNeighbours> d;
+    d.fill(std::numeric_limits<double>::infinity());
+    std::array<int, kNeighbours> id;
+    id.fill(-1);
+    int stack_node[64];
+    double stack_gap[64];
+    int top = 0;
+    stack_node[top] = 0;
+    stack_gap[top++] = -1.0;
+    while (top > 0) {
+      --top;
+      if (stack_gap[top] >= d.back()) continue;
+      const Node& n = nodes_[static_cast<std::size_t>(stack_node[top])];
+      if (n.axis < 0) {
+        for (int i = n.begin; i < n.end; ++i) {
+          const int p = order_[static_cast<std::size_t>(i)];
+          const double di = (sorted_[static_cast<std::size_t>(i)] - q).squaredNorm();
+          if (p == skip || !(di < d.back())) continue;
+          std::size_t at = kNeighbours - 1;
+          for (; at > 0 && d[at - 1] > di; --at) {
+            d[at] = d[at - 1];
+            id[at] = id[at - 1];
+          }
+          d[at] = di;
+          id[at] = p;
+        }
+        continue;
+      }
+      const double delta = q[n.axis] - n.split;
+      stack_node[top] = delta < 0 ? n.right : n.left;
+      stack_gap[top++] = delta * delta;
+      stack_node[top] = delta < 0 ? n.left : n.right;
+      stack_gap[top++] = -1.0;
+    }
+    std::copy(id.begin(), id.end(), out);
+    return d.back();
+  }
+
+  int build(int begin, int end) {
+    const int id = static_cast<int>(nodes_.size());
+    nodes_.push_back(Node{begin, end});
+    if (end - begin <= kLeafSize) return id;
+    Vec3 lo = Vec3::Constant(std::numeric_limits<double>::infinity());
+    Vec3 hi = -lo;
+    for (int i = begin; i < end; ++i) {
+      lo = lo.cwiseMin(points_[static_cast<std::size_t>(order_[static_cast<std::size_t>(i)])]);
+      hi = hi.cwiseMax(points_[static_cast<std::size_t>(order_[static_cast<std::size_t>(i)])]);
+    }
+    int axis = 0;
+    (hi - lo).maxCoeff(&axis);
+    const int mid = (begin + end) / 2;
+    std::nth_element(order_.begin() + begin, order_.begin() + mid, order_.begin() + end,
+                     [&](int a, int b) {
+                       return points_[static_cast<std::size_t>(a)][axis] <
+                              points_[static_cast<std::size_t>(b)][axis];
+                     });
+    const double split =
+        points_[static_cast<std::size_t>(order_[static_cast<std::size_t>(mid)])][axis];
+    const int left = build(begin, mid);
+    const int right = build(mid, end);
+    Node& n = nodes_[static_cast<std::size_t>(id)];
+    n.axis = axis;
+    n.split = split;
+    n.left = left;
+    n.right = right;
+    return id;
+  }
+
+  std::vector<Vec3> points_;
+  std::vector<Vec3> sorted_;  // points_ in tree order
+  std::vector<int> order_;
+  std::vector<Node> nodes_;
+  std::vector<int> neighbours_;  // kNeighbours per point (prepare_hints)
+  std::vector<double> reach_;    // per point: the distance to its farthest listed neighbour
+};
+
 // Mean distance between the mirrored samples and the surface points, capped.
-double mirror_mismatch(const Samples& s, const PointIndex& index, const Vec3& n, double offset) {
+double mirror_mismatch(const Samples& s, const MatchIndex& index, const Vec3& n, double offset) {
   const double cap = 0.1 * s.rms_radius;
   double sum = 0, wsum = 0;
   for (std::size_t i = 0; i < s.points.size(); ++i) {
     const Vec3& p = s.points[i];
     const Vec3 r = p - 2.0 * (n.dot(p) - offset) * n;
     double d2 = 0;
-    index.nearest(r, &d2);
+    index.nearest(r, -1, &d2);
     sum += s.weights[i] * std::min(std::sqrt(d2), cap);
     wsum += s.weights[i];
   }
@@ -81,7 +273,7 @@ struct Plane {
   double mismatch;
 };
 
-Plane find_symmetry_plane(const Samples& coarse, const PointIndex& index) {
+Plane find_symmetry_plane(const Samples& coarse, const MatchIndex& index) {
   // Candidate normals: a Fibonacci half-sphere.
   std::vector<Plane> candidates;
   const int count = 160;
@@ -214,19 +406,19 @@ struct TemplateFit {
   double rms_m = 0;  // RMS distance of the kept matches, template metres
 };
 
-TemplateFit fit_template(const std::vector<Vec3>& scan_points, const PointIndex& templ_index,
+TemplateFit fit_template(const std::vector<Vec3>& scan_points, const MatchIndex& templ_index,
                          const Eigen::Matrix4d& initial, int iterations) {
   Eigen::Matrix4d current = initial;
   double rms = std::numeric_limits<double>::infinity();
   const double scale = initial.block<3, 1>(0, 0).norm();
+  std::vector<int> match(scan_points.size(), -1);  // also the next iteration's hints
   for (int iter = 0; iter < iterations; ++iter) {
     std::vector<std::pair<double, int>> dist(scan_points.size());
     std::vector<Vec3> moved(scan_points.size());
-    std::vector<int> match(scan_points.size());
     for (std::size_t i = 0; i < scan_points.size(); ++i) {
       moved[i] = current.block<3, 3>(0, 0) * scan_points[i] + current.block<3, 1>(0, 3);
       double d2 = 0;
-      match[i] = templ_index.nearest(moved[i], &d2);
+      match[i] = templ_index.nearest(moved[i], match[i], &d2);
       dist[i] = {d2, static_cast<int>(i)};
     }
     // Trimmed: the best 80 % of matches (scans have extra parts, the template has a neck).
@@ -255,13 +447,16 @@ TemplateFit fit_template(const std::vector<Vec3>& scan_points, const PointIndex&
 // its best 80 %. Matching both ways keeps the scale honest: one-way closest points pull a scan
 // inside the template.
 TemplateFit fit_template_both_ways(const std::vector<Vec3>& scan_points,
-                                   const PointIndex& scan_index,
+                                   const MatchIndex& scan_index,
                                    const std::vector<Vec3>& templ_points,
-                                   const PointIndex& templ_index, const Eigen::Matrix4d& initial,
+                                   const MatchIndex& templ_index, const Eigen::Matrix4d& initial,
                                    int iterations) {
   Eigen::Matrix4d current = initial;
   double rms = std::numeric_limits<double>::infinity();
   const double initial_scale = initial.block<3, 1>(0, 0).norm();
+  // Each point's match in the previous iteration: where its next search starts.
+  std::vector<int> forward_hint(scan_points.size(), -1);
+  std::vector<int> backward_hint(templ_points.size(), -1);
   for (int iter = 0; iter < iterations; ++iter) {
     const Eigen::Matrix3d a = current.block<3, 3>(0, 0);
     const Vec3 t = current.block<3, 1>(0, 3);
@@ -273,13 +468,17 @@ TemplateFit fit_template_both_ways(const std::vector<Vec3>& scan_points,
     std::vector<Match> forward, backward;
     forward.reserve(scan_points.size());
     backward.reserve(templ_points.size());
-    for (const Vec3& p : scan_points) {
+    for (std::size_t i = 0; i < scan_points.size(); ++i) {
+      const Vec3& p = scan_points[i];
       double d2 = 0;
-      const int m = templ_index.nearest(a * p + t, &d2);
+      const int m = templ_index.nearest(a * p + t, forward_hint[i], &d2);
+      forward_hint[i] = m;
       forward.push_back(Match{d2, p, templ_index.point(m)});
     }
-    for (const Vec3& m : templ_points) {
-      const int j = scan_index.nearest(a_inv * (m - t));
+    for (std::size_t i = 0; i < templ_points.size(); ++i) {
+      const Vec3& m = templ_points[i];
+      const int j = scan_index.nearest(a_inv * (m - t), backward_hint[i]);
+      backward_hint[i] = j;
       const Vec3& p = scan_index.point(j);
       backward.push_back(Match{(a * p + t - m).squaredNorm(), p, m});
     }
@@ -319,10 +518,11 @@ ScanPose find_pose(const TriangleMesh& mesh, const std::vector<char>& near_bound
   const std::vector<double> areas = geometry::vertex_areas(mesh);
   const Samples coarse = area_samples(mesh, areas, 400);
   const Samples dense = area_samples(mesh, areas, 12000);
-  const PointIndex index(dense.points);
+  MatchIndex index(dense.points);
+  index.prepare_hints();  // the template fit's matches from the template back to the scan
 
   // The mirror plane needs only a coarse picture of the surface; the template fit refines it.
-  const PointIndex mirror_index(area_samples(mesh, areas, 4000).points);
+  const MatchIndex mirror_index(area_samples(mesh, areas, 4000).points);
   const Plane plane = find_symmetry_plane(coarse, mirror_index);
   const double scale = coarse.rms_radius;
   const NoseTip nose = find_nose_tip(mesh, areas, near_boundary, plane, 0.06 * scale);
@@ -355,7 +555,8 @@ ScanPose find_pose(const TriangleMesh& mesh, const std::vector<char>& near_bound
   const double templ_length =
       front_back_above_nose(templ.mesh.vertices, Eigen::Matrix3d::Identity(), t_nose);
   const double chin_y = templ.landmarks[Landmark::kChin].y();
-  const PointIndex templ_index(templ.mesh.vertices);
+  MatchIndex templ_index(templ.mesh.vertices);
+  templ_index.prepare_hints();
   const int stride = std::max<int>(1, static_cast<int>(mesh.vertices.size()) / 1500);
 
   // Candidate orientations: the nose's direction tilted within the mirror plane, either way up.
