@@ -27,6 +27,23 @@
 //     iteration count grows like diameter / h: 97 iterations at 40962 vertices, 181 at 163842
 //     (unit-sphere icospheres, tolerance 1e-7). Exact and the smallest memory, but each
 //     iteration costs one solve with the factor; for meshes that are solved from once or twice.
+// Solves (kSecondFactor). CHOLMOD factors; the triangular solves are headspa's own
+// (src/geometry/supernodal_solve.hpp), on CHOLMOD's supernodal factors in place. A solve is
+// memory-bound: on the 100k-vertex default head each factor holds 8.5M values (68 MB), and a
+// solve streams them three times, not four: the heat step's right-hand side is one vertex (or
+// one face), so its forward solve visits only the supernodes on that column's path to the root
+// of the elimination tree (a few hundred of 12k); its backward solve and both Poisson solves are
+// full passes. Tried and left out, measured on that head:
+//   - float factors (half the traffic): the heat factor's fill entries span hundreds of orders
+//     of magnitude, as the heat does, and float flushes the small ones to zero; distances moved
+//     by up to 8 mm (2.5%). The Poisson factor is nearly singular (eps above) and cannot lose
+//     digits either.
+//   - METIS instead of AMD: 23% fewer factor values and half the flops, but CHOLMOD's METIS
+//     ordering alone takes 0.5 s, more than it saves in the factorisations. A geometric nested
+//     dissection (median planes, CAMD inside the parts) analysed in about the same time as AMD
+//     but saved only 6% of the values.
+//   - tighter supernode amalgamation (CHOLMOD's nrelax/zrelax): 10% fewer values, 6% slower
+//     factorisations.
 // On the unit sphere (icosphere, 40962 vertices) the distance is within 1% of the great-circle
 // distance with either method (tests/geometry/heat_geodesic_test.cpp).
 //
@@ -116,7 +133,7 @@ struct HeatSolveReport {
 // Construction analyses and factorises; every distance() call afterwards is two triangular
 // solves (plus the Poisson iterations of kSharedFactor) and reuses preallocated buffers: a call
 // that writes into an existing vector of the right size allocates nothing on the heap in
-// headspa's code (CHOLMOD's solve reuses its dense workspaces too).
+// headspa's code (kSharedFactor: CHOLMOD's solve reuses its dense workspaces too).
 // Not thread-safe: a solver owns its buffers; use one solver per thread.
 class HeatGeodesicSolver {
  public:
