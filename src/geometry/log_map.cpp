@@ -364,7 +364,11 @@ void LogMap::compute(const LogMapRequest& request, LogMapPatch& patch) const {
         }
         // Every update below gives r >= max(d, chord): skip an existing node already at or
         // below that bound (the same outcome, without the unfolding).
+        // Nothing at r > stop is ever settled: corners that far need no node and no update.
         if (xid < 0) {
+          if ((mesh_.vertices[static_cast<std::size_t>(x)] - c).squaredNorm() > stop * stop) {
+            continue;
+          }
           xid = node_of(x);
           ids[static_cast<std::size_t>(cx)] = xid;
         } else if (patch.nodes_[static_cast<std::size_t>(xid)].r <=
@@ -385,7 +389,7 @@ void LogMap::compute(const LogMapRequest& request, LogMapPatch& patch) const {
           // triangles of a raw scan cannot make the front leak across the mesh.
           const double r = std::max({unfolded_distance(u), d, chord_x});
           Node& nx = patch.nodes_[static_cast<std::size_t>(xid)];
-          if (r < nx.r) {
+          if (r < nx.r && r <= stop) {
             nx.r = r;
             nx.pending = Pending::kUnfold;
             nx.pending_face = {f, cv, cy};
@@ -404,7 +408,7 @@ void LogMap::compute(const LogMapRequest& request, LogMapPatch& patch) const {
         // No square root when the step cannot improve r (r below is at least min(|uv|, d + |vx|)).
         if (d + edge_len >= nx.r && uv.squaredNorm() >= nx.r * nx.r) continue;
         const double r = std::max({std::min(uv.norm(), d + edge_len), d, chord_x});
-        if (r < nx.r) {
+        if (r < nx.r && r <= stop) {
           nx.r = r;
           nx.pending = Pending::kStep;
           nx.pending_uv = uv;
