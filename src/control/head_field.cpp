@@ -6,11 +6,12 @@
 #include <cmath>
 
 #include "headspa/core/error.hpp"
+#include "headspa/geometry/surface_query.hpp"
 
 namespace headspa::control {
 namespace {
 
-// Cells farther than this from the nearest skin vertex take its direction as their normal.
+// Cells farther than this from the skin take the direction from it as their normal.
 constexpr double kNormalFromOffsetM = 0.001;
 
 float trilinear(const std::vector<float>& v, int nx, int ny, int i, int j, int k, double fx,
@@ -59,7 +60,6 @@ HeadField::HeadField(const anatomy::Head& head, const HeadFieldOptions& options)
   normal_x_.assign(n, 0.0f);
   normal_y_.assign(n, 0.0f);
   normal_z_.assign(n, 0.0f);
-  const std::vector<geometry::Vec3> vertex_normals = geometry::vertex_normals(mesh);
 
   const double h = options.cell_m;
   const int reach = static_cast<int>(std::ceil(options.max_distance_m / h));
@@ -88,17 +88,6 @@ HeadField::HeadField(const anatomy::Head& head, const HeadFieldOptions& options)
             const std::size_t idx = index(i, j, k);
             const auto d = static_cast<float>(std::sqrt(d2));
             if (pass == 0) {
-              if (d < skin_[idx]) {
-                // Away from the skin, the direction from the nearest skin to the cell: the
-                // contact normal of a ball centred there (in a crease it differs from the
-                // vertex normal). On the skin itself, the vertex normal.
-                const Eigen::Vector3d vn = static_cast<double>(d) > kNormalFromOffsetM
-                                               ? Eigen::Vector3d((c - p) / static_cast<double>(d))
-                                               : Eigen::Vector3d(vertex_normals[v]);
-                normal_x_[idx] = static_cast<float>(vn.x());
-                normal_y_[idx] = static_cast<float>(vn.y());
-                normal_z_[idx] = static_cast<float>(vn.z());
-              }
               skin_[idx] = std::min(skin_[idx], d);
               if (no_go) no_go_[idx] = std::min(no_go_[idx], d);
             } else if (d <= skin_[idx] + reach_m) {
@@ -111,6 +100,32 @@ HeadField::HeadField(const anatomy::Head& head, const HeadFieldOptions& options)
   }
   for (float& c : cap_) {
     if (std::isinf(c)) c = 0.0f;
+  }
+  // Normals: at each cell near the skin, the direction from the closest point of the surface
+  // (not of the vertices: on a coarse scan they can lie far to the side) to the cell, which is
+  // the contact normal of a ball centred there and, in a crease, differs from the surface
+  // normal. On the skin itself, the face normal.
+  const geometry::SurfaceQuery query(mesh);
+  const std::vector<Eigen::Vector3d> face_normals = geometry::face_normals(mesh);
+  for (int k = 0; k < nz_; ++k) {
+    for (int j = 0; j < ny_; ++j) {
+      for (int i = 0; i < nx_; ++i) {
+        const std::size_t idx = index(i, j, k);
+        if (!(skin_[idx] < far)) continue;
+        const Eigen::Vector3d c = origin_ + h * Eigen::Vector3d(i, j, k);
+        const auto cp = query.closest_point(c);
+        if (!cp) continue;
+        const Eigen::Vector3d& fn = face_normals[static_cast<std::size_t>(cp->point.face)];
+        Eigen::Vector3d dir = fn;
+        if (cp->distance > kNormalFromOffsetM) {
+          dir = (c - cp->position) / cp->distance;
+          if (dir.dot(fn) < 0.0) dir = -dir;  // a cell inside the head: still the outward side
+        }
+        normal_x_[idx] = static_cast<float>(dir.x());
+        normal_y_[idx] = static_cast<float>(dir.y());
+        normal_z_[idx] = static_cast<float>(dir.z());
+      }
+    }
   }
 }
 

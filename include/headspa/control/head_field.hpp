@@ -25,9 +25,9 @@ struct HeadFieldSample {
   double skin_distance_m = 0.0;   // to the nearest vertex, capped at max_distance_m
   double no_go_distance_m = 0.0;  // to the nearest no-go vertex, capped at max_distance_m
   double force_cap_n = 0.0;       // 0: no massage vertex within reach (see cap_reach_m)
-  // Outward skin normal as a ball centred here meets it: the direction from the nearest skin
-  // vertex (its normal on the skin itself), blended across the grid (unit; zero where no skin
-  // is within max_distance_m).
+  // Outward skin normal as a ball centred here meets it: the direction from the closest point
+  // of the skin (the face normal on the skin itself), blended across the grid (unit; zero where
+  // no skin is within max_distance_m).
   Eigen::Vector3d skin_normal = Eigen::Vector3d::Zero();
 };
 
