@@ -13,6 +13,8 @@ namespace {
 
 // Cells farther than this from the skin take the direction from it as their normal.
 constexpr double kNormalFromOffsetM = 0.001;
+// Cells within this of the skin carry a normal.
+constexpr double kNormalReachM = 0.016;
 
 float trilinear(const std::vector<float>& v, int nx, int ny, int i, int j, int k, double fx,
                 double fy, double fz) {
@@ -105,15 +107,18 @@ HeadField::HeadField(const anatomy::Head& head, const HeadFieldOptions& options)
   // (not of the vertices: on a coarse scan they can lie far to the side) to the cell, which is
   // the contact normal of a ball centred there and, in a crease, differs from the surface
   // normal. On the skin itself, the face normal.
+  // Only where a pad centre can be while it presses (a pad radius out, plus slack and the
+  // grid's own reach); elsewhere the normal stays zero.
+  const auto normal_reach = static_cast<float>(kNormalReachM);
   const geometry::SurfaceQuery query(mesh);
   const std::vector<Eigen::Vector3d> face_normals = geometry::face_normals(mesh);
   for (int k = 0; k < nz_; ++k) {
     for (int j = 0; j < ny_; ++j) {
       for (int i = 0; i < nx_; ++i) {
         const std::size_t idx = index(i, j, k);
-        if (!(skin_[idx] < far)) continue;
+        if (!(skin_[idx] < normal_reach)) continue;
         const Eigen::Vector3d c = origin_ + h * Eigen::Vector3d(i, j, k);
-        const auto cp = query.closest_point(c);
+        const auto cp = query.closest_point(c, static_cast<double>(far));
         if (!cp) continue;
         const Eigen::Vector3d& fn = face_normals[static_cast<std::size_t>(cp->point.face)];
         Eigen::Vector3d dir = fn;

@@ -27,7 +27,7 @@ struct HeadFieldSample {
   double force_cap_n = 0.0;       // 0: no massage vertex within reach (see cap_reach_m)
   // Outward skin normal as a ball centred here meets it: the direction from the closest point
   // of the skin (the face normal on the skin itself), blended across the grid (unit; zero where
-  // no skin is within max_distance_m).
+  // no skin is within 16 mm).
   Eigen::Vector3d skin_normal = Eigen::Vector3d::Zero();
 };
 
