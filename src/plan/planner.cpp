@@ -43,7 +43,10 @@ constexpr double kMoveSlack = 1.05;    // timing slack on minimum-jerk moves
 // covered (as the planner estimates it), or, when the step is short, down to the lowest.
 // Validation asks for 90%.
 constexpr double kFillTarget = 0.97;
-constexpr double kFillTargetLowest = 0.93;
+constexpr double kFillTargetLowest = 0.91;
+// The moves take about this much longer than the straight estimate of a step's layout (measured
+// over whole steps: ramps, detours, the slower hand; between 0.9 and 1.2 on the built-in head).
+constexpr double kMoveAllowance = 1.05;
 
 // care and anatomy share region names and order (tests/cli/vocabulary_test.cpp).
 Region to_anatomy(care::Region r) { return static_cast<Region>(static_cast<int>(r)); }
@@ -277,7 +280,21 @@ class Builder {
       const long start = tick_;
       const long end = start + static_cast<long>(std::llround(step.step.duration_s / dt_));
       if (step.step.is_massage()) {
-        plan_massage_step(step, intake, end);
+        // A step whose spots did not all fit is planned again with the moves estimated as
+        // long as they turned out (so the layout thins evenly rather than losing its end).
+        for (int attempt = 0;; ++attempt) {
+          const Snapshot before = snapshot();
+          const std::size_t notes = plan_.notes.size();
+          shortfall_s_ = 0.0;
+          plan_massage_step(step, intake, end);
+          if (shortfall_s_ <= 0.0 || attempt == 2) break;
+          restore(before);
+          plan_.notes.resize(notes);
+          move_allowance_ *= 1.0 + 1.1 * shortfall_s_ / step.step.duration_s;
+          fill_floor_ -= 0.03;
+        }
+        move_allowance_ = kMoveAllowance;
+        fill_floor_ = kFillTargetLowest;
       } else {
         plan_care_step(step, end);
       }
@@ -527,8 +544,8 @@ class Builder {
 
   // The samples of a slide from `from` along `path` (smoothed in time, within the limits), or
   // false when the smoothed slide would leave the step's regions or come near a no-go zone.
-  bool slide_samples(const Vec3& from, SurfacePath path, const StepArea& area,
-                     std::vector<Vec3>& pts) const {
+  bool slide_samples(const Vec3& from, const Vec3& from_normal, SurfacePath path,
+                     const StepArea& area, std::vector<Vec3>& pts) const {
     for (int pass = 0; pass < 4; ++pass) {
       std::vector<Vec3> next = path.points;
       for (std::size_t i = 1; i + 1 < path.points.size(); ++i) {
@@ -538,7 +555,20 @@ class Builder {
       path.points = next;
     }
     path.finish();
-    timed_move(from, path, o_.slide_speed_m_per_s, 1, Smoothing::kOnSkin, pts);
+    // Slower where the skin turns under the pad, so that its centre keeps within the limits.
+    double peak = o_.slide_speed_m_per_s;
+    std::vector<Vec3> normals, centres;
+    for (int attempt = 0; attempt < 4; ++attempt) {
+      timed_move(from, path, peak, 1, Smoothing::kOnSkin, pts);
+      normals.assign(1, from_normal);
+      for (std::size_t k = 1; k < pts.size(); ++k) normals.push_back(s_.foot(pts[k]).normal);
+      smooth_normals(normals);
+      centres.resize(pts.size());
+      for (std::size_t k = 0; k < pts.size(); ++k) centres[k] = pts[k] + kPadRadiusM * normals[k];
+      const double slower = slow_down(centres);
+      if (slower <= 1.0) break;
+      peak /= slower;
+    }
     for (const Vec3& p : pts) {
       const auto f = s_.foot(p);
       if (f.vertex < 0) return false;
@@ -1458,9 +1488,6 @@ class Builder {
                                     : 0.0;
     const double seconds = static_cast<double>(end_tick - tick_) * dt_;
     const double hop = 2.0 * move_time(o_.lift_height_m, 0.6 * o_.travel_speed_m_per_s, o_.limits);
-    // The moves take about this much longer than the straight estimate below (measured over
-    // whole steps: ramps, detours, the slower hand; between 0.9 and 1.2 on the built-in head).
-    constexpr double kMoveAllowance = 1.05;
     std::vector<Block> ordered;
     std::vector<double> block_overheads, block_weights;
     double weights = 0.0;
@@ -1541,15 +1568,15 @@ class Builder {
       overhead += 2.0 * move_time(0.3, o_.travel_speed_m_per_s, o_.limits) + 2 * hop + 4 * kSettleS;
       // Spots that cannot all be worked in the step's time: first the fill aims a little lower
       // (never below what validation asks, with a margin), then the spots are spaced wider (up
-      // to twice as far apart), and last the fill is left out.
-      const double need = kMoveAllowance * overhead + min_work * weights;
-      if (!spots || need <= seconds || attempt == 8) break;
-      if (fill_target_ > kFillTargetLowest) {
-        fill_target_ = std::max(kFillTargetLowest, fill_target_ - 0.025);
+      // to twice as far apart), and last the fill is left out (the wider layout then leaves
+      // holes, which other steps on the same regions may cover).
+      const double need = move_allowance_ * overhead + min_work * weights;
+      if (!spots || need <= seconds || attempt == 10) break;
+      if (fill_target_ > fill_floor_) {
+        fill_target_ = std::max(fill_floor_, fill_target_ - 0.02);
         continue;
       }
       if (spacing_scale_ >= 2.0) {
-        // Still too short: leave the border fill out (the other steps cover the borders).
         if (!fill_gaps_) break;
         fill_gaps_ = false;
         continue;
@@ -1564,14 +1591,13 @@ class Builder {
            << "% wider than the technique's own spacing to fit " << std::llround(seconds) << " s";
       plan_.notes.push_back(note.str());
     }
-    if (fill_gaps_ && fill_target_ < kFillTarget) {
+    if (!fill_gaps_) {
+      plan_.notes.push_back("step " + step.step.id + ": no extra spots in the gaps, to fit " +
+                            std::to_string(std::llround(seconds)) + " s");
+    } else if (fill_target_ < kFillTarget) {
       plan_.notes.push_back("step " + step.step.id + ": extra spots fill the regions to about " +
                             std::to_string(std::llround(100.0 * fill_target_)) + "% (not " +
                             std::to_string(std::llround(100.0 * kFillTarget)) + "%), to fit " +
-                            std::to_string(std::llround(seconds)) + " s");
-    }
-    if (!fill_gaps_) {
-      plan_.notes.push_back("step " + step.step.id + ": no extra spots along the borders, to fit " +
                             std::to_string(std::llround(seconds)) + " s");
     }
     spacing_scale_ = 1.0;
@@ -1709,7 +1735,8 @@ class Builder {
               std::vector<Vec3> samples;
               if (ok) {
                 path.finish();
-                ok = slide_samples(state_[c].position, std::move(path), area, samples);
+                ok = slide_samples(state_[c].position, state_[c].normal, std::move(path), area,
+                                   samples);
               }
               if (ok) {
                 slides[c] = std::move(samples);
@@ -1812,6 +1839,14 @@ class Builder {
         if (!fits) {
           restore(before);
           out_of_time = true;
+          if (round == 0 && !strokes && m.technique != Technique::kPressRelease) {
+            // What the spots left would have needed, at the overrun measured so far.
+            const double overrun =
+                spent_estimate > 0.0 ? std::max(1.0, spent_overhead / spent_estimate) : 1.0;
+            for (std::size_t k = bi; k < ordered.size(); ++k) {
+              shortfall_s_ += overrun * block_overheads[k] + min_work * block_weights[k];
+            }
+          }
           break;
         }
         if (round == 0 && !strokes && m.technique != Technique::kPressRelease) {
@@ -1864,8 +1899,11 @@ class Builder {
 
  private:
   double spacing_scale_ = 1.0;                // spots spaced wider to fit a short step
-  bool fill_gaps_ = true;                     // extra spots along borders
+  bool fill_gaps_ = true;                     // extra spots in the layout's gaps
   double fill_target_ = kFillTarget;          // the coverage the extra spots aim at
+  double fill_floor_ = kFillTargetLowest;     // the least it may aim at in this try
+  double move_allowance_ = kMoveAllowance;    // the moves' time over their estimate
+  double shortfall_s_ = 0.0;                  // what the spots left out of a step needed
   std::vector<Vec3> smooth_points_;           // scratch for moves
   std::vector<Vec3> smooth_normals_;          // scratch for moves
   std::vector<Vec3> centres_;                 // scratch: the pad's centre along a stroke
