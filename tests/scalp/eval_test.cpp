@@ -134,30 +134,31 @@ TEST(SharedScalpData, BuiltInModelMeetsItsMeasuredFigures) {
   EXPECT_GT(r.flakes_area.pearson_r, 0.25);
 }
 
-// Held-out figures (5-fold, refitted per fold, seed 20250528): floors a little below what the
-// method reaches, and above the chance level of "always present".
+// Held-out figures (5-fold, refitted per fold, three fold assignments pooled: a single 5-fold
+// run of oil swings between about 0.37 and 0.53 with the assignment): floors a little below what
+// the method reaches (0.810 and 0.453), and above the chance level of "always present".
 TEST(SharedScalpData, HeldOutFiguresBeatChance) {
   if (!fs::exists(kScalpData / "labels.csv")) {
     GTEST_SKIP() << "shared scalp photographs not found at " << kScalpData;
   }
-  const EvalReport r = evaluate(shared_eval_options(5, 1));
+  const EvalReport r = evaluate(shared_eval_options(5, 3));
   EXPECT_EQ(r.images, 164);
-  EXPECT_GE(r.flakes.f1(), 0.79);
+  EXPECT_GE(r.flakes.f1(), 0.80);
   EXPECT_GT(r.flakes.f1(), r.flakes.always_present_f1());
-  EXPECT_GE(r.oil.f1(), 0.50);
-  EXPECT_GT(r.oil.f1(), r.oil.always_present_f1() + 0.1);
+  EXPECT_GE(r.oil.f1(), 0.43);
+  EXPECT_GT(r.oil.f1(), r.oil.always_present_f1() + 0.05);
   EXPECT_GE(r.redness.recall(), 0.75);
   EXPECT_GE(r.redness.precision(), 0.99);
 }
 
-// The figures issue #6 asks for, held out (5-fold). NOT met yet (see src/scalp/README.md:
-// flakes F1 about 0.81, oil F1 about 0.44 to 0.53, redness recall 3 of 4), so the test is
+// The figures issue #6 asks for, held out (5-fold, five fold assignments pooled). NOT met (see
+// src/scalp/README.md: flakes F1 0.81, oil F1 0.44, redness recall 3 of 4), so the test is
 // disabled; run it with --gtest_also_run_disabled_tests to see how far off the method is.
 TEST(SharedScalpData, DISABLED_HeldOutFiguresMeetIssueTargets) {
   if (!fs::exists(kScalpData / "labels.csv")) {
     GTEST_SKIP() << "shared scalp photographs not found at " << kScalpData;
   }
-  const EvalReport r = evaluate(shared_eval_options(5, 1));
+  const EvalReport r = evaluate(shared_eval_options(5, 5));
   EXPECT_GE(r.flakes.f1(), 0.85);
   EXPECT_GE(r.oil.f1(), 0.85);
   EXPECT_GE(r.redness.recall(), 0.8);
