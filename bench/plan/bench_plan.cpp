@@ -1,6 +1,7 @@
 // Planner benchmark: the full japanese-head-spa plan (two contacts) on the built-in head and on
 // a 100k-vertex built-in head, with the head preparation (PlanningSurface) timed apart from the
-// planning itself. Prints medians of repeated runs, the peak resident memory, and the targets.
+// planning itself; and the whole-scalp coverage path at 1 cm spacing on the 100k head. Prints
+// medians of repeated runs, the peak resident memory, and the targets.
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -64,6 +65,26 @@ void bench_head(const std::string& label, const anatomy::Head& head,
       1e3 * median(check), valid ? "passed" : "failed", duration, samples, runs);
 }
 
+// The whole-scalp coverage path at 1 cm spacing (layout and fill, no samples).
+void bench_coverage_path(const std::string& label, const anatomy::Head& head, int runs) {
+  const plan::PlanningSurface surface(head);
+  const std::vector<anatomy::Region> scalp = {
+      anatomy::Region::kScalpFrontal, anatomy::Region::kScalpParietalLeft,
+      anatomy::Region::kScalpParietalRight, anatomy::Region::kScalpCrown,
+      anatomy::Region::kScalpOccipital};
+  std::vector<double> times;
+  std::size_t spots = 0;
+  for (int i = 0; i < runs; ++i) {
+    const auto t0 = std::chrono::steady_clock::now();
+    spots = plan::coverage_path(surface, scalp, 0.01).size();
+    times.push_back(seconds_since(t0));
+  }
+  std::printf(
+      "%-22s %7zu verts | whole-scalp coverage path at 1 cm %7.1f ms (target <= 50 ms) | "
+      "%zu spots | median of %d\n",
+      label.c_str(), head.mesh.vertices.size(), 1e3 * median(times), spots, runs);
+}
+
 }  // namespace
 
 int main() {
@@ -76,6 +97,8 @@ int main() {
   bench_head("built-in head", anatomy::built_in_head({}), protocol, 3);
   bench_head("built-in head (100k)", anatomy::built_in_head({anatomy::Sex::kMale, 50, 100000}),
              protocol, 3);
+  bench_coverage_path("built-in head (100k)",
+                      anatomy::built_in_head({anatomy::Sex::kMale, 50, 100000}), 5);
   std::printf("peak resident memory: %.0f MB (target <= 200 MB)\n", peak_rss_mb());
   return 0;
 }

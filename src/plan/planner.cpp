@@ -275,6 +275,31 @@ class Builder {
     state_[kRight].normal = park_normal(Contact::kRight);
   }
 
+  // Spots `spacing` apart over the regions, in the order a step works them (each side's lanes
+  // back and forth, then the fill of the gaps), for circles of a quarter of the spacing.
+  std::vector<Vec3> coverage_path(const std::vector<Region>& regions, double spacing,
+                                  care::Direction direction) {
+    const StepArea area = make_area(regions);
+    DirectionField field;
+    field.centre = s_.centre;
+    field.direction = direction;
+    const double reach = 0.25 * spacing;
+    PointGrid taken(spacing);
+    std::vector<Vec3> path;
+    for (std::size_t c = 0; c < kContactCount; ++c) {
+      std::vector<Work> spots;
+      for (int v : layout_spots(area, field, c == kLeft, reach, spacing, 0.5, taken)) {
+        Work w;
+        w.vertex = v;
+        w.position = s_.head->mesh.vertices[static_cast<std::size_t>(v)];
+        spots.push_back(w);
+      }
+      fill_gaps(area, field, c == kLeft, reach, spacing, 0.5, false, spots);
+      for (const Work& w : spots) path.push_back(w.position);
+    }
+    return path;
+  }
+
   void plan_protocol(const care::PersonalisedProtocol& protocol, const care::Intake* intake) {
     for (const care::PersonalisedStep& step : protocol.steps) {
       const long start = tick_;
@@ -736,17 +761,23 @@ class Builder {
   // ---- step geometry -------------------------------------------------------------------------
 
   StepArea make_area(const care::PersonalisedStep& step) const {
-    const care::MassageStep& m = step.step.massage();
-    const auto& mesh = s_.head->mesh;
-    StepArea area;
-    area.in_set.assign(mesh.vertices.size(), 0);
+    std::vector<Region> regions;
+    for (care::Region r : step.step.massage().regions) regions.push_back(to_anatomy(r));
+    StepArea area = make_area(regions);
     for (const auto& rp : step.pressure) {
       area.fraction[static_cast<std::size_t>(to_anatomy(rp.region))] = rp.fraction;
       area.min_fraction = std::min(area.min_fraction, rp.fraction);
     }
     if (step.pressure.empty()) area.min_fraction = 0.0;
+    return area;
+  }
+
+  StepArea make_area(const std::vector<Region>& regions) const {
+    const auto& mesh = s_.head->mesh;
+    StepArea area;
+    area.in_set.assign(mesh.vertices.size(), 0);
     std::vector<char> wanted(anatomy::kRegionCount, 0);
-    for (care::Region r : m.regions) wanted[static_cast<std::size_t>(to_anatomy(r))] = 1;
+    for (Region r : regions) wanted[static_cast<std::size_t>(r)] = 1;
     for (std::size_t v = 0; v < mesh.vertices.size(); ++v) {
       if (wanted[static_cast<std::size_t>(s_.head->regions.label[v])] != 0) {
         area.in_set[v] = 1;
@@ -1483,7 +1514,11 @@ class Builder {
     field.direction = m.direction.value_or(care::Direction::kFrontToBack);
     const bool spots =
         m.technique == Technique::kCircularFriction || m.technique == Technique::kKneading;
+    // The least time at a spot: circles go round once between their ramps (a half circle
+    // leaves half the ring unworked), kneading pushes and returns at least once.
     const double min_work = m.technique == Technique::kPressRelease ? 2.0 * 0.3 + 1.0
+                            : m.technique == Technique::kCircularFriction
+                                ? 0.5 + 1.0 / *m.params.frequency_hz
                             : spots ? 0.5 + 0.5 / *m.params.frequency_hz
                                     : 0.0;
     const double seconds = static_cast<double>(end_tick - tick_) * dt_;
@@ -1571,7 +1606,7 @@ class Builder {
       // to twice as far apart), and last the fill is left out (the wider layout then leaves
       // holes, which other steps on the same regions may cover).
       const double need = move_allowance_ * overhead + min_work * weights;
-      if (!spots || need <= seconds || attempt == 10) break;
+      if (!spots || need <= seconds || attempt == 16) break;
       if (fill_target_ > fill_floor_) {
         fill_target_ = std::max(fill_floor_, fill_target_ - 0.02);
         continue;
@@ -2024,6 +2059,18 @@ SessionPlan make_plan_unvalidated(const PlanningSurface& surface, const PlanInpu
   fill_velocities(plan);
   summarise(plan, surface.impl(), builder.targeted_);
   return plan;
+}
+
+std::vector<Eigen::Vector3d> coverage_path(const PlanningSurface& surface,
+                                           const std::vector<anatomy::Region>& regions,
+                                           double spacing_m, care::Direction direction) {
+  if (!(spacing_m >= 0.002 && spacing_m <= 0.05)) {
+    throw InputError("coverage path: spacing must be 2-50 mm");
+  }
+  const PlanOptions options;
+  SessionPlan plan;
+  Builder builder(surface.impl(), options, plan, 0);
+  return builder.coverage_path(regions, spacing_m, direction);
 }
 
 SessionPlan make_plan(const PlanningSurface& surface, const PlanInputs& inputs,

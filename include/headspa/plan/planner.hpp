@@ -91,4 +91,11 @@ SessionPlan make_plan(const PlanningSurface& surface, const PlanInputs& inputs,
 SessionPlan make_plan_unvalidated(const PlanningSurface& surface, const PlanInputs& inputs,
                                   const PlanOptions& options = {});
 
+// The spots a circle step `spacing_m` apart would work over `regions` (left side's lanes back and
+// forth, then the right side's, each with its fill of the gaps), in order: the coverage path
+// without time, force or samples. For benchmarks and inspection.
+std::vector<Eigen::Vector3d> coverage_path(
+    const PlanningSurface& surface, const std::vector<anatomy::Region>& regions, double spacing_m,
+    care::Direction direction = care::Direction::kFrontToBack);
+
 }  // namespace headspa::plan
