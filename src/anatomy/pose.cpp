@@ -76,16 +76,13 @@ class MatchIndex {
     for (int i : order_) sorted_.push_back(points_[static_cast<std::size_t>(i)]);
   }
 
-  // Precomputes each point's kNeighbours nearest other points, for queries with a hint.
+  // Enables queries with a hint: each point's kNeighbours nearest other points are then found
+  // the first time the point is a hint, and kept.
   void prepare_hints() {
     const std::size_t n = points_.size();
     if (n <= static_cast<std::size_t>(kNeighbours)) return;
     neighbours_.resize(n * kNeighbours);
-    reach_.resize(n);
-    for (std::size_t i = 0; i < n; ++i) {
-      reach_[i] = std::sqrt(
-          k_nearest(points_[i], static_cast<int>(i), neighbours_.data() + i * kNeighbours));
-    }
+    reach_.assign(n, -1.0);  // -1: not found yet
   }
 
   // Index of the nearest point (-1 when empty) and its squared distance; `hint` (or -1) is a
@@ -93,6 +90,9 @@ class MatchIndex {
   int nearest(const Vec3& q, int hint, double* dist_sq = nullptr) const {
     if (hint >= 0 && !reach_.empty()) {
       const auto h = static_cast<std::size_t>(hint);
+      if (reach_[h] < 0.0) {
+        reach_[h] = std::sqrt(k_nearest(points_[h], hint, neighbours_.data() + h * kNeighbours));
+      }
       const double to_hint = (points_[h] - q).squaredNorm();
       int best = hint;
       double best_d = to_hint;
@@ -244,8 +244,9 @@ class MatchIndex {
   std::vector<Vec3> sorted_;  // points_ in tree order
   std::vector<int> order_;
   std::vector<Node> nodes_;
-  std::vector<int> neighbours_;  // kNeighbours per point (prepare_hints)
-  std::vector<double> reach_;    // per point: the distance to its farthest listed neighbour
+  // Filled on demand by const queries (an index serves one thread).
+  mutable std::vector<int> neighbours_;  // kNeighbours per point (prepare_hints)
+  mutable std::vector<double> reach_;    // per point: the distance to its farthest neighbour
 };
 
 // Mean distance between the mirrored samples and the surface points, capped.
