@@ -44,6 +44,9 @@ constexpr double kMoveSlack = 1.05;    // timing slack on minimum-jerk moves
 // Validation asks for 90%.
 constexpr double kFillTarget = 0.97;
 constexpr double kFillTargetLowest = 0.91;
+// The share of the planning margin the fill's small patterns and short strokes keep beyond the
+// no-go margin (their samples stay within a millimetre of their centre or path).
+constexpr double kFillMargin = 0.5;
 // The moves take about this much longer than the straight estimate of a step's layout (measured
 // over whole steps: ramps, detours, the slower hand; between 0.9 and 1.2 on the built-in head).
 constexpr double kMoveAllowance = 1.05;
@@ -839,11 +842,13 @@ class Builder {
                           kCapHeadroom * s_.footprint_cap[static_cast<std::size_t>(f.vertex)]);
   }
 
-  bool admissible(const StepArea& area, int v, double reach) const {
+  // `margin`: the share of the planning margin kept beyond the no-go margin (the fill's small
+  // patterns and short strokes, whose samples stay within a millimetre of their path, keep half).
+  bool admissible(const StepArea& area, int v, double reach, double margin = 1.0) const {
     const auto i = static_cast<std::size_t>(v);
     return area.in_set[i] != 0 && s_.pad_fits[i] != 0 &&
            s_.misfit_dist[i] >= reach + s_.mean_edge &&
-           s_.no_go_dist[i] >= o_.limits.no_go_margin_m + o_.planning_margin_m + reach &&
+           s_.no_go_dist[i] >= o_.limits.no_go_margin_m + margin * o_.planning_margin_m + reach &&
            area.inside[i] >= 1.25 * reach + s_.mean_edge;
   }
 
@@ -890,8 +895,8 @@ class Builder {
                  double spacing, double lane_offset, bool knead, std::vector<Work>& spots) const {
     const auto& V = s_.head->mesh.vertices;
     const double pad = 0.85 * kCoveragePadRadiusM;
-    const double clear = o_.limits.no_go_margin_m + o_.planning_margin_m;
-    constexpr double kMinReach = 0.0005;
+    const double clear = o_.limits.no_go_margin_m + kFillMargin * o_.planning_margin_m;
+    constexpr double kMinReach = 0.0001;  // a circle this small is a press that moves the skin
     PointGrid set_grid(0.01);
     std::vector<int> todo;
     for (int v : area.vertices) {
@@ -1254,7 +1259,7 @@ class Builder {
     std::sort(order.begin(), order.end());
     auto ok_at = [&](const Vec3& q, PlanningSurface::Impl::Foot* f) {
       *f = s_.foot(q);
-      return f->vertex >= 0 && admissible(area, f->vertex, 0.0);
+      return f->vertex >= 0 && admissible(area, f->vertex, 0.0, kFillMargin);
     };
     // One walk from a point along (+1) or against (-1) the direction field, or across it.
     auto walk = [&](const PlanningSurface::Impl::Foot& from, double sign, bool across,
@@ -1279,7 +1284,7 @@ class Builder {
       int best = -1;
       double best_d = std::numeric_limits<double>::infinity();
       set_grid.for_each_within(V[static_cast<std::size_t>(x)], pad, [&](int v, double d) {
-        if (!admissible(area, v, 0.0)) return;
+        if (!admissible(area, v, 0.0, kFillMargin)) return;
         if (d < best_d || (d == best_d && v < best)) {
           best_d = d;
           best = v;
@@ -2012,7 +2017,7 @@ void summarise(SessionPlan& plan, const PlanningSurface::Impl& s,
     const auto k = static_cast<std::size_t>(sum.region);
     neck = neck || sum.region == Region::kNeckBack || sum.region == Region::kNeckSideLeft ||
            sum.region == Region::kNeckSideRight;
-    if (s.out_of_reach_area_m2[k] < 1e-6) continue;
+    if (s.out_of_reach_area_m2[k] < 5e-6) continue;  // under 0.05 cm2
     std::ostringstream note;
     note.precision(1);
     note << std::fixed << "coverage of " << anatomy::region_name(sum.region) << " leaves out "
