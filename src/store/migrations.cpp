@@ -105,9 +105,17 @@ CREATE TABLE api_tokens (
 );
 )sql";
 
-constexpr std::array<Migration, 1> kMigrations = {{
+// Version 2: a plan's document compressed (zlib). A real 40-minute routine's plan is about
+// 18 MB of JSON, more than a text document may be; it is stored as plan_zlib (about 3.4 MB) with
+// plan_json left empty. Rows written before keep their text in plan_json and plan_zlib NULL.
+constexpr std::string_view kV2 = R"sql(
+ALTER TABLE plans ADD COLUMN plan_zlib ${BLOB};
+)sql";
+
+constexpr std::array<Migration, 2> kMigrations = {{
     {1, "clients, intakes, screenings, scalp analyses, head scans, plans, sessions, logs, tokens",
      kV1},
+    {2, "plans: the document stored compressed (zlib) in plan_zlib", kV2},
 }};
 
 constexpr std::array<std::string_view, 11> kTables = {

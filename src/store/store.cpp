@@ -15,6 +15,7 @@
 #include "store/connection.hpp"
 #include "store/migrations.hpp"
 #include "store/trace_codec.hpp"
+#include "store/zlib_codec.hpp"
 
 namespace headspa::store {
 
@@ -25,7 +26,10 @@ using detail::Value;
 
 namespace {
 
-constexpr std::size_t kMaxJsonBytes = 16u << 20;   // one JSON document
+constexpr std::size_t kMaxJsonBytes = 16u << 20;  // one JSON document
+// A plan's JSON, stored compressed: a real 40-minute routine's plan is about 18 MB, so this
+// leaves room for routines several times as long (and sample rates above 100 Hz).
+constexpr std::size_t kMaxPlanJsonBytes = std::size_t{256} << 20;
 constexpr std::size_t kMaxImageBytes = 32u << 20;  // one scalp photo
 constexpr std::size_t kMaxMeshBytes = 512u << 20;  // one head scan
 constexpr std::size_t kMaxImages = 64;             // photos per analysis
@@ -91,10 +95,11 @@ void check_record_id(RecordId id, const std::string& field) {
   if (id <= 0) bad(field, "record ids are positive, got " + std::to_string(id));
 }
 
-void check_json(const std::string& text, const std::string& field) {
-  if (text.size() > kMaxJsonBytes) {
+void check_json(const std::string& text, const std::string& field,
+                std::size_t max_bytes = kMaxJsonBytes) {
+  if (text.size() > max_bytes) {
     bad(field, "JSON of " + std::to_string(text.size()) + " bytes is over the limit of " +
-                   std::to_string(kMaxJsonBytes));
+                   std::to_string(max_bytes));
   }
   if (!nlohmann::json::accept(text)) bad(field, "not valid JSON");
 }
@@ -255,15 +260,25 @@ HeadScan head_scan_from(const Row& r) {
                   r.text(4),  r.opt_text(5), r.opt_text(6), r.text(7)};
 }
 
+// A plan's document is plan_json's text, or (since schema version 2) plan_zlib inflated.
 constexpr std::string_view kPlanColumns =
-    "id, client_id, protocol_id, created_us, plan_json, input_hashes_json, plan_sha256";
+    "id, client_id, protocol_id, created_us, plan_json, input_hashes_json, plan_sha256, "
+    "plan_zlib";
 Plan plan_from(const Row& r) {
   Plan p;
   p.id = r.int64(0);
   p.client_id = r.opt_text(1);
   p.protocol_id = r.text(2);
   p.created_us = r.int64(3);
-  p.json = r.text(4);
+  if (r.size() > 7 && !r.is_null(7)) {
+    try {
+      p.json = detail::zlib_decompress(r.text(7), kMaxPlanJsonBytes);
+    } catch (const StoreError& e) {
+      throw StoreError("plan " + std::to_string(p.id) + ": " + e.what());
+    }
+  } else {
+    p.json = r.text(4);
+  }
   const auto hashes = nlohmann::json::parse(r.text(5), nullptr, false);
   if (!hashes.is_object()) throw StoreError("plan " + std::to_string(p.id) + ": bad input hashes");
   for (const auto& [name, value] : hashes.items()) {
@@ -456,6 +471,23 @@ std::string Store::integrity_check() {
         }
       } catch (const StoreError& e) {
         problems += "trace chunk " + r.text(0) + ": " + e.what() + "\n";
+      }
+    }
+  }
+  // Every plan's document (inflated when stored compressed) against its SHA-256, one at a time.
+  if (applied_version(*db_) >= 2) {
+    for (const auto& idr : db_->query("SELECT id FROM plans ORDER BY id", {})) {
+      const auto rows = db_->query(
+          "SELECT plan_json, plan_sha256, plan_zlib FROM plans WHERE id = ?", {idr.int64(0)});
+      const Row& r = rows.at(0);
+      try {
+        const std::string json =
+            r.is_null(2) ? r.text(0) : detail::zlib_decompress(r.text(2), kMaxPlanJsonBytes);
+        if (sha256_hex(json) != r.text(1)) {
+          problems += "plan " + idr.text(0) + ": its document does not match its SHA-256\n";
+        }
+      } catch (const StoreError& e) {
+        problems += "plan " + idr.text(0) + ": " + e.what() + "\n";
       }
     }
   }
@@ -746,21 +778,23 @@ RecordId Store::add_plan(const Plan& plan) {
   require_current_schema();
   if (plan.client_id) check_client_id(*plan.client_id, "plan.client_id");
   check_text(plan.protocol_id, "plan.protocol_id", kMaxNameChars, true);
-  check_json(plan.json, "plan.json");
+  check_json(plan.json, "plan.json", kMaxPlanJsonBytes);
   nlohmann::json hashes = nlohmann::json::object();
   for (const auto& [name, sha] : plan.input_hashes) {
     check_text(name, "plan.input_hashes", kMaxNameChars, true);
     check_sha256(sha, "plan.input_hashes." + name);
     hashes[name] = sha;
   }
+  // Compressed before the transaction: the write lock is held only for the insert.
+  Blob packed{detail::zlib_compress(plan.json)};
+  const std::string sha = sha256_hex(plan.json);
   Transaction txn(*db_, true);
   if (plan.client_id) require_client(*db_, *plan.client_id, "plan.client_id");
   const RecordId id = inserted_id(db_->query(
       "INSERT INTO plans (client_id, protocol_id, created_us, plan_json, input_hashes_json, "
-      "plan_sha256) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+      "plan_sha256, plan_zlib) VALUES (?, ?, ?, '', ?, ?, ?) RETURNING id",
       {nullable(plan.client_id), plan.protocol_id,
-       plan.created_us != 0 ? plan.created_us : now_us(), plan.json, hashes.dump(),
-       sha256_hex(plan.json)}));
+       plan.created_us != 0 ? plan.created_us : now_us(), hashes.dump(), sha, std::move(packed)}));
   txn.commit();
   return id;
 }

@@ -35,13 +35,13 @@ TEST_P(StoreCli, MigratesAndReportsStatus) {
   }
   auto r = headspa("db migrate");
   EXPECT_EQ(r.status, 0) << r.output;
-  EXPECT_TRUE(contains(r.output, "applied 1 migration; schema version 1")) << r.output;
+  EXPECT_TRUE(contains(r.output, "applied 2 migrations; schema version 2")) << r.output;
   r = headspa("db migrate");
   EXPECT_EQ(r.status, 0) << r.output;
   EXPECT_TRUE(contains(r.output, "applied 0 migrations")) << r.output;
   r = headspa("db status");
   EXPECT_EQ(r.status, 0) << r.output;
-  EXPECT_TRUE(contains(r.output, "schema: version 1 of 1 (up to date)")) << r.output;
+  EXPECT_TRUE(contains(r.output, "schema: version 2 of 2 (up to date)")) << r.output;
   EXPECT_TRUE(contains(r.output, "trace_chunks")) << r.output;
 }
 

@@ -2,10 +2,12 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "headspa/core/error.hpp"
 #include "headspa/core/hash.hpp"
@@ -380,6 +382,119 @@ TEST_P(StoreTest, TokensAreStoredOnlyAsHashes) {
     EXPECT_FALSE(contains(files, t.secret.substr(4)));
     EXPECT_TRUE(contains(files, sha256_hex(t.secret)));
   }
+}
+
+// A real plan: the built-in 40-minute japanese-head-spa routine on the built-in head, planned by
+// the headspa command once per test process (about 18 MB of JSON, over the 16 MB a text
+// document may be).
+const std::string& real_plan_json() {
+  static const std::string json = [] {
+    headspa::test::TempDir dir;
+    const std::string out = dir.file("plan.json");
+    const auto r = headspa::test::run_command(std::string(HEADSPA_CLI) +
+                                              " plan --protocol japanese-head-spa -o " +
+                                              headspa::test::quote(out));
+    EXPECT_EQ(r.status, 0) << r.output;
+    return r.status == 0 ? headspa::test::read_file(out) : std::string();
+  }();
+  return json;
+}
+
+// Runs SQL on the test's database behind the store's back; the first row's cells as text.
+std::vector<std::string> raw_sql(const FreshDatabase& db, const std::string& sql) {
+  std::vector<std::string> cells;
+  if (db.backend() == "sqlite") {
+    const std::string script = (db.folder() / "raw.sql").string();
+    headspa::test::write_file(script, sql + ";\n");
+    const auto r =
+        headspa::test::run_command("sqlite3 -separator '|' " + headspa::test::quote(db.location()) +
+                                   " < " + headspa::test::quote(script));
+    EXPECT_EQ(r.status, 0) << r.output;
+    std::string line = r.output.substr(0, r.output.find('\n'));
+    for (std::size_t at = 0; at <= line.size() && !line.empty();) {
+      const std::size_t bar = std::min(line.find('|', at), line.size());
+      cells.push_back(line.substr(at, bar - at));
+      at = bar + 1;
+    }
+  } else {
+    pqxx::connection c(db.location());
+    pqxx::work w(c);
+    const pqxx::result rows = w.exec(sql);
+    w.commit();
+    if (!rows.empty()) {
+      for (const auto& f : rows[0]) cells.push_back(f.is_null() ? "" : f.c_str());
+    }
+  }
+  return cells;
+}
+
+TEST_P(StoreTest, ARealFortyMinutePlanIsStoredCompressedAndComesBackExactly) {
+  const std::string& json = real_plan_json();
+  ASSERT_GT(json.size(), std::size_t{16} << 20) << "the routine's plan is expected above 16 MB";
+  Store store = open();
+  Plan plan;
+  plan.protocol_id = "japanese-head-spa";
+  plan.json = json;
+  plan.input_hashes = {{"head", sha256_hex("head")}};
+  const RecordId id = store.add_plan(plan);
+  const auto back = store.plan(id);
+  ASSERT_TRUE(back);
+  EXPECT_TRUE(back->json == json) << "the plan came back changed";
+  EXPECT_EQ(back->sha256, sha256_hex(json));
+  // Stored compressed: no text, and the blob a fraction of the document.
+  const bool lite = GetParam() == "sqlite";
+  const auto sizes = raw_sql(db_, std::string("SELECT ") + (lite ? "length" : "octet_length") +
+                                      "(plan_json), " + (lite ? "length" : "octet_length") +
+                                      "(plan_zlib) FROM plans WHERE id = " + std::to_string(id));
+  ASSERT_EQ(sizes.size(), 2u);
+  EXPECT_EQ(sizes[0], "0");
+  EXPECT_LT(std::stoll(sizes[1]), static_cast<long long>(json.size() / 3)) << sizes[1];
+  EXPECT_EQ(store.integrity_check(), "ok");
+
+  // Bad input the same size is refused and changes nothing.
+  const SchemaStatus before = store.status();
+  Plan broken = plan;
+  broken.json = json.substr(0, json.size() / 2);
+  EXPECT_TRUE(
+      contains(input_error_of([&] { store.add_plan(broken); }), "plan.json: not valid JSON"));
+  EXPECT_EQ(store.status().row_counts, before.row_counts);
+
+  // A damaged blob is found by the integrity check and refused when read.
+  raw_sql(db_, lite ? "UPDATE plans SET plan_zlib = substr(plan_zlib, 1, 1000)"
+                    : "UPDATE plans SET plan_zlib = substring(plan_zlib from 1 for 1000)");
+  EXPECT_TRUE(contains(store.integrity_check(), "plan " + std::to_string(id) + ": zlib:"));
+  EXPECT_THROW(store.plan(id), StoreError);
+}
+
+TEST_P(StoreTest, PlansStoredBeforeSchemaVersion2AreKeptAndRead) {
+  // A database as headspa with schema version 1 left it: plan documents as text.
+  { Store store = open(); }
+  raw_sql(db_, "ALTER TABLE plans DROP COLUMN plan_zlib");
+  raw_sql(db_, "DELETE FROM schema_version WHERE version = 2");
+  const std::string old_json = R"({"format": "headspa/plan@1", "segments": [1, 2, 3]})";
+  raw_sql(db_,
+          "INSERT INTO plans (client_id, protocol_id, created_us, plan_json, input_hashes_json, "
+          "plan_sha256) VALUES (NULL, 'scalp-self', 1, '" +
+              old_json + "', '{}', '" + sha256_hex(old_json) + "')");
+  {
+    Store v1 = open(OpenOptions{.migrate = false});
+    EXPECT_EQ(v1.schema_version(), 1);
+    EXPECT_TRUE(contains(input_error_of([&] { v1.plan(1); }), "run `headspa db migrate`"));
+  }
+  Store store = open();  // migrates
+  EXPECT_EQ(store.schema_version(), 2);
+  const auto old = store.plan(1);
+  ASSERT_TRUE(old);
+  EXPECT_EQ(old->json, old_json);
+  EXPECT_EQ(old->sha256, sha256_hex(old_json));
+  // New plans next to it are stored compressed; both read back.
+  Plan plan;
+  plan.protocol_id = "scalp-self";
+  plan.json = R"({"format": "headspa/plan@1", "segments": []})";
+  const RecordId id = store.add_plan(plan);
+  EXPECT_EQ(store.plan(id)->json, plan.json);
+  EXPECT_EQ(store.plan(1)->json, old_json);
+  EXPECT_EQ(store.integrity_check(), "ok");
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, StoreTest, testing::kBackends, testing::backend_name);
