@@ -196,10 +196,10 @@ void PlanService::run_worker() {
       if (!job->hashes.intake.empty()) record.input_hashes["intake"] = job->hashes.intake;
       if (!job->hashes.scalp_report.empty())
         record.input_hashes["scalp_report"] = job->hashes.scalp_report;
+      const std::string sha = sha256_hex(record.json);  // what the store records
       auto db = pool_.acquire();
       const store::RecordId id = db->add_plan(record);
-      const auto stored = db->plan(id);
-      answer = PlanAnswer{true, id, summary_json(p, id, stored ? stored->sha256 : "")};
+      answer = PlanAnswer{true, id, summary_json(p, id, sha)};
     } catch (const plan::PlanRejected& e) {
       error = std::make_exception_ptr(ApiError(
           422,

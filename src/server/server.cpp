@@ -46,9 +46,26 @@
 // After Eigen (through the headers above): glibc's resolv.h, which httplib includes, defines a
 // macro `_res` that Eigen uses as a parameter name.
 #include <httplib.h>
+#include <sys/socket.h>
 
 namespace headspa::server {
 namespace {
+
+// Connections waiting to be accepted. Debian's cpp-httplib is a compiled library that listens
+// with its built-in backlog of 5 (CPPHTTPLIB_LISTEN_BACKLOG in our own compile changes nothing):
+// a burst of clients on a busy machine overflowed that queue (the kernel's ListenOverflows count
+// grew by thousands), their handshakes were dropped and retried with growing back-off, and some
+// clients, having sent their request on a connection never accepted, waited until their read
+// timeout (httplib's client reports a "Read" error). The kernel caps the backlog at
+// net.core.somaxconn (4096 by default).
+constexpr int kListenBacklog = 1024;
+
+// httplib's server with the listening socket's backlog widened after binding (listen() on a
+// socket that listens already sets its backlog anew).
+class HttpServer : public httplib::Server {
+ public:
+  bool widen_backlog(int backlog) { return ::listen(svr_sock_, backlog) == 0; }
+};
 
 using Json = nlohmann::json;
 using OJson = nlohmann::ordered_json;
@@ -56,6 +73,25 @@ using httplib::Request;
 using httplib::Response;
 
 constexpr const char* kVersion = "0.1.0";
+
+// An Accept-Encoding value without its br entries ("br, gzip, deflate" -> "gzip, deflate").
+std::string without_brotli(const std::string& accept) {
+  std::string out;
+  std::size_t at = 0;
+  while (at <= accept.size()) {
+    std::size_t end = accept.find(',', at);
+    if (end == std::string::npos) end = accept.size();
+    std::string item = accept.substr(at, end - at);
+    const auto first = item.find_first_not_of(" \t");
+    item = first == std::string::npos ? "" : item.substr(first);
+    const auto coding = item.substr(0, item.find_first_of(" \t;"));
+    if (!item.empty() && coding != "br" && coding != "BR" && coding != "Br") {
+      out += (out.empty() ? "" : ", ") + item;
+    }
+    at = end + 1;
+  }
+  return out.empty() ? "identity" : out;
+}
 
 void send_json(Response& res, int status, const std::string& body) {
   res.status = status;
@@ -252,7 +288,7 @@ struct Server::Impl {
 
   std::atomic<int> streams{0};
   std::atomic<bool> stopping{false};
-  httplib::Server http;
+  HttpServer http;
   std::thread listener;
   int port = 0;
   std::mutex stop_mutex;
@@ -481,6 +517,16 @@ void Server::Impl::routes() {
 
   // Tokens first: every API route but health needs one.
   s.set_pre_routing_handler([this](const Request& req, Response& res) {
+    // httplib compresses a text or JSON answer with the best encoding the client accepts, and its
+    // brotli runs at quality 11: about 10 s of CPU per megabyte on a loaded machine (26 s for
+    // the head's 2.4 MB), whenever a client lists br (curl --compressed, httplib's client built
+    // with brotli). Offer httplib only gzip and deflate (0.7 s for the head). The request object
+    // is httplib's own, not const; only the handlers' view of it is.
+    if (req.has_header("Accept-Encoding")) {
+      auto& headers = const_cast<Request&>(req).headers;
+      const auto range = headers.equal_range("Accept-Encoding");
+      for (auto it = range.first; it != range.second; ++it) it->second = without_brotli(it->second);
+    }
     if (req.path.rfind("/api/", 0) != 0 || req.path == "/api/v1/health") {
       return httplib::Server::HandlerResponse::Unhandled;
     }
@@ -1004,8 +1050,11 @@ Server::Server(ServerOptions options) {
   im.http.set_payload_max_length(im.options.max_upload_bytes);
   im.http.set_read_timeout(10, 0);
   im.http.set_write_timeout(10, 0);
+  // A kept-alive connection idle this long is closed; a client that sends its next request just
+  // then finds it closed (a "Read" error in httplib's client). 5 s (httplib's default) makes that
+  // race rarer than 2 s did for clients starved of CPU; an idle connection holds a thread as long.
   im.http.set_keep_alive_max_count(100);
-  im.http.set_keep_alive_timeout(2);
+  im.http.set_keep_alive_timeout(5);
   im.routes();
 }
 
@@ -1022,6 +1071,9 @@ void Server::start() {
     throw InputError(InputLocation{"", 0, 0, "--bind/--port"},
                      "cannot listen on " + im.options.bind + ":" + std::to_string(im.options.port) +
                          " (in use, or not an address here)");
+  }
+  if (!im.http.widen_backlog(kListenBacklog)) {
+    log::warn("server: cannot widen the listen backlog; bursts of clients may be refused");
   }
   im.listener = std::thread([&im] { im.http.listen_after_bind(); });
 }
