@@ -31,8 +31,11 @@ bool ControllerGains::IsValid(std::string* why) const {
         "the admittance must not be negative; press and seek speeds and seek_time_s must "
         "be positive, the slowest seek no faster than the press speed bound");
   }
-  if (!(force_filter_hz > 0 && max_command_n > 0)) {
-    return bad("force_filter_hz and max_command_n must be positive");
+  if (!(force_filter_hz > 0 && max_command_n > 0 && yield_threshold_n > 0 && yield_gain >= 0 &&
+        max_yield_n >= 0 && yield_share >= 0)) {
+    return bad(
+        "force_filter_hz, max_command_n and yield_threshold_n must be positive, yield_gain, "
+        "max_yield_n and yield_share not negative");
   }
   return true;
 }
@@ -125,6 +128,19 @@ PadCommand Controller::tick(int pad, const PadReference& ref, const PadMeasureme
   if (!out.target_acceleration_m_per_s2.allFinite()) out.target_acceleration_m_per_s2.setZero();
   const double norm = f.norm();
   if (norm > gains_.max_command_n) f *= gains_.max_command_n / norm;
+  if (m.force_valid) {
+    // Skin pushing much harder than asked (the head moved into a pad, in the air or while it
+    // presses, or a retracting pad still touches): give way. Holding on would push back;
+    // instead the arm drops any push towards the head and pulls outwards (along the skin
+    // normal, whatever direction the reading has, so a bad reading can only move the pad away)
+    // with a multiple of the excess, bounded separately from the commands that may press.
+    const double excess = m.force_n.dot(n) - ref.force_n * (1.0 + gains_.yield_share);
+    if (excess > gains_.yield_threshold_n) {
+      const double inwards = f.dot(n);
+      if (inwards < 0.0) f -= inwards * n;
+      f += std::min(gains_.yield_gain * excess, gains_.max_yield_n) * n;
+    }
+  }
   if (!f.allFinite()) f.setZero();
   out.force_n = f;
   return out;

@@ -38,6 +38,13 @@ struct ControllerGains {
   double steady_force_rate_n_per_s = 2.0;  // the integral runs while the target changes slower
   double force_filter_hz = 120.0;          // low-pass on the measured force before the PI
   double max_command_n = 60.0;             // bound on the Cartesian force command
+  // Giving way: skin force above the target times (1 + yield_share) plus yield_threshold_n
+  // makes the pad pull away with yield_gain times the excess, up to max_yield_n (outwards
+  // only; not bounded by max_command_n).
+  double yield_share = 0.3;
+  double yield_threshold_n = 1.0;
+  double yield_gain = 6.0;
+  double max_yield_n = 120.0;
 
   bool IsValid(std::string* why) const;
 };
