@@ -47,6 +47,8 @@ constexpr double kFillTargetLowest = 0.91;
 // The share of the planning margin the fill's small patterns and short strokes keep beyond the
 // no-go margin (their samples stay within a millimetre of their centre or path).
 constexpr double kFillMargin = 0.5;
+// The same for the short strokes (smoothed in time, they stray a little more).
+constexpr double kStrokeFillMargin = 0.75;
 // The moves take about this much longer than the straight estimate of a step's layout (measured
 // over whole steps: ramps, detours, the slower hand; between 0.9 and 1.2 on the built-in head).
 constexpr double kMoveAllowance = 1.05;
@@ -1259,7 +1261,7 @@ class Builder {
     std::sort(order.begin(), order.end());
     auto ok_at = [&](const Vec3& q, PlanningSurface::Impl::Foot* f) {
       *f = s_.foot(q);
-      return f->vertex >= 0 && admissible(area, f->vertex, 0.0, kFillMargin);
+      return f->vertex >= 0 && admissible(area, f->vertex, 0.0, kStrokeFillMargin);
     };
     // One walk from a point along (+1) or against (-1) the direction field, or across it.
     auto walk = [&](const PlanningSurface::Impl::Foot& from, double sign, bool across,
@@ -1284,7 +1286,7 @@ class Builder {
       int best = -1;
       double best_d = std::numeric_limits<double>::infinity();
       set_grid.for_each_within(V[static_cast<std::size_t>(x)], pad, [&](int v, double d) {
-        if (!admissible(area, v, 0.0, kFillMargin)) return;
+        if (!admissible(area, v, 0.0, kStrokeFillMargin)) return;
         if (d < best_d || (d == best_d && v < best)) {
           best_d = d;
           best = v;
