@@ -47,6 +47,9 @@ constexpr double kFillTargetLowest = 0.91;
 // The share of the planning margin the fill's small patterns and short strokes keep beyond the
 // no-go margin (their samples stay within a millimetre of their centre or path).
 constexpr double kFillMargin = 0.5;
+// A slide or stroke slows for the pad's centre down to this share of its pace, no further (where
+// the skin's normals jump, slower would not help; validation has the last word).
+constexpr double kSlowestShare = 0.25;
 // The same for the short strokes (smoothed in time, they stray a little more).
 constexpr double kStrokeFillMargin = 0.75;
 // The moves take about this much longer than the straight estimate of a step's layout (measured
@@ -587,6 +590,7 @@ class Builder {
     path.finish();
     // Slower where the skin turns under the pad, so that its centre keeps within the limits.
     double peak = o_.slide_speed_m_per_s;
+    const double first_peak = peak;
     std::vector<Vec3> normals, centres;
     for (int attempt = 0; attempt < 4; ++attempt) {
       timed_move(from, path, peak, 1, Smoothing::kOnSkin, pts);
@@ -597,7 +601,8 @@ class Builder {
       for (std::size_t k = 0; k < pts.size(); ++k) centres[k] = pts[k] + kPadRadiusM * normals[k];
       const double slower = slow_down(centres);
       if (slower <= 1.0) break;
-      peak /= slower;
+      if (peak <= kSlowestShare * first_peak) break;
+      peak = std::max(kSlowestShare * first_peak, peak / slower);
     }
     for (const Vec3& p : pts) {
       const auto f = s_.foot(p);
@@ -1122,6 +1127,7 @@ class Builder {
     // The pad's centre, a radius out along the normal, turns with the skin: where the skin
     // curves sharply the stroke goes slower, so that the centre keeps within the limits too.
     double peak = kMinJerkPeak * speed;
+    const double first_peak = peak;
     long steps = 0;
     for (int attempt = 0; attempt < 4; ++attempt) {
       timed_move(state_[c].position, path, peak, 2, Smoothing::kOnSkinFromFeet, pts);
@@ -1135,7 +1141,8 @@ class Builder {
       for (std::size_t k = 0; k < pts.size(); ++k) centres_[k] = pts[k] + kPadRadiusM * normals[k];
       const double slower = slow_down(centres_);
       if (slower <= 1.0) break;
-      peak /= slower;
+      if (peak <= kSlowestShare * first_peak) break;
+      peak = std::max(kSlowestShare * first_peak, peak / slower);
     }
     for (long k = 1; k <= steps; ++k) {
       const double x = static_cast<double>(k) / static_cast<double>(steps);
