@@ -196,7 +196,7 @@ SimulationResult simulate(const plan::SessionPlan& plan, const anatomy::Head& he
   }
   double total_sq = 0;
   long total_ticks = 0, delivered = 0;
-  std::array<double, 2> over_since{-1.0, -1.0};
+  std::array<long, 2> over_ticks{0, 0};
   long tick = 0;
   int last_progress = -1;
 
@@ -263,11 +263,13 @@ SimulationResult simulate(const plan::SessionPlan& plan, const anatomy::Head& he
       if (tr.normal_force_n > 0.05) {
         mt.max_force_over_cap_n = std::max(mt.max_force_over_cap_n, tr.normal_force_n - cap);
       }
+      // Counted in ticks: summed time steps drift, and the limit is a whole number of them.
       if (tr.normal_force_n > 1.1 * cap + 0.05) {
-        if (over_since[u] < 0) over_since[u] = t;
-        mt.longest_over_cap_10pct_s = std::max(mt.longest_over_cap_10pct_s, t - over_since[u] + dt);
+        ++over_ticks[u];
+        mt.longest_over_cap_10pct_s =
+            std::max(mt.longest_over_cap_10pct_s, static_cast<double>(over_ticks[u]) * dt);
       } else {
-        over_since[u] = -1;
+        over_ticks[u] = 0;
       }
       if (info.following_contact) {
         const double e = info.reference_force_n - tr.normal_force_n;

@@ -41,10 +41,10 @@ struct ControllerGains {
   // Giving way: skin force above the target times (1 + yield_share) plus yield_threshold_n
   // makes the pad pull away with yield_gain times the excess, up to max_yield_n (outwards
   // only; not bounded by max_command_n).
-  double yield_share = 0.3;
-  double yield_threshold_n = 1.0;
-  double yield_gain = 6.0;
-  double max_yield_n = 120.0;
+  double yield_share = 0.2;
+  double yield_threshold_n = 0.5;
+  double yield_gain = 10.0;
+  double max_yield_n = 150.0;
 
   bool IsValid(std::string* why) const;
 };
