@@ -16,6 +16,7 @@
 
 #include "headspa/core/error.hpp"
 #include "headspa/core/log.hpp"
+#include "point_index.hpp"
 
 namespace headspa::anatomy::detail {
 namespace {
@@ -70,8 +71,10 @@ class MatchIndex {
   explicit MatchIndex(std::vector<Vec3> points) : points_(std::move(points)) {
     order_.resize(points_.size());
     std::iota(order_.begin(), order_.end(), 0);
-    nodes_.reserve(2 * points_.size() / kLeafSize + 2);
-    if (!points_.empty()) build(0, static_cast<int>(points_.size()));
+    nodes_.reserve(2 * points_.size() / kKdLeafSize + 2);
+    if (!points_.empty()) {
+      build_kd_tree(points_, order_, nodes_, 0, static_cast<int>(points_.size()));
+    }
     sorted_.reserve(points_.size());
     for (int i : order_) sorted_.push_back(points_[static_cast<std::size_t>(i)]);
   }
@@ -125,14 +128,6 @@ class MatchIndex {
   const Vec3& point(int i) const { return points_[static_cast<std::size_t>(i)]; }
 
  private:
-  static constexpr int kLeafSize = 8;  // as PointIndex
-  struct Node {
-    int begin, end;  // range in order_
-    int axis = -1;   // -1 for a leaf
-    double split = 0;
-    int left = -1, right = -1;
-  };
-
   static constexpr int kNeighbours = 16;
 
   // PointIndex's search: the first point found at the smallest squared distance (best_d).
@@ -149,7 +144,7 @@ class MatchIndex {
     while (top > 0) {
       --top;
       if (stack_gap[top] >= best_d) continue;
-      const Node& n = nodes_[static_cast<std::size_t>(stack_node[top])];
+      const KdNode& n = nodes_[static_cast<std::size_t>(stack_node[top])];
       if (n.axis < 0) {
         for (int i = n.begin; i < n.end; ++i) {
           const double d = (sorted_[static_cast<std::size_t>(i)] - q).squaredNorm();
@@ -184,7 +179,7 @@ class MatchIndex {
     while (top > 0) {
       --top;
       if (stack_gap[top] >= d.back()) continue;
-      const Node& n = nodes_[static_cast<std::size_t>(stack_node[top])];
+      const KdNode& n = nodes_[static_cast<std::size_t>(stack_node[top])];
       if (n.axis < 0) {
         for (int i = n.begin; i < n.end; ++i) {
           const int p = order_[static_cast<std::size_t>(i)];
@@ -210,40 +205,10 @@ class MatchIndex {
     return d.back();
   }
 
-  int build(int begin, int end) {
-    const int id = static_cast<int>(nodes_.size());
-    nodes_.push_back(Node{begin, end});
-    if (end - begin <= kLeafSize) return id;
-    Vec3 lo = Vec3::Constant(std::numeric_limits<double>::infinity());
-    Vec3 hi = -lo;
-    for (int i = begin; i < end; ++i) {
-      lo = lo.cwiseMin(points_[static_cast<std::size_t>(order_[static_cast<std::size_t>(i)])]);
-      hi = hi.cwiseMax(points_[static_cast<std::size_t>(order_[static_cast<std::size_t>(i)])]);
-    }
-    int axis = 0;
-    (hi - lo).maxCoeff(&axis);
-    const int mid = (begin + end) / 2;
-    std::nth_element(order_.begin() + begin, order_.begin() + mid, order_.begin() + end,
-                     [&](int a, int b) {
-                       return points_[static_cast<std::size_t>(a)][axis] <
-                              points_[static_cast<std::size_t>(b)][axis];
-                     });
-    const double split =
-        points_[static_cast<std::size_t>(order_[static_cast<std::size_t>(mid)])][axis];
-    const int left = build(begin, mid);
-    const int right = build(mid, end);
-    Node& n = nodes_[static_cast<std::size_t>(id)];
-    n.axis = axis;
-    n.split = split;
-    n.left = left;
-    n.right = right;
-    return id;
-  }
-
   std::vector<Vec3> points_;
   std::vector<Vec3> sorted_;  // points_ in tree order
   std::vector<int> order_;
-  std::vector<Node> nodes_;
+  std::vector<KdNode> nodes_;
   // Filled on demand by const queries (an index serves one thread).
   mutable std::vector<int> neighbours_;  // kNeighbours per point (prepare_hints)
   mutable std::vector<double> reach_;    // per point: the distance to its farthest neighbour
