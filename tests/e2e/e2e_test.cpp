@@ -240,32 +240,9 @@ TEST(Run, BadInputNamesTheFileAndExitsTwo) {
 
 // ---- one client per source routine ----
 
-// The examples below need a session that runs to `finished` on the twin. DISABLED while the
-// twin's force tracking on real routines (force RMS error ~1.9 N against 0.5 N) makes the
-// monitor stop the japanese-head-spa session at a region cap, and the planner still rejects
-// head-therapy and face-and-scalp on coverage; run them with --gtest_also_run_disabled_tests.
-// Meanwhile the test after this block runs a real routine to whatever safe end it reaches and
-// checks its report.
+// Each example below runs to `finished` on the twin and its report is checked.
 
-TEST(Run, ASessionThatEndsSafelyIsReportedAndTheReportOpensCleanly) {
-  REQUIRE_SESSIONS();
-  test::TempDir dir;
-  const CliRun r = run_example(dir, "japanese-head-spa.yaml", "japanese-head-spa");
-  ASSERT_TRUE(r.status == 0 || r.status == 4) << r.output;  // finished, or stopped safely
-  ASSERT_TRUE(r.report.is_object()) << r.output;
-  const json& s = r.report["session"];
-  EXPECT_TRUE(s["ran"].get<bool>());
-  EXPECT_TRUE(s["met_safety"].get<bool>());
-  for (const auto& check : r.report["plan"]["checks"]) {
-    EXPECT_TRUE(check["passed"].get<bool>()) << check["check"];
-  }
-  EXPECT_EQ(db_rows(r.db, "sessions"), 1);
-  EXPECT_EQ(count(r.html, "<svg class=\"chart\""), 2u);
-  expect_self_contained(r.html);
-  expect_opens_cleanly(r);
-}
-
-TEST(Run, DISABLED_JapaneseHeadSpa) {
+TEST(Run, JapaneseHeadSpa) {
   REQUIRE_SESSIONS();
   test::TempDir dir;
   const CliRun r = run_example(dir, "japanese-head-spa.yaml", "japanese-head-spa");
@@ -282,6 +259,8 @@ TEST(Run, DISABLED_JapaneseHeadSpa) {
   EXPECT_LE(total, 1800.0 + 1e-6);
 }
 
+// DISABLED: the planner rejects head therapy within this client's 25 minutes (between the
+// eyebrows is covered 78%, 90% required). Run with --gtest_also_run_disabled_tests.
 TEST(Run, DISABLED_HeadTherapy) {
   REQUIRE_SESSIONS();
   test::TempDir dir;
@@ -296,7 +275,7 @@ TEST(Run, DISABLED_HeadTherapy) {
     EXPECT_TRUE(worked.count(k)) << k;
 }
 
-TEST(Run, DISABLED_FaceAndScalp) {
+TEST(Run, FaceAndScalp) {
   REQUIRE_SESSIONS();
   test::TempDir dir;
   const CliRun r = run_example(dir, "face-and-scalp.yaml", "face-and-scalp");
@@ -306,7 +285,7 @@ TEST(Run, DISABLED_FaceAndScalp) {
   EXPECT_GT(*std::max_element(face.begin(), face.end()), 0.45);  // compare SensitiveFace
 }
 
-TEST(Run, DISABLED_ScalpSelf) {
+TEST(Run, ScalpSelf) {
   REQUIRE_SESSIONS();
   test::TempDir dir;
   const CliRun r = run_example(dir, "scalp-self.yaml", "scalp-self");
@@ -315,6 +294,8 @@ TEST(Run, DISABLED_ScalpSelf) {
 
 // ---- rule cases ----
 
+// DISABLED: the planner rejects this scalp-self within 10 minutes (its circles step is too short
+// to turn every spot fully at the widest spacing).
 TEST(Run, DISABLED_CoconutAllergySwapsTheOil) {
   REQUIRE_SESSIONS();
   test::TempDir dir;
@@ -332,6 +313,8 @@ TEST(Run, DISABLED_CoconutAllergySwapsTheOil) {
   EXPECT_TRUE(mentions(r.report["modifications"], "coconut_oil")) << r.report["modifications"];
 }
 
+// DISABLED: the planner rejects this softened face-and-scalp on coverage (the scalp's kneading
+// step at about 30%).
 TEST(Run, DISABLED_SensitiveFaceLowersTheCaps) {
   REQUIRE_SESSIONS();
   test::TempDir dir;
@@ -352,6 +335,8 @@ TEST(Run, DISABLED_SensitiveFaceLowersTheCaps) {
   })) << reasons;
 }
 
+// DISABLED: the planner rejects head therapy within 20 minutes on coverage (the jaw at about 5%,
+// between the eyebrows 75%).
 TEST(Run, DISABLED_ShortTimeBudgetRescalesTheRoutine) {
   REQUIRE_SESSIONS();
   test::TempDir dir;
@@ -364,7 +349,7 @@ TEST(Run, DISABLED_ShortTimeBudgetRescalesTheRoutine) {
   EXPECT_TRUE(mentions(r.report["modifications"], "budget")) << r.report["modifications"];
 }
 
-TEST(Run, DISABLED_ScalpPhotosShowFindingsWithOverlays) {
+TEST(Run, ScalpPhotosShowFindingsWithOverlays) {
   REQUIRE_SESSIONS();
   const std::string data = test::shared_data();
   if (data.empty()) GTEST_SKIP() << "no ../shared/data: scalp photographs are third-party data";
@@ -383,7 +368,7 @@ TEST(Run, DISABLED_ScalpPhotosShowFindingsWithOverlays) {
 
 // ---- the demo: the full Japanese head spa on the built-in head ----
 
-TEST(Demo, DISABLED_RunsTheJapaneseHeadSpaAndSaysWhereTheReportIs) {
+TEST(Demo, RunsTheJapaneseHeadSpaAndSaysWhereTheReportIs) {
   REQUIRE_SESSIONS();
   test::TempDir dir;
   const CliRun r = run_cli(dir, "demo", "");
