@@ -9,7 +9,21 @@
 #include <fstream>
 #include <string>
 
+#if defined(__SANITIZE_ADDRESS__)
+#define HEADSPA_TEST_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define HEADSPA_TEST_SANITIZED 1
+#endif
+#endif
+#ifndef HEADSPA_TEST_SANITIZED
+#define HEADSPA_TEST_SANITIZED 0
+#endif
+
 namespace headspa::test {
+
+// True in builds with AddressSanitizer, where long end-to-end runs are left out.
+inline constexpr bool kSanitized = HEADSPA_TEST_SANITIZED != 0;
 
 // A fresh temporary directory, removed when the object goes out of scope.
 class TempDir {

@@ -19,17 +19,6 @@
 #include "headspa/sim/session.hpp"
 #include "test_util.hpp"
 
-#if defined(__SANITIZE_ADDRESS__)
-#define HEADSPA_SANITIZED 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define HEADSPA_SANITIZED 1
-#endif
-#endif
-#ifndef HEADSPA_SANITIZED
-#define HEADSPA_SANITIZED 0
-#endif
-
 namespace headspa::sim {
 namespace {
 
@@ -56,7 +45,7 @@ std::string name(const testing::TestParamInfo<Case>& info) {
 class RoutinesTest : public testing::TestWithParam<Case> {};
 
 TEST_P(RoutinesTest, RunsToFinishedWithinForceErrorAndCaps) {
-  if (HEADSPA_SANITIZED) GTEST_SKIP() << "full routines run only in builds without sanitizers";
+  if (test::kSanitized) GTEST_SKIP() << "full routines run only in builds without sanitizers";
   const Case& c = GetParam();
   anatomy::Head head;
   if (c.head.empty()) {
