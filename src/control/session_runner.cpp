@@ -111,6 +111,9 @@ bool RunnerOptions::IsValid(std::string* why) const {
   if (!(pad_radius_m > 0 && approach_speed_m_per_s > 0 && park_speed_m_per_s > 0)) {
     return bad("pad_radius_m and the speeds must be positive");
   }
+  if (!(skin_normal_reach_m > 0 && head_follow_s > 0)) {
+    return bad("skin_normal_reach_m and head_follow_s must be positive");
+  }
   if (!(pause_lift_m > 0 && pause_lift_s > 0 && resume_travel_s > 0 && resume_descend_s > 0 &&
         resume_ramp_s > 0)) {
     return bad("pause and resume distances and times must be positive");
