@@ -240,7 +240,7 @@ struct Twin::Impl {
   Eigen::Isometry3d tracked = Eigen::Isometry3d::Identity();
   double next_track_s = 0.0;
   std::vector<mjtNum> jacp, jacr;
-  std::vector<mjtNum> solve_in, solve_out;  // 5 x nv each, for the arm's task-space mass
+  std::vector<mjtNum> solve_in, solve_out;  // 3 x nv each, for the pad's task-space mass
 
   Impl(const anatomy::Head& h, std::uint64_t seed) : head(&h), query(h.mesh), rng(seed) {}
   ~Impl() {
@@ -328,8 +328,8 @@ Twin::Twin(const anatomy::Head& head, const TwinOptions& options) : options_(opt
     }
   }
   impl_->jacp.assign(static_cast<std::size_t>(3 * m->nv), 0.0);
-  impl_->solve_in.assign(static_cast<std::size_t>(5 * m->nv), 0.0);
-  impl_->solve_out.assign(static_cast<std::size_t>(5 * m->nv), 0.0);
+  impl_->solve_in.assign(static_cast<std::size_t>(3 * m->nv), 0.0);
+  impl_->solve_out.assign(static_cast<std::size_t>(3 * m->nv), 0.0);
   impl_->jacr.assign(static_cast<std::size_t>(3 * m->nv), 0.0);
   impl_->face_normals = geometry::face_normals(head.mesh);
   blend_tissue(head, options.tissue_blend_radius_m, &impl_->stiffness, &impl_->damping);
