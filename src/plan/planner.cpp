@@ -44,6 +44,14 @@ constexpr double kMoveSlack = 1.05;    // timing slack on minimum-jerk moves
 // Validation asks for 90%.
 constexpr double kFillTarget = 0.97;
 constexpr double kFillTargetLowest = 0.91;
+// A sweep's band is counted as this share of its pattern's reach across the lane plus the pad,
+// on each side of its path: the pattern swings sideways only briefly in each cycle, and the
+// share makes the fill's estimate of a sweep's coverage match the coverage validation then
+// measures (face-and-scalp's kneading on the built-in head: 0.8 matches, 0.75 keeps a margin).
+constexpr double kSweepBand = 0.75;
+// Spots are spaced up to this much wider (the fill closing the holes) before a short step works
+// its pattern along lanes instead.
+constexpr double kWiderBeforeSweeps = 2.0;
 // The share of the planning margin the fill's small patterns and short strokes keep beyond the
 // no-go margin (their samples stay within a millimetre of their centre or path).
 constexpr double kFillMargin = 0.5;
@@ -255,14 +263,17 @@ struct SurfacePath {
 
 // One unit of work for one contact.
 struct Work {
-  enum class Kind { kSpot, kPoint, kStroke } kind = Kind::kSpot;
+  // kSweep: the step's circle or kneading pattern worked while the pad moves along a lane.
+  enum class Kind { kSpot, kPoint, kStroke, kSweep } kind = Kind::kSpot;
   int vertex = -1;  // spot or point
   Vec3 position = Vec3::Zero();
   Vec3 normal = Vec3::UnitY();
   Region region = Region::kOther;
-  SurfacePath stroke;   // strokes
-  double weight = 1.0;  // share of the step's time (tense spots get more)
-  double reach = 0.0;   // spots near a border: a smaller pattern (0: the step's own)
+  SurfacePath stroke;               // strokes and sweeps
+  double weight = 1.0;              // share of the step's time (tense spots get more)
+  double min_s = 0.0;               // the least time the work takes (0: the step's least per spot)
+  std::vector<double> sweep_reach;  // sweeps: the pattern's reach at each point of `stroke`
+  double reach = 0.0;               // spots near a border: a smaller pattern (0: the step's own)
   bool mirrored = false;
   std::optional<anatomy::Acupoint> point;
 };
@@ -308,10 +319,33 @@ class Builder {
     return path;
   }
 
+  // Makes the step up to `extra_s` longer (moving `end_tick`), within the step's longest and
+  // the time the budget leaves.
+  void lengthen(const care::PersonalisedStep& step, double extra_s, long& end_tick) {
+    bool allowed = false;
+    for (care::Region r : step.step.massage().regions) {
+      allowed = allowed || may_lengthen_[static_cast<std::size_t>(to_anatomy(r))];
+    }
+    if (!allowed) return;
+    const double most = step.step.max_duration_s - step.step.duration_s - lengthened_s_;
+    const double extra = std::min({extra_s, most, spare_s_});
+    if (extra < 1.0) return;
+    const long ticks = static_cast<long>(std::ceil(extra / dt_));
+    end_tick += ticks;
+    spare_s_ -= static_cast<double>(ticks) * dt_;
+    lengthened_s_ += static_cast<double>(ticks) * dt_;
+  }
+
   void plan_protocol(const care::PersonalisedProtocol& protocol, const care::Intake* intake) {
+    // A massage step too short for this head may take longer, up to its own longest and within
+    // the client's time budget (if any).
+    spare_s_ = std::numeric_limits<double>::infinity();
+    if (intake != nullptr && intake->time_budget_s) {
+      spare_s_ = std::max(0.0, *intake->time_budget_s - protocol.total_duration_s());
+    }
     for (const care::PersonalisedStep& step : protocol.steps) {
       const long start = tick_;
-      const long end = start + static_cast<long>(std::llround(step.step.duration_s / dt_));
+      long end = start + static_cast<long>(std::llround(step.step.duration_s / dt_));
       if (step.step.is_massage()) {
         // A step whose spots did not all fit is planned again with the moves estimated as
         // long as they turned out (so the layout thins evenly rather than losing its end).
@@ -320,12 +354,20 @@ class Builder {
           const std::size_t notes = plan_.notes.size();
           shortfall_s_ = 0.0;
           plan_massage_step(step, intake, end);
-          if (shortfall_s_ <= 0.0 || attempt == 2) break;
+          if (shortfall_s_ <= 0.0 || attempt == 3) break;
+          // Longer if the step and the budget allow, else a thinner layout (strokes, whose
+          // lanes are what they are, keep what fitted); either way the moves are expected to
+          // take as long as they did.
+          const long was = end;
+          lengthen(step, 1.1 * shortfall_s_, end);
+          const care::Technique t = step.step.massage().technique;
+          if (end == was && (t == Technique::kGlide || t == Technique::kSlideUp)) break;
           restore(before);
           plan_.notes.resize(notes);
           move_allowance_ *= 1.0 + 1.1 * shortfall_s_ / step.step.duration_s;
-          fill_floor_ -= 0.03;
+          if (end == was) fill_floor_ -= 0.03;
         }
+        lengthened_s_ = 0.0;
         move_allowance_ = kMoveAllowance;
         fill_floor_ = kFillTargetLowest;
       } else {
@@ -346,6 +388,10 @@ class Builder {
     smp.t_s = static_cast<double>(tick) * dt_;
     smp.position_m = p;
     smp.normal = n;
+    // Unlabelled skin has no tissue entry and a cap of zero: a pattern's last hundredths of a
+    // newton as it fades out over such a patch (a stray vertex beside the ear on some scans)
+    // are written as zero. Anything more stays, for validation to refuse.
+    if (phase == Phase::kContact && region == Region::kOther && force < 0.01) force = 0.0;
     smp.force_n = force;
     smp.region = phase == Phase::kContact ? region : Region::kOther;
     smp.phase = phase;
@@ -925,7 +971,16 @@ class Builder {
     const double narrow = knead ? 0.6 : 1.0;
     // What the layout's spots really cover: the spacing of a Poisson-disk layout leaves holes
     // (and kneading's narrow side), which the fill closes too.
-    for (const Work& w : spots) cover(w.position, narrow * (w.reach > 0.0 ? w.reach : reach));
+    for (const Work& w : spots) {
+      if (w.kind != Work::Kind::kSweep) {
+        cover(w.position, narrow * (w.reach > 0.0 ? w.reach : reach));
+        continue;
+      }
+      // A sweep covers its band: each point of its path (2 mm or less apart) with its reach.
+      for (std::size_t i = 0; i < w.stroke.points.size(); ++i) {
+        cover(w.stroke.points[i], kSweepBand * (narrow * w.sweep_reach[i] + pad) - pad);
+      }
+    }
     const std::size_t first_fill = spots.size();
     // Greedy: the spot that covers the most workable area still uncovered, until every region
     // of the side is covered to kFillTarget (or nothing more can be reached).
@@ -1017,6 +1072,83 @@ class Builder {
                      [&](const Work& a, const Work& b) { return key(a) < key(b); });
   }
 
+  // Joins consecutive spots of a side (in lane order) into sweeps: a pass along the skin from
+  // spot to spot, while the skin between two spots is as clear for the pattern as the spots
+  // themselves (the smaller reach of the two inside the step's regions and off the no-go
+  // margin) and they are at most two spacings apart. Along a pass the pattern's reach goes from
+  // each spot's own to the next. A pass gets the weight of its spots and takes at least one
+  // cycle of the pattern per spot; a spot left alone stays a spot, and sweeps stay as they are.
+  void chain_spots(const StepArea& area, double reach, double spacing, double cycle_s,
+                   std::vector<Work>& works) const {
+    std::vector<Work> out;
+    SurfacePath path;
+    std::vector<double> reaches;
+    int members = 0;
+    const Work* last = nullptr;
+    auto flush = [&] {
+      if (members == 1) {
+        out.push_back(*last);
+      } else if (members > 1) {
+        path.finish();
+        Work w;
+        w.kind = Work::Kind::kSweep;
+        w.position = path.points.front();
+        w.normal = path.normals.front();
+        w.region = path.regions.front();
+        w.mirrored = last->mirrored;
+        w.weight = members;
+        w.min_s = members * cycle_s;
+        w.stroke = std::move(path);
+        w.sweep_reach = std::move(reaches);
+        out.push_back(std::move(w));
+      }
+      path = SurfacePath{};
+      reaches.clear();
+      members = 0;
+      last = nullptr;
+    };
+    auto add = [&](const Vec3& p, const Vec3& n, Region r, double rr) {
+      path.points.push_back(p);
+      path.normals.push_back(n);
+      path.regions.push_back(r);
+      reaches.push_back(rr);
+    };
+    auto reach_of = [&](const Work& w) { return w.reach > 0.0 ? w.reach : reach; };
+    for (const Work& w : works) {
+      if (w.kind != Work::Kind::kSpot) {
+        flush();
+        out.push_back(w);
+        continue;
+      }
+      if (last != nullptr) {
+        const double d = (w.position - last->position).norm();
+        const double r = std::min(reach_of(w), reach_of(*last));
+        const double margin = w.reach > 0.0 || last->reach > 0.0 ? kFillMargin : 1.0;
+        bool linked = d <= 2.0 * spacing;
+        const int n = std::max(1, static_cast<int>(std::ceil(d / 0.002)));
+        const std::size_t mark = path.points.size();
+        for (int k = 1; k < n && linked; ++k) {
+          const auto f = s_.foot(last->position +
+                                 (w.position - last->position) * (static_cast<double>(k) / n));
+          linked = f.vertex >= 0 && admissible(area, f.vertex, r, margin);
+          if (linked) add(f.position, f.normal, f.region, r);
+        }
+        if (!linked) {
+          path.points.resize(mark);
+          path.normals.resize(mark);
+          path.regions.resize(mark);
+          reaches.resize(mark);
+          flush();
+        }
+      }
+      add(w.position, w.normal, w.region, reach_of(w));
+      ++members;
+      last = &w;
+    }
+    flush();
+    works = std::move(out);
+  }
+
   struct SpotPattern {
     Technique technique = Technique::kCircularFriction;
     double radius = 0.01;  // circle radius or kneading amplitude
@@ -1026,6 +1158,30 @@ class Builder {
   // ---- techniques at a spot ------------------------------------------------------------------
 
   // Works one spot for `seconds`: ramps in from the touch force, the pattern, ramps out.
+  // The pattern in buffer_, from the contact's last state, smoothed in time and put back on
+  // the skin, into smooth_points_ and smooth_normals_ (the first entry is the last state).
+  void smooth_pattern(std::size_t c) {
+    std::vector<Vec3>& pts = smooth_points_;
+    pts.clear();
+    pts.push_back(state_[c].position);
+    for (const auto& b : buffer_) pts.push_back(b.p);
+    smooth_on_skin(pts);
+    std::vector<Vec3>& normals = smooth_normals_;
+    normals.assign(1, state_[c].normal);
+    for (const auto& b : buffer_) normals.push_back(b.n);
+    smooth_normals(normals);
+  }
+
+  // True when the pad's centre along smooth_points_ / smooth_normals_ would pass the
+  // acceleration or jerk limits (with the planner's 20% to spare).
+  bool centre_swings() {
+    centres_.resize(smooth_points_.size());
+    for (std::size_t k = 0; k < centres_.size(); ++k) {
+      centres_[k] = smooth_points_[k] + kPadRadiusM * smooth_normals_[k];
+    }
+    return slow_down(centres_) > 1.0;
+  }
+
   void work_spot(std::size_t c, const Work& w, SpotPattern pat, const StepArea& area,
                  const DirectionField& field, double seconds) {
     if (w.reach > 0.0) {
@@ -1048,48 +1204,50 @@ class Builder {
     const double omega = 2.0 * std::numbers::pi * pat.frequency;
     const double phase0 = 0.0;
     const double spin = w.mirrored ? -1.0 : 1.0;  // hands circle in mirror image
-    buffer_.clear();
     double force_cap = std::numeric_limits<double>::infinity();
-    for (long k = 1; k <= steps; ++k) {
-      const double t = static_cast<double>(k) * dt_;
-      const double env = smootherstep(t / ramp) * smootherstep((seconds - t) / ramp);
-      const double th = phase0 + omega * t;
-      Eigen::Vector2d uv;
-      double mod = 1.0;
-      if (pat.technique == Technique::kKneading) {
-        // The pad pushes the skin forward and back along the direction and rolls a little
-        // sideways: a loop of A x A/2, harder on the push.
-        uv = Eigen::Vector2d(
-            0.5 * pat.radius * std::sin(th),
-            0.25 * spin * pat.radius * (1.0 - std::cos(th)) - 0.25 * spin * pat.radius);
-        mod = 0.8 + 0.2 * std::sin(th);
-      } else {
-        uv = Eigen::Vector2d(pat.radius * std::cos(th), spin * pat.radius * std::sin(th));
+    std::vector<Vec3>& pts = smooth_points_;
+    std::vector<Vec3>& normals = smooth_normals_;
+    // Where the skin turns sharply under the pattern (a crease, a tight curve) the pad's centre,
+    // a radius out along the normal, swings: the pattern is made smaller there until the
+    // centre keeps within the acceleration and jerk limits (three tries).
+    for (int attempt = 0;; ++attempt) {
+      buffer_.clear();
+      force_cap = std::numeric_limits<double>::infinity();
+      for (long k = 1; k <= steps; ++k) {
+        const double t = static_cast<double>(k) * dt_;
+        const double env = smootherstep(t / ramp) * smootherstep((seconds - t) / ramp);
+        const double th = phase0 + omega * t;
+        Eigen::Vector2d uv;
+        double mod = 1.0;
+        if (pat.technique == Technique::kKneading) {
+          // The pad pushes the skin forward and back along the direction and rolls a little
+          // sideways: a loop of A x A/2, harder on the push.
+          uv = Eigen::Vector2d(
+              0.5 * pat.radius * std::sin(th),
+              0.25 * spin * pat.radius * (1.0 - std::cos(th)) - 0.25 * spin * pat.radius);
+          mod = 0.8 + 0.2 * std::sin(th);
+        } else {
+          uv = Eigen::Vector2d(pat.radius * std::cos(th), spin * pat.radius * std::sin(th));
+        }
+        uv *= env;
+        PlanningSurface::Impl::Foot f;
+        if (const auto sp = locator_.locate(uv)) {
+          f = s_.foot_of(*sp);
+        } else {
+          const geometry::TangentFrame& fr = patch_.frame();
+          f = s_.foot(patch_.centre_position() + fr.to_world(uv));
+        }
+        buffer_.push_back({f.position, f.normal, env, mod, f.region});
+        if (env > 0.0) force_cap = std::min(force_cap, force_at(area, f) / mod);
       }
-      uv *= env;
-      PlanningSurface::Impl::Foot f;
-      if (const auto sp = locator_.locate(uv)) {
-        f = s_.foot_of(*sp);
-      } else {
-        const geometry::TangentFrame& fr = patch_.frame();
-        f = s_.foot(patch_.centre_position() + fr.to_world(uv));
-      }
-      buffer_.push_back({f.position, f.normal, env, mod, f.region});
-      if (env > 0.0) force_cap = std::min(force_cap, force_at(area, f) / mod);
+      // Where the log map folds (a crease of the skin, the patch's rim) the pattern can step;
+      // smooth it in time like a slide.
+      smooth_pattern(c);
+      if (attempt == 3 || !centre_swings()) break;
+      pat.radius *= 0.6;
     }
     const double target = std::isfinite(force_cap) ? force_cap : 0.0;
     const double f0 = state_[c].force;
-    // Where the log map folds (a crease of the skin, the patch's rim) the pattern can step;
-    // smooth it in time like a slide.
-    std::vector<Vec3>& pts = smooth_points_;
-    pts.clear();
-    pts.push_back(state_[c].position);
-    for (const auto& b : buffer_) pts.push_back(b.p);
-    smooth_on_skin(pts);
-    std::vector<Vec3>& normals = smooth_normals_;
-    normals.assign(1, state_[c].normal);
-    for (const auto& b : buffer_) normals.push_back(b.n);
-    smooth_normals(normals);
     for (std::size_t k = 0; k < buffer_.size(); ++k) {
       const auto& b = buffer_[k];
       const double shape = smoothstep(b.env);
@@ -1097,6 +1255,96 @@ class Builder {
       emit(c, cursor_[c]++, pts[k + 1], normals[k + 1], f, b.region, Phase::kContact);
     }
     plan_.segments.back().regions.push_back(w.region);
+  }
+
+  // Works the step's pattern along a lane for `seconds`: the pattern's centre moves along the
+  // lane while the pad circles or kneads around it in the skin's tangent plane (theta = 0 along
+  // the direction field, as at a spot). The centre moves only while the pattern is on, in step
+  // with its ramps, so it starts and ends at rest; the force ramps in and out with the pattern.
+  void work_sweep(std::size_t c, const Work& w, const SpotPattern& pat, const StepArea& area,
+                  const DirectionField& field, double seconds) {
+    const SurfacePath& path = w.stroke;
+    const long steps = std::max<long>(1, static_cast<long>(std::llround(seconds / dt_)));
+    const double ramp = std::min(o_.force_ramp_s, 0.25 * seconds);
+    const double omega = 2.0 * std::numbers::pi * pat.frequency;
+    const double spin = w.mirrored ? -1.0 : 1.0;
+    auto envelope = [&](long k) {
+      const double t = static_cast<double>(k) * dt_;
+      return smootherstep(t / ramp) * smootherstep((seconds - t) / ramp);
+    };
+    double total = 0.0;
+    for (long k = 1; k <= steps; ++k) total += envelope(k);
+    double force_cap = std::numeric_limits<double>::infinity();
+    double shrink = 1.0;  // as at a spot, smaller where the pad's centre would swing
+    for (int attempt = 0;; ++attempt) {
+      buffer_.clear();
+      force_cap = std::numeric_limits<double>::infinity();
+      double progressed = 0.0;
+      for (long k = 1; k <= steps; ++k) {
+        const double t = static_cast<double>(k) * dt_;
+        const double env = envelope(k);
+        progressed += env;
+        Vec3 p0, n0;
+        Region r0;
+        const double at = total > 0.0 ? path.length() * progressed / total : 0.0;
+        path.at(at, &p0, &n0, &r0);
+        const auto centre = s_.foot(p0);
+        // The pattern's size here: each spot's own reach, and in between from one to the next.
+        double radius = pat.radius;
+        if (!w.sweep_reach.empty()) {
+          const auto it = std::upper_bound(path.arc.begin(), path.arc.end(), at);
+          const std::size_t j = std::min<std::size_t>(
+              static_cast<std::size_t>(it - path.arc.begin()), path.arc.size() - 1);
+          const std::size_t i = j > 0 ? j - 1 : 0;
+          const double seg = path.arc[j] - path.arc[i];
+          const double u = seg > 0.0 ? std::clamp((at - path.arc[i]) / seg, 0.0, 1.0) : 0.0;
+          const double reach = w.sweep_reach[i] + u * (w.sweep_reach[j] - w.sweep_reach[i]);
+          radius = pat.technique == Technique::kKneading ? 2.0 * reach : reach;
+        }
+        radius *= shrink;
+        const double th = omega * t;
+        Eigen::Vector2d uv;
+        double mod = 1.0;
+        if (pat.technique == Technique::kKneading) {
+          uv = Eigen::Vector2d(0.5 * radius * std::sin(th),
+                               0.25 * spin * radius * (1.0 - std::cos(th)) - 0.25 * spin * radius);
+          mod = 0.8 + 0.2 * std::sin(th);
+        } else {
+          uv = Eigen::Vector2d(radius * std::cos(th), spin * radius * std::sin(th));
+        }
+        uv *= env;
+        // The local frame: the direction field's gradient in the tangent plane, then n x it.
+        Vec3 g = field.gradient(centre.position);
+        if (w.mirrored) g.x() = -g.x();
+        g -= g.dot(centre.normal) * centre.normal;
+        if (g.norm() < 1e-6) {
+          const Vec3 fb = std::abs(centre.normal.y()) > 0.9 ? Vec3::UnitZ() : Vec3::UnitY();
+          g = fb - fb.dot(centre.normal) * centre.normal;
+        }
+        const Vec3 e1 = g.normalized();
+        const Vec3 e2 = centre.normal.cross(e1);
+        const auto f = s_.foot(centre.position + uv.x() * e1 + uv.y() * e2);
+        buffer_.push_back({f.position, f.normal, env, mod, f.region});
+        if (env > 0.0) force_cap = std::min(force_cap, force_at(area, f) / mod);
+      }
+      smooth_pattern(c);
+      if (attempt == 3 || !centre_swings()) break;
+      shrink *= 0.6;
+    }
+    const double target = std::isfinite(force_cap) ? force_cap : 0.0;
+    const double f0 = state_[c].force;
+    const std::vector<Vec3>& pts = smooth_points_;
+    const std::vector<Vec3>& normals = smooth_normals_;
+    for (std::size_t k = 0; k < buffer_.size(); ++k) {
+      const auto& b = buffer_[k];
+      const double shape = smoothstep(b.env);
+      const double f = f0 + (target * b.mod - f0) * shape;
+      emit(c, cursor_[c]++, pts[k + 1], normals[k + 1], f, b.region, Phase::kContact);
+    }
+    auto& regions = plan_.segments.back().regions;
+    for (Region r : path.regions) {
+      if (std::find(regions.begin(), regions.end(), r) == regions.end()) regions.push_back(r);
+    }
   }
 
   // Holds a pressure point: ramp up, hold, ramp down (to the touch force).
@@ -1379,8 +1627,15 @@ class Builder {
           w.weight = weight_of(w.region);
           side[c].push_back(w);
         }
+        // Sweeps: the spots of a lane are worked in one pass, the pad moving from spot to spot
+        // while it keeps working; the fill then closes the gaps the passes leave.
+        const double cycle_s = 1.0 / *m.params.frequency_hz;
+        if (sweep_) chain_spots(area, reach, spacing, cycle_s, side[c]);
         if (fill_gaps_) fill_gaps(area, field, c == kLeft, reach, spacing, offset, knead, side[c]);
-        for (Work& w : side[c]) w.weight = weight_of(w.region);
+        if (sweep_) chain_spots(area, reach, spacing, cycle_s, side[c]);
+        for (Work& w : side[c]) {
+          if (w.kind == Work::Kind::kSpot) w.weight = weight_of(w.region);
+        }
       }
     } else if (m.technique == Technique::kPressRelease) {
       std::vector<Block> point_blocks;
@@ -1490,28 +1745,33 @@ class Builder {
   // The lowest distance between two works' reach (spots and points: centre distance minus the
   // pattern's reach; strokes: closest pair of points).
   double separation(const Work& a, const Work& b, double reach) const {
-    const bool lane_a = a.kind == Work::Kind::kStroke;
-    const bool lane_b = b.kind == Work::Kind::kStroke;
+    const bool lane_a = a.kind == Work::Kind::kStroke || a.kind == Work::Kind::kSweep;
+    const bool lane_b = b.kind == Work::Kind::kStroke || b.kind == Work::Kind::kSweep;
     double best = std::numeric_limits<double>::infinity();
     if (lane_a && lane_b) {
       // Both hands set off together and advance alike: compare them at the same distance
       // along their lanes (the one that finishes first waits at its end).
+      // Sweeps take the same time, so they are compared at the same share of their lengths.
       const double la = a.stroke.length();
       const double lb = b.stroke.length();
       const double total = std::max(la, lb);
+      const bool sweeps = a.kind == Work::Kind::kSweep && b.kind == Work::Kind::kSweep;
       const int n = std::max(1, static_cast<int>(std::ceil(total / 0.004)));
       Vec3 p, q, nn;
       Region r;
       for (int i = 0; i <= n; ++i) {
         const double sv = total * i / n;
-        a.stroke.at(std::min(sv, la), &p, &nn, &r);
-        b.stroke.at(std::min(sv, lb), &q, &nn, &r);
+        const double share = static_cast<double>(i) / n;
+        a.stroke.at(sweeps ? share * la : std::min(sv, la), &p, &nn, &r);
+        b.stroke.at(sweeps ? share * lb : std::min(sv, lb), &q, &nn, &r);
         best = std::min(best, (p - q).norm());
       }
       return best - 2.0 * reach;
     }
     auto pts = [](const Work& w) {
-      return w.kind == Work::Kind::kStroke ? w.stroke.points : std::vector<Vec3>{w.position};
+      return w.kind == Work::Kind::kStroke || w.kind == Work::Kind::kSweep
+                 ? w.stroke.points
+                 : std::vector<Vec3>{w.position};
     };
     for (const Vec3& p : pts(a)) {
       for (const Vec3& q : pts(b)) best = std::min(best, (p - q).norm());
@@ -1520,7 +1780,7 @@ class Builder {
   }
 
   void plan_massage_step(const care::PersonalisedStep& step, const care::Intake* intake,
-                         long end_tick) {
+                         long& end_tick) {
     const care::MassageStep& m = step.step.massage();
     const StepArea area = make_area(step);
     DirectionField field;
@@ -1535,24 +1795,36 @@ class Builder {
                                 ? 0.5 + 1.0 / *m.params.frequency_hz
                             : spots ? 0.5 + 0.5 / *m.params.frequency_hz
                                     : 0.0;
-    const double seconds = static_cast<double>(end_tick - tick_) * dt_;
+    double seconds = static_cast<double>(end_tick - tick_) * dt_;
+    const double planned_s = step.step.duration_s;
     const double hop = 2.0 * move_time(o_.lift_height_m, 0.6 * o_.travel_speed_m_per_s, o_.limits);
     std::vector<Block> ordered;
-    std::vector<double> block_overheads, block_weights;
+    std::vector<double> block_overheads, block_weights, block_mins;
     double weights = 0.0;
+    double least_work = 0.0;  // the blocks' least working time, summed. Unit: [s]
     double overhead = 0.0;
     std::vector<std::string> step_notes;
     spacing_scale_ = 1.0;
     fill_gaps_ = true;
+    sweep_ = false;
     fill_target_ = kFillTarget;
+    bool keep_fill = false;
     for (int attempt = 0;; ++attempt) {
       step_notes.clear();
       std::vector<Block> blocks = make_blocks(step, area, field, intake, step_notes);
       ordered.clear();
       block_overheads.clear();
       block_weights.clear();
+      block_mins.clear();
       weights = 0.0;
+      least_work = 0.0;
       overhead = 0.0;
+      if (blocks.empty() && !fill_gaps_ && !keep_fill) {
+        // Without the fill nothing is left (a narrow region): keep the fill after all.
+        fill_gaps_ = true;
+        keep_fill = true;
+        continue;
+      }
       if (blocks.empty()) break;
       const bool knead_step = m.technique == Technique::kKneading;
       const double reach = m.technique == Technique::kCircularFriction ? *m.params.radius_m
@@ -1586,6 +1858,7 @@ class Builder {
       for (std::size_t i = 0; i < ordered.size(); ++i) {
         double block_overhead = 0.0;
         double w = 0.0;
+        double least = 0.0;
         for (std::size_t c = 0; c < kContactCount; ++c) {
           if (!ordered[i].work[c]) continue;
           const Work& wk = *ordered[i].work[c];
@@ -1597,11 +1870,16 @@ class Builder {
             move = hop + move_time(1.3 * d, o_.travel_speed_m_per_s, o_.limits) + 2 * kSettleS +
                    move_time(wk.stroke.length(), kMinJerkPeak * *m.params.speed_m_per_s, o_.limits);
             last[c] = wk.stroke.points.back();
+          } else if (wk.kind == Work::Kind::kSweep) {
+            // From the end of the last lane, a hop to the start of this one.
+            move = hop + move_time(1.3 * d, o_.travel_speed_m_per_s, o_.limits) + 2 * kSettleS;
+            last[c] = wk.stroke.points.back();
           } else {
             last[c] = wk.position;
           }
           block_overhead = std::max(block_overhead, move);
           w = std::max(w, wk.weight);
+          least = std::max(least, wk.min_s > 0.0 ? wk.min_s : min_work);
         }
         // Parking the idle hand when singles start.
         if (i > 0 &&
@@ -1611,31 +1889,68 @@ class Builder {
         }
         overhead += block_overhead;
         weights += w;
+        least_work += least;
         block_overheads.push_back(block_overhead);
         block_weights.push_back(w);
+        block_mins.push_back(least);
       }
       overhead += 2.0 * move_time(0.3, o_.travel_speed_m_per_s, o_.limits) + 2 * hop + 4 * kSettleS;
       // Spots that cannot all be worked in the step's time: first the fill aims a little lower
-      // (never below what validation asks, with a margin), then the spots are spaced wider (up
-      // to twice as far apart), and last the fill is left out (the wider layout then leaves
-      // holes, which other steps on the same regions may cover).
-      const double need = move_allowance_ * overhead + min_work * weights;
-      if (!spots || need <= seconds || attempt == 16) break;
+      // (never below what validation asks, with a margin) and the spots are spaced wider (up to
+      // twice as far apart, the fill closing the holes); then the pattern is worked along lanes
+      // instead of spot by spot (no lift, slide or ramp between spots), its fill again aiming
+      // lower if need be, and, where the step may take longer, it does; then the lanes are
+      // spaced wider (up to twice as far apart), and last the fill is left out (the wider
+      // layout then leaves holes, which other steps on the same regions may cover).
+      const double need = move_allowance_ * overhead + least_work;
+      if (spots && attempt == 0 && need > seconds) {
+        // Where this step may take longer, first as long as its full layout needs.
+        const long before = end_tick;
+        lengthen(step, 1.05 * need - seconds, end_tick);
+        seconds += static_cast<double>(end_tick - before) * dt_;
+      }
+      if (!spots || need <= seconds || attempt == 32) break;
       if (fill_target_ > fill_floor_) {
         fill_target_ = std::max(fill_floor_, fill_target_ - 0.02);
         continue;
       }
+      if (!sweep_ && spacing_scale_ >= kWiderBeforeSweeps) {
+        sweep_ = true;
+        spacing_scale_ = 1.0;
+        fill_target_ = kFillTarget;
+        continue;
+      }
+      if (sweep_ && spacing_scale_ == 1.0) {
+        const long before = end_tick;
+        lengthen(step, 1.05 * need - seconds, end_tick);
+        seconds += static_cast<double>(end_tick - before) * dt_;
+        if (end_tick > before) continue;
+      }
       if (spacing_scale_ >= 2.0) {
-        if (!fill_gaps_) break;
+        if (!fill_gaps_ || keep_fill) break;
         fill_gaps_ = false;
         continue;
       }
-      spacing_scale_ = std::min(2.0, spacing_scale_ * 1.03 * std::sqrt(need / seconds));
+      const double widest = sweep_ ? 2.0 : kWiderBeforeSweeps;
+      spacing_scale_ = std::min(widest, spacing_scale_ * 1.03 * std::sqrt(need / seconds));
     }
     for (std::string& n : step_notes) plan_.notes.push_back(std::move(n));
+    if (lengthened_s_ > 0.0) {
+      plan_.notes.push_back("step " + step.step.id + ": lengthened from " +
+                            std::to_string(std::llround(planned_s)) + " s to " +
+                            std::to_string(std::llround(planned_s + lengthened_s_)) +
+                            " s for this head's area (the step allows up to " +
+                            std::to_string(std::llround(step.step.max_duration_s)) + " s)");
+    }
+    if (sweep_) {
+      plan_.notes.push_back("step " + step.step.id +
+                            ": the pattern is worked along lanes rather than spot by spot, to "
+                            "fit " +
+                            std::to_string(std::llround(seconds)) + " s");
+    }
     if (spacing_scale_ > 1.0) {
       std::ostringstream note;
-      note << "step " << step.step.id << ": spots spaced "
+      note << "step " << step.step.id << ": " << (sweep_ ? "lanes" : "spots") << " spaced "
            << std::llround(100.0 * (spacing_scale_ - 1.0))
            << "% wider than the technique's own spacing to fit " << std::llround(seconds) << " s";
       plan_.notes.push_back(note.str());
@@ -1651,6 +1966,7 @@ class Builder {
     }
     spacing_scale_ = 1.0;
     fill_gaps_ = true;
+    sweep_ = false;
     if (m.technique != Technique::kPressRelease) {
       for (care::Region r : m.regions) targeted_[static_cast<std::size_t>(to_anatomy(r))] = true;
     }
@@ -1667,11 +1983,11 @@ class Builder {
       per_weight = 0.0;
     }
     if ((spots || m.technique == Technique::kPressRelease) &&
-        kMoveAllowance * overhead + min_work * weights > 1.3 * seconds) {
+        kMoveAllowance * overhead + least_work > 1.3 * seconds) {
       std::ostringstream why;
       why << "step " << step.step.id << ": " << seconds << " s is too short to work "
           << ordered.size() << " spots on this head (needs about "
-          << std::llround(kMoveAllowance * overhead + min_work * weights)
+          << std::llround(kMoveAllowance * overhead + least_work)
           << " s: " << std::llround(kMoveAllowance * overhead) << " s moving between them)";
       throw PlanRejected(why.str(), ValidationReport{});
     }
@@ -1743,13 +2059,21 @@ class Builder {
           const double overrun =
               spent_estimate > 0.0 ? std::max(1.0, spent_overhead / spent_estimate) : 1.0;
           const double left_s = static_cast<double>(end_tick - tick_) * dt_;
-          per_weight =
-              std::max(min_work, (left_s * 0.97 - 1.1 * overrun * rest_overhead) / rest_weight);
+          per_weight = std::max(0.0, (left_s * 0.97 - 1.1 * overrun * rest_overhead) / rest_weight);
         }
         // The work of the block: all hands work together for the longest share.
         double work_s = 0.0;
         for (std::size_t c = 0; c < kContactCount; ++c) {
           if (b.work[c]) work_s = std::max(work_s, per_weight * b.work[c]->weight);
+        }
+        // A sweep that falls behind may go up to twice as fast as its planned least (half a
+        // cycle of the pattern per spot) rather than leave the last lanes out.
+        const bool sweeping = (b.work[kLeft] && b.work[kLeft]->kind == Work::Kind::kSweep) ||
+                              (b.work[kRight] && b.work[kRight]->kind == Work::Kind::kSweep);
+        const double least_s =
+            (block_mins.empty() ? min_work : block_mins[bi]) * (sweeping ? 0.5 : 1.0);
+        if (!strokes && m.technique != Technique::kPressRelease) {
+          work_s = std::max(work_s, least_s);
         }
         // Plan the block, then check that both hands can still retract in the step's time; if
         // not, take it back and try the least work, or stop there.
@@ -1766,7 +2090,8 @@ class Builder {
             }
             const Work& w = *b.work[c];
             const double d = (w.position - state_[c].position).norm();
-            if (state_[c].on_skin && d < 0.05 && w.kind != Work::Kind::kStroke) {
+            if (state_[c].on_skin && d < 0.05 && w.kind != Work::Kind::kStroke &&
+                w.kind != Work::Kind::kSweep) {
               SurfacePath path;
               const int n = std::max(2, static_cast<int>(std::ceil(d / 0.002)));
               bool ok = true;
@@ -1872,6 +2197,9 @@ class Builder {
               case Work::Kind::kStroke:
                 work_stroke(c, w, area, speed);
                 break;
+              case Work::Kind::kSweep:
+                work_sweep(c, w, pattern, area, field, spot_s);
+                break;
             }
           }
           sync(block_end());
@@ -1879,21 +2207,25 @@ class Builder {
         const Snapshot before = snapshot();
         run_block(work_s);
         bool fits = retract_fits(end_tick);
-        if (!fits && work_s > min_work && !strokes && m.technique != Technique::kPressRelease) {
+        if (!fits && work_s > least_s && !strokes && m.technique != Technique::kPressRelease) {
           restore(before);
-          work_s = min_work;
+          work_s = least_s;
           run_block(work_s);
           fits = retract_fits(end_tick);
         }
         if (!fits) {
           restore(before);
           out_of_time = true;
+          if (round == 0 && strokes) {
+            // The first round of strokes did not finish: what its rest would have needed.
+            for (std::size_t k = bi; k < ordered.size(); ++k) shortfall_s_ += block_overheads[k];
+          }
           if (round == 0 && !strokes && m.technique != Technique::kPressRelease) {
             // What the spots left would have needed, at the overrun measured so far.
             const double overrun =
                 spent_estimate > 0.0 ? std::max(1.0, spent_overhead / spent_estimate) : 1.0;
             for (std::size_t k = bi; k < ordered.size(); ++k) {
-              shortfall_s_ += overrun * block_overheads[k] + min_work * block_weights[k];
+              shortfall_s_ += overrun * block_overheads[k] + block_mins[k];
             }
           }
           break;
@@ -1945,9 +2277,14 @@ class Builder {
 
  public:
   std::array<bool, anatomy::kRegionCount> targeted_{};
+  // The steps on these regions may take longer than planned (see lengthen()).
+  std::array<bool, anatomy::kRegionCount> may_lengthen_{};
 
  private:
   double spacing_scale_ = 1.0;                // spots spaced wider to fit a short step
+  bool sweep_ = false;                        // patterns worked along lanes to fit a short step
+  double spare_s_ = 0.0;                      // time the budget leaves for longer steps
+  double lengthened_s_ = 0.0;                 // how much longer this step was made
   bool fill_gaps_ = true;                     // extra spots in the layout's gaps
   double fill_target_ = kFillTarget;          // the coverage the extra spots aim at
   double fill_floor_ = kFillTargetLowest;     // the least it may aim at in this try
@@ -2047,6 +2384,31 @@ void summarise(SessionPlan& plan, const PlanningSurface::Impl& s,
 
 }  // namespace
 
+namespace {
+
+// One planning pass; the steps on the regions marked in `lengthen` may take longer than planned.
+SessionPlan plan_pass(const PlanningSurface& surface, const PlanInputs& inputs,
+                      const PlanOptions& options,
+                      const std::array<bool, anatomy::kRegionCount>& lengthen) {
+  const care::PersonalisedProtocol& protocol = *inputs.protocol;
+  SessionPlan plan;
+  plan.protocol_id = protocol.protocol_id;
+  plan.title = protocol.title;
+  plan.sample_rate_hz = options.sample_rate_hz;
+  plan.limits = options.limits;
+  plan.inputs = inputs.hashes;
+  plan.inputs.seed = inputs.seed;
+  plan.park_position = surface.impl().park;
+  Builder builder(surface.impl(), options, plan, inputs.seed);
+  builder.may_lengthen_ = lengthen;
+  builder.plan_protocol(protocol, inputs.intake);
+  fill_velocities(plan);
+  summarise(plan, surface.impl(), builder.targeted_);
+  return plan;
+}
+
+}  // namespace
+
 SessionPlan make_plan_unvalidated(const PlanningSurface& surface, const PlanInputs& inputs,
                                   const PlanOptions& options) {
   std::string why;
@@ -2060,19 +2422,26 @@ SessionPlan make_plan_unvalidated(const PlanningSurface& surface, const PlanInpu
   }
   if (protocol.steps.empty())
     throw InputError("plan: protocol " + protocol.protocol_id + " has no steps");
-  SessionPlan plan;
-  plan.protocol_id = protocol.protocol_id;
-  plan.title = protocol.title;
-  plan.sample_rate_hz = options.sample_rate_hz;
-  plan.limits = options.limits;
-  plan.inputs = inputs.hashes;
-  plan.inputs.seed = inputs.seed;
-  plan.park_position = surface.impl().park;
-  Builder builder(surface.impl(), options, plan, inputs.seed);
-  builder.plan_protocol(protocol, inputs.intake);
-  fill_velocities(plan);
-  summarise(plan, surface.impl(), builder.targeted_);
-  return plan;
+  // The steps keep their planned lengths unless a targeted region then falls short of the
+  // coverage validation asks (with a point to spare) or a step cannot be laid out at all: then
+  // the plan is made again, and the steps on the regions short of it (all of them, when a step
+  // could not be laid out) may take longer, within their longest and the client's budget.
+  std::array<bool, anatomy::kRegionCount> lengthen{};
+  try {
+    SessionPlan plan = plan_pass(surface, inputs, options, lengthen);
+    bool short_of = false;
+    for (const RegionSummary& r : plan.regions) {
+      if (r.targeted && r.workable_area_m2 >= kMinWorkableAreaM2 &&
+          r.coverage < options.limits.min_coverage + 0.01) {
+        lengthen[static_cast<std::size_t>(r.region)] = true;
+        short_of = true;
+      }
+    }
+    if (!short_of) return plan;
+  } catch (const PlanRejected&) {
+    lengthen.fill(true);
+  }
+  return plan_pass(surface, inputs, options, lengthen);
 }
 
 std::vector<Eigen::Vector3d> coverage_path(const PlanningSurface& surface,

@@ -278,3 +278,58 @@ TEST(Planner, PlanJsonFollowsItsSchema) {
 
 }  // namespace
 }  // namespace headspa::plan
+
+namespace headspa::plan {
+namespace {
+
+bool has_note(const SessionPlan& p, const std::string& part) {
+  return std::any_of(p.notes.begin(), p.notes.end(),
+                     [&](const std::string& n) { return n.find(part) != std::string::npos; });
+}
+
+// Scalp-self's short kneading and circles steps cannot work every spot one by one in their
+// time: they work the pattern along lanes, and the plan still validates.
+TEST(Planner, AShortStepWorksItsPatternAlongLanes) {
+  const SessionPlan p = plan_of(personalised("scalp-self"));
+  EXPECT_TRUE(has_note(p, "worked along lanes")) << "no step was worked along lanes";
+  const ValidationReport r = validate_plan(p, fixture().surface);
+  EXPECT_TRUE(r.ok);
+  for (const ValidationIssue& i : r.issues) ADD_FAILURE() << i.check << ": " << i.message;
+}
+
+// On the largest female head face-and-scalp's 240 s of kneading and 180 s of strokes are too
+// short: those steps take longer, within their longest, and the plan validates. With a time
+// budget that leaves nothing spare, no step grows.
+TEST(Planner, ALargerHeadGetsLongerStepsWithinTheirLongestAndTheBudget) {
+  anatomy::DefaultHeadOptions o;
+  o.percentile = 95;
+  const anatomy::Head head = anatomy::built_in_head(o);
+  const PlanningSurface surface(head);
+  const care::PersonalisedProtocol p = personalised("face-and-scalp");
+  PlanInputs in;
+  in.protocol = &p;
+  in.seed = 1;
+  const SessionPlan plan = make_plan_unvalidated(surface, in);
+  EXPECT_TRUE(has_note(plan, "lengthened from"));
+  double longest = 0.0;
+  for (const auto& s : p.steps) longest += s.step.max_duration_s;
+  EXPECT_GT(plan.duration_s, p.total_duration_s() + 1.0);
+  EXPECT_LE(plan.duration_s, longest + 1e-6);
+  EXPECT_TRUE(validate_plan(plan, surface).ok);
+
+  care::Intake intake;
+  intake.time_budget_s = p.total_duration_s();
+  const care::PersonalisedProtocol budgeted = personalised("face-and-scalp", intake);
+  in.protocol = &budgeted;
+  in.intake = &intake;
+  try {
+    const SessionPlan within = make_plan_unvalidated(surface, in);
+    EXPECT_FALSE(has_note(within, "lengthened from"));
+    EXPECT_LE(within.duration_s, *intake.time_budget_s + 1e-6);
+  } catch (const PlanRejected& e) {
+    SUCCEED() << "rejected within the budget: " << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace headspa::plan
