@@ -31,7 +31,7 @@ test: build
 # The same tests under AddressSanitizer and UndefinedBehaviorSanitizer (no benchmarks).
 test-asan: deps
 	cmake -S . -B $(ASAN_BUILD) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-	  -DHEADSPA_SANITIZE=ON -DHEADSPA_BUILD_BENCH=OFF -DHEADSPA_EXCLUDE_MODULES=
+	  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG" -DHEADSPA_SANITIZE=ON -DHEADSPA_BUILD_BENCH=OFF -DHEADSPA_EXCLUDE_MODULES=
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 	ctest --test-dir $(ASAN_BUILD) --output-on-failure -j $(JOBS) --timeout 1800
 
