@@ -134,6 +134,21 @@ struct DirectionField {
 
 Vec3 mirror_point(const Vec3& p) { return {-p.x(), p.y(), p.z()}; }
 
+// The pad's offset in a spot's frame at phase `th` (u along the direction, v across it; `spin`
+// -1 for the mirrored hand), and in *mod the force's share at that phase. Circles: a circle of
+// `radius`. Kneading (radius = the amplitude A): the pad pushes the skin forward and back along
+// the direction and rolls a little sideways, a loop of A x A/2, harder on the push.
+Eigen::Vector2d pattern_at(Technique technique, double radius, double th, double spin,
+                           double* mod) {
+  if (technique == Technique::kKneading) {
+    *mod = 0.8 + 0.2 * std::sin(th);
+    return {0.5 * radius * std::sin(th),
+            0.25 * spin * radius * (1.0 - std::cos(th)) - 0.25 * spin * radius};
+  }
+  *mod = 1.0;
+  return {radius * std::cos(th), spin * radius * std::sin(th)};
+}
+
 // The last state of one contact.
 struct ContactState {
   bool parked = true;
@@ -1217,19 +1232,8 @@ class Builder {
         const double t = static_cast<double>(k) * dt_;
         const double env = smootherstep(t / ramp) * smootherstep((seconds - t) / ramp);
         const double th = phase0 + omega * t;
-        Eigen::Vector2d uv;
         double mod = 1.0;
-        if (pat.technique == Technique::kKneading) {
-          // The pad pushes the skin forward and back along the direction and rolls a little
-          // sideways: a loop of A x A/2, harder on the push.
-          uv = Eigen::Vector2d(
-              0.5 * pat.radius * std::sin(th),
-              0.25 * spin * pat.radius * (1.0 - std::cos(th)) - 0.25 * spin * pat.radius);
-          mod = 0.8 + 0.2 * std::sin(th);
-        } else {
-          uv = Eigen::Vector2d(pat.radius * std::cos(th), spin * pat.radius * std::sin(th));
-        }
-        uv *= env;
+        const Eigen::Vector2d uv = env * pattern_at(pat.technique, pat.radius, th, spin, &mod);
         PlanningSurface::Impl::Foot f;
         if (const auto sp = locator_.locate(uv)) {
           f = s_.foot_of(*sp);
@@ -1303,16 +1307,8 @@ class Builder {
         }
         radius *= shrink;
         const double th = omega * t;
-        Eigen::Vector2d uv;
         double mod = 1.0;
-        if (pat.technique == Technique::kKneading) {
-          uv = Eigen::Vector2d(0.5 * radius * std::sin(th),
-                               0.25 * spin * radius * (1.0 - std::cos(th)) - 0.25 * spin * radius);
-          mod = 0.8 + 0.2 * std::sin(th);
-        } else {
-          uv = Eigen::Vector2d(radius * std::cos(th), spin * radius * std::sin(th));
-        }
-        uv *= env;
+        const Eigen::Vector2d uv = env * pattern_at(pat.technique, radius, th, spin, &mod);
         // The local frame: the direction field's gradient in the tangent plane, then n x it.
         Vec3 g = field.gradient(centre.position);
         if (w.mirrored) g.x() = -g.x();
