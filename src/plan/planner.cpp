@@ -149,6 +149,19 @@ Eigen::Vector2d pattern_at(Technique technique, double radius, double th, double
   return {radius * std::cos(th), spin * radius * std::sin(th)};
 }
 
+// How fast a contact's force may rise or fall: the twin's force loop follows this without
+// overshooting (a spot's 0.6 s ramp up to 8 N peaks at about 37 N/s). Unit: [N/s]
+constexpr double kMaxForceRate = 40.0;
+// The peak slope of a spot's force ramp, smoothstep(smootherstep(t / ramp)), times the ramp.
+constexpr double kSpotRampSlope = 1.5 * 1.875;
+// The peak slope of a stroke's or a press's force ramp, smoothstep(t / ramp), times the ramp.
+constexpr double kStrokeRampSlope = 1.5;
+
+// The force a ramp of `seconds` may reach from `from` (a short spot is worked more lightly).
+double reachable_force(double from, double target, double seconds, double shape_slope) {
+  return std::min(target, from + kMaxForceRate * seconds / shape_slope);
+}
+
 // The last state of one contact.
 struct ContactState {
   bool parked = true;
@@ -665,6 +678,7 @@ class Builder {
       if (peak <= kSlowestShare * first_peak) break;
       peak = std::max(kSlowestShare * first_peak, peak / slower);
     }
+    if (slow_down(pts) > 1.0) return false;
     for (const Vec3& p : pts) {
       const auto f = s_.foot(p);
       if (f.vertex < 0) return false;
@@ -713,6 +727,10 @@ class Builder {
                   Smoothing how, std::vector<Vec3>& out) const {
     const double length = path.length();
     double T = move_time(length, peak_speed, o_.limits);
+    // A path that jumps (a fold of the skin under a slide) is not made smooth by any pace:
+    // the move stops slowing down at a few times its first length (and a caller that needs it
+    // within the limits checks it).
+    const double longest = std::max(4.0 * T, T + 2.0);
     for (int attempt = 0; attempt < 6; ++attempt) {
       const long steps = std::max<long>(min_steps, static_cast<long>(std::ceil(T / dt_)));
       out.clear();
@@ -729,8 +747,8 @@ class Builder {
         smooth_on_skin(out);
       }
       const double slower = slow_down(out);
-      if (slower <= 1.0) break;
-      T *= slower;
+      if (slower <= 1.0 || T >= longest) break;
+      T = std::min(longest, T * slower);
     }
   }
 
@@ -1250,8 +1268,9 @@ class Builder {
       if (attempt == 3 || !centre_swings()) break;
       pat.radius *= 0.6;
     }
-    const double target = std::isfinite(force_cap) ? force_cap : 0.0;
     const double f0 = state_[c].force;
+    const double target =
+        reachable_force(f0, std::isfinite(force_cap) ? force_cap : 0.0, ramp, kSpotRampSlope);
     for (std::size_t k = 0; k < buffer_.size(); ++k) {
       const auto& b = buffer_[k];
       const double shape = smoothstep(b.env);
@@ -1327,8 +1346,9 @@ class Builder {
       if (attempt == 3 || !centre_swings()) break;
       shrink *= 0.6;
     }
-    const double target = std::isfinite(force_cap) ? force_cap : 0.0;
     const double f0 = state_[c].force;
+    const double target =
+        reachable_force(f0, std::isfinite(force_cap) ? force_cap : 0.0, ramp, kSpotRampSlope);
     const std::vector<Vec3>& pts = smooth_points_;
     const std::vector<Vec3>& normals = smooth_normals_;
     for (std::size_t k = 0; k < buffer_.size(); ++k) {
@@ -1345,10 +1365,12 @@ class Builder {
 
   // Holds a pressure point: ramp up, hold, ramp down (to the touch force).
   void work_point(std::size_t c, const Work& w, const StepArea& area, double ramp, double hold) {
-    const double target =
-        std::min(force_on(area, w.region),
-                 kCapHeadroom * s_.footprint_cap[static_cast<std::size_t>(w.vertex)]);
     const double f0 = state_[c].force;
+    const double target = reachable_force(
+        f0,
+        std::min(force_on(area, w.region),
+                 kCapHeadroom * s_.footprint_cap[static_cast<std::size_t>(w.vertex)]),
+        ramp, kStrokeRampSlope);
     ramp_force(c, f0, target, ramp);
     const long steps = static_cast<long>(std::llround(hold / dt_));
     for (long k = 0; k < steps; ++k) {
@@ -1388,6 +1410,9 @@ class Builder {
       if (peak <= kSlowestShare * first_peak) break;
       peak = std::max(kSlowestShare * first_peak, peak / slower);
     }
+    // The force ramps over the first and last quarter of the stroke.
+    const double ramp_s = 0.25 * static_cast<double>(steps) * dt_;
+    target = reachable_force(std::max(f0, o_.touch_force_n), target, ramp_s, kStrokeRampSlope);
     for (long k = 1; k <= steps; ++k) {
       const double x = static_cast<double>(k) / static_cast<double>(steps);
       const auto ft = s_.foot(pts[static_cast<std::size_t>(k)]);
@@ -1863,7 +1888,7 @@ class Builder {
                                  : hop + move_time(1.3 * d, o_.travel_speed_m_per_s, o_.limits) +
                                        2 * kSettleS;
           if (wk.kind == Work::Kind::kStroke) {
-            move = hop + move_time(1.3 * d, o_.travel_speed_m_per_s, o_.limits) + 2 * kSettleS +
+            move = move +
                    move_time(wk.stroke.length(), kMinJerkPeak * *m.params.speed_m_per_s, o_.limits);
             last[c] = wk.stroke.points.back();
           } else if (wk.kind == Work::Kind::kSweep) {
@@ -2086,8 +2111,7 @@ class Builder {
             }
             const Work& w = *b.work[c];
             const double d = (w.position - state_[c].position).norm();
-            if (state_[c].on_skin && d < 0.05 && w.kind != Work::Kind::kStroke &&
-                w.kind != Work::Kind::kSweep) {
+            if (state_[c].on_skin && d < 0.05 && w.kind != Work::Kind::kSweep) {
               SurfacePath path;
               const int n = std::max(2, static_cast<int>(std::ceil(d / 0.002)));
               bool ok = true;
@@ -2151,10 +2175,14 @@ class Builder {
               }
               const Work& w = *b.work[c];
               if (slides[c]) {
-                if (state_[c].force != o_.touch_force_n) {
-                  ramp_force(c, state_[c].force, o_.touch_force_n, 0.2);
-                }
+                // A stroke ends at the touch force, still moving a little (smoothed in time):
+                // a moment's rest keeps its stop and the slide's start apart.
+                ramp_force(c, state_[c].force, o_.touch_force_n,
+                           state_[c].force != o_.touch_force_n ? 0.2 : 0.05);
                 slide(c, *slides[c]);
+                // The same between the slide's stop and the stroke's start.
+                if (w.kind == Work::Kind::kStroke)
+                  ramp_force(c, o_.touch_force_n, o_.touch_force_n, 0.05);
               } else {
                 go_to_skin(c, w.position, w.normal);
                 ramp_force(c, 0.0, o_.touch_force_n, kSettleS);

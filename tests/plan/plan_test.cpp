@@ -297,10 +297,13 @@ TEST(Planner, AShortStepWorksItsPatternAlongLanes) {
   for (const ValidationIssue& i : r.issues) ADD_FAILURE() << i.check << ": " << i.message;
 }
 
-// On the largest female head face-and-scalp's 240 s of kneading and 180 s of strokes are too
-// short: those steps take longer, within their longest, and the plan validates. With a time
-// budget that leaves nothing spare, no step grows.
+// On the largest female head, for an arm that travels at two thirds of the default pace,
+// face-and-scalp's 240 s of kneading and 180 s of strokes are too short: those steps take
+// longer, within their longest, and the plan validates. With a time budget that leaves nothing
+// spare, no step grows.
 TEST(Planner, ALargerHeadGetsLongerStepsWithinTheirLongestAndTheBudget) {
+  PlanOptions slower;
+  slower.travel_speed_m_per_s = 0.12;
   anatomy::DefaultHeadOptions o;
   o.percentile = 95;
   const anatomy::Head head = anatomy::built_in_head(o);
@@ -309,7 +312,7 @@ TEST(Planner, ALargerHeadGetsLongerStepsWithinTheirLongestAndTheBudget) {
   PlanInputs in;
   in.protocol = &p;
   in.seed = 1;
-  const SessionPlan plan = make_plan_unvalidated(surface, in);
+  const SessionPlan plan = make_plan_unvalidated(surface, in, slower);
   EXPECT_TRUE(has_note(plan, "lengthened from"));
   double longest = 0.0;
   for (const auto& s : p.steps) longest += s.step.max_duration_s;
@@ -323,7 +326,7 @@ TEST(Planner, ALargerHeadGetsLongerStepsWithinTheirLongestAndTheBudget) {
   in.protocol = &budgeted;
   in.intake = &intake;
   try {
-    const SessionPlan within = make_plan_unvalidated(surface, in);
+    const SessionPlan within = make_plan_unvalidated(surface, in, slower);
     EXPECT_FALSE(has_note(within, "lengthened from"));
     EXPECT_LE(within.duration_s, *intake.time_budget_s + 1e-6);
   } catch (const PlanRejected& e) {

@@ -30,7 +30,7 @@ struct PlanOptions {
   double touch_force_n = 0.3;          // light contact while sliding between spots
   double force_ramp_s = 0.6;           // force ramps in and out at each spot
   double lift_height_m = 0.02;         // clearance while travelling
-  double travel_speed_m_per_s = 0.12;  // peak speed in the air
+  double travel_speed_m_per_s = 0.18;  // peak speed in the air
   double slide_speed_m_per_s = 0.08;   // peak speed sliding between spots on the skin
   double planning_margin_m = 0.003;    // kept beyond the no-go margin when placing spots
   double tense_dwell_factor = 2.0;     // extra time on regions the intake names as tense
