@@ -69,6 +69,31 @@ class PointGrid {
   std::vector<int> ids_;
 };
 
+// The nearest of a fixed set of points: a balanced k-d tree kept in one array (each range's
+// middle element splits it along the axis of its depth). For the no-go vertices, asked about
+// every vertex of the head and every sample of a plan.
+class NearestPoints {
+ public:
+  void add(const Vec3& p, int id) {
+    points_.push_back(p);
+    ids_.push_back(id);
+    built_ = false;
+  }
+  // Sorts the points into the tree; nearest() needs it after the last add().
+  void build();
+  // The nearest point within radius (its id and distance; the lower id on a tie), or id -1.
+  std::pair<int, double> nearest(const Vec3& p, double radius) const;
+  std::size_t size() const noexcept { return points_.size(); }
+
+ private:
+  void build(std::size_t lo, std::size_t hi, int axis);
+  void search(std::size_t lo, std::size_t hi, int axis, const Vec3& p, int& best,
+              double& best_d) const;
+  std::vector<Vec3> points_;
+  std::vector<int> ids_;
+  bool built_ = true;
+};
+
 struct PlanningSurface::Impl {
   explicit Impl(const anatomy::Head& h);
 
@@ -88,7 +113,7 @@ struct PlanningSurface::Impl {
   std::array<double, anatomy::kRegionCount> out_of_reach_area_m2{};
   std::vector<double> misfit_dist;    // per vertex: to the nearest that does not (capped)
   std::vector<double> footprint_cap;  // per vertex: lowest cap under the pad, with slack. [N]
-  PointGrid no_go_grid;               // no-go vertices, id = vertex
+  NearestPoints no_go_points;         // no-go vertices, id = vertex
   Vec3 centre = Vec3::Zero();         // inside the skull, for travel around the head
   std::array<Vec3, kContactCount> park{Vec3::Zero(), Vec3::Zero()};
   double mean_edge = 0.0;

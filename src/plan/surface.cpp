@@ -34,8 +34,66 @@ bool PointGrid::any_within(const Vec3& p, double radius) const {
   return found;
 }
 
-PlanningSurface::Impl::Impl(const anatomy::Head& h)
-    : head(&h), query(h.mesh), log_map(h.mesh), no_go_grid(0.01) {
+void NearestPoints::build() {
+  build(0, points_.size(), 0);
+  built_ = true;
+}
+
+void NearestPoints::build(std::size_t lo, std::size_t hi, int axis) {
+  if (hi - lo < 2) return;
+  const std::size_t mid = lo + (hi - lo) / 2;
+  // Points and ids move together: sort an index range, then apply it.
+  std::vector<std::size_t> order(hi - lo);
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = lo + i;
+  std::nth_element(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(mid - lo),
+                   order.end(), [&](std::size_t a, std::size_t b) {
+                     const double ka = points_[a][axis];
+                     const double kb = points_[b][axis];
+                     return ka < kb || (ka == kb && ids_[a] < ids_[b]);
+                   });
+  std::vector<Vec3> pts(order.size());
+  std::vector<int> ids(order.size());
+  for (std::size_t i = 0; i < order.size(); ++i) {
+    pts[i] = points_[order[i]];
+    ids[i] = ids_[order[i]];
+  }
+  std::copy(pts.begin(), pts.end(), points_.begin() + static_cast<std::ptrdiff_t>(lo));
+  std::copy(ids.begin(), ids.end(), ids_.begin() + static_cast<std::ptrdiff_t>(lo));
+  build(lo, mid, (axis + 1) % 3);
+  build(mid + 1, hi, (axis + 1) % 3);
+}
+
+void NearestPoints::search(std::size_t lo, std::size_t hi, int axis, const Vec3& p, int& best,
+                           double& best_d) const {
+  if (lo >= hi) return;
+  const std::size_t mid = lo + (hi - lo) / 2;
+  const Vec3& q = points_[mid];
+  const double d = (q - p).norm();
+  if (d < best_d || (d == best_d && best >= 0 && ids_[mid] < best) || (d == best_d && best < 0)) {
+    best_d = d;
+    best = ids_[mid];
+  }
+  const double diff = p[axis] - q[axis];
+  const int next = (axis + 1) % 3;
+  if (diff < 0.0) {
+    search(lo, mid, next, p, best, best_d);
+    if (diff * diff <= best_d * best_d) search(mid + 1, hi, next, p, best, best_d);
+  } else {
+    search(mid + 1, hi, next, p, best, best_d);
+    if (diff * diff <= best_d * best_d) search(lo, mid, next, p, best, best_d);
+  }
+}
+
+std::pair<int, double> NearestPoints::nearest(const Vec3& p, double radius) const {
+  if (!built_) throw InternalError("NearestPoints: nearest() before build()");
+  int best = -1;
+  double best_d = radius;
+  search(0, points_.size(), 0, p, best, best_d);
+  if (best < 0) return {-1, std::numeric_limits<double>::infinity()};
+  return {best, best_d};
+}
+
+PlanningSurface::Impl::Impl(const anatomy::Head& h) : head(&h), query(h.mesh), log_map(h.mesh) {
   const geometry::TriangleMesh& mesh = h.mesh;
   const std::size_t n = mesh.vertices.size();
   if (h.regions.label.size() != n) {
@@ -46,12 +104,13 @@ PlanningSurface::Impl::Impl(const anatomy::Head& h)
   adjacency = geometry::vertex_adjacency(mesh);
   for (std::size_t v = 0; v < n; ++v) {
     if (anatomy::is_no_go(h.regions.label[v]))
-      no_go_grid.add(mesh.vertices[v], static_cast<int>(v));
+      no_go_points.add(mesh.vertices[v], static_cast<int>(v));
   }
   no_go_dist.assign(n, kNoGoReach);
-  if (no_go_grid.size() > 0) {
+  no_go_points.build();
+  if (no_go_points.size() > 0) {
     for (std::size_t v = 0; v < n; ++v) {
-      const auto [id, d] = no_go_grid.nearest(mesh.vertices[v], kNoGoReach);
+      const auto [id, d] = no_go_points.nearest(mesh.vertices[v], kNoGoReach);
       if (id >= 0) no_go_dist[v] = d;
     }
   }
@@ -106,13 +165,14 @@ PlanningSurface::Impl::Impl(const anatomy::Head& h)
     });
     footprint_cap[v] = cap;
   }
-  PointGrid misfits(0.01);
+  NearestPoints misfits;
   for (std::size_t v = 0; v < n; ++v) {
     if (anatomy::is_massage_region(h.regions.label[v]) && pad_fits[v] == 0) {
       misfits.add(mesh.vertices[v], static_cast<int>(v));
     }
   }
   misfit_dist.assign(n, kNoGoReach);
+  misfits.build();
   if (misfits.size() > 0) {
     for (std::size_t v = 0; v < n; ++v) {
       const auto [id, d] = misfits.nearest(mesh.vertices[v], kNoGoReach);
@@ -161,7 +221,7 @@ PlanningSurface::Impl::Impl(const anatomy::Head& h)
 }
 
 double PlanningSurface::Impl::no_go_distance(const Vec3& p, anatomy::Region* zone) const {
-  const auto [id, d] = no_go_grid.nearest(p, kNoGoReach);
+  const auto [id, d] = no_go_points.nearest(p, kNoGoReach);
   if (zone != nullptr) {
     *zone = id >= 0 ? head->regions[id] : anatomy::Region::kOther;
   }
