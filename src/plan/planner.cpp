@@ -358,7 +358,7 @@ class Builder {
     const double most = step.step.max_duration_s - step.step.duration_s - lengthened_s_;
     const double extra = std::min({extra_s, most, spare_s_});
     if (extra < 1.0) return;
-    const long ticks = static_cast<long>(std::ceil(extra / dt_));
+    const long ticks = static_cast<long>(std::floor(extra / dt_ + 1e-9));
     end_tick += ticks;
     spare_s_ -= static_cast<double>(ticks) * dt_;
     lengthened_s_ += static_cast<double>(ticks) * dt_;
@@ -369,11 +369,34 @@ class Builder {
     // the client's time budget (if any).
     spare_s_ = std::numeric_limits<double>::infinity();
     if (intake != nullptr && intake->time_budget_s) {
-      spare_s_ = std::max(0.0, *intake->time_budget_s - protocol.total_duration_s());
+      // As the steps will be timed: each rounded to the sample grid.
+      double planned = 0.0;
+      for (const care::PersonalisedStep& step : protocol.steps) {
+        planned += static_cast<double>(std::llround(step.step.duration_s / dt_)) * dt_;
+      }
+      spare_s_ = std::max(0.0, *intake->time_budget_s - planned);
     }
-    for (const care::PersonalisedStep& step : protocol.steps) {
+    // Steps that give time away (see give_s_) leave it to the steps that may take longer,
+    // wherever those come in the session.
+    give_s_.resize(protocol.steps.size(), 0.0);
+    std::vector<long> give_ticks(protocol.steps.size(), 0);
+    for (std::size_t i = 0; i < protocol.steps.size(); ++i) {
+      give_ticks[i] = static_cast<long>(std::floor(give_s_[i] / dt_));
+      spare_s_ += static_cast<double>(give_ticks[i]) * dt_;
+    }
+    records_.assign(protocol.steps.size(), StepRecord{});
+    for (std::size_t i = 0; i < protocol.steps.size(); ++i) {
+      const care::PersonalisedStep& step = protocol.steps[i];
       const long start = tick_;
       long end = start + static_cast<long>(std::llround(step.step.duration_s / dt_));
+      if (give_ticks[i] > 0) {
+        end -= give_ticks[i];
+        plan_.notes.push_back(
+            "step " + step.step.id + ": shortened from " +
+            std::to_string(std::llround(step.step.duration_s)) + " s to " +
+            std::to_string(std::llround(static_cast<double>(end - start) * dt_)) +
+            " s, its time going to the steps short of coverage within the client's budget");
+      }
       if (step.step.is_massage()) {
         // A step whose spots did not all fit is planned again with the moves estimated as
         // long as they turned out (so the layout thins evenly rather than losing its end).
@@ -382,6 +405,10 @@ class Builder {
           const std::size_t notes = plan_.notes.size();
           shortfall_s_ = 0.0;
           plan_massage_step(step, intake, end);
+          if (attempt == 0) {
+            records_[i].shortfall_s = shortfall_s_;
+            records_[i].first_round_s = first_round_s_;
+          }
           if (shortfall_s_ <= 0.0 || attempt == 3) break;
           // Longer if the step and the budget allow, else a thinner layout (strokes, whose
           // lanes are what they are, keep what fitted); either way the moves are expected to
@@ -1804,6 +1831,8 @@ class Builder {
                          long& end_tick) {
     const care::MassageStep& m = step.step.massage();
     const StepArea area = make_area(step);
+    const long step_start = tick_;
+    first_round_s_ = -1.0;
     DirectionField field;
     field.centre = s_.centre;
     field.direction = m.direction.value_or(care::Direction::kFrontToBack);
@@ -2259,6 +2288,9 @@ class Builder {
           spent_estimate += block_overheads[bi];
         }
       }
+      if (round == 0 && !out_of_time) {
+        first_round_s_ = static_cast<double>(tick_ - step_start) * dt_;
+      }
     }
     if (strokes || m.technique == Technique::kPressRelease) {
       // Rounds repeat; nothing to report. Spots run once: all of them must have fitted.
@@ -2303,6 +2335,16 @@ class Builder {
   std::array<bool, anatomy::kRegionCount> targeted_{};
   // The steps on these regions may take longer than planned (see lengthen()).
   std::array<bool, anatomy::kRegionCount> may_lengthen_{};
+  // Per protocol step: seconds it gives away (it ends that much sooner), for steps short of
+  // time within a budget that has none left.
+  std::vector<double> give_s_;
+  // Per protocol step, from its first try: what its layout would have needed beyond its time,
+  // and when a round of strokes or presses first finished (-1: never). Unit: [s]
+  struct StepRecord {
+    double shortfall_s = 0.0;
+    double first_round_s = -1.0;
+  };
+  std::vector<StepRecord> records_;
 
  private:
   double spacing_scale_ = 1.0;                // spots spaced wider to fit a short step
@@ -2314,6 +2356,7 @@ class Builder {
   double fill_floor_ = kFillTargetLowest;     // the least it may aim at in this try
   double move_allowance_ = kMoveAllowance;    // the moves' time over their estimate
   double shortfall_s_ = 0.0;                  // what the spots left out of a step needed
+  double first_round_s_ = -1.0;               // when the step's first round finished
   std::vector<Vec3> smooth_points_;           // scratch for moves
   std::vector<Vec3> smooth_normals_;          // scratch for moves
   std::vector<Vec3> centres_;                 // scratch: the pad's centre along a stroke
@@ -2413,7 +2456,9 @@ namespace {
 // One planning pass; the steps on the regions marked in `lengthen` may take longer than planned.
 SessionPlan plan_pass(const PlanningSurface& surface, const PlanInputs& inputs,
                       const PlanOptions& options,
-                      const std::array<bool, anatomy::kRegionCount>& lengthen) {
+                      const std::array<bool, anatomy::kRegionCount>& lengthen,
+                      const std::vector<double>& give = {},
+                      std::vector<Builder::StepRecord>* records = nullptr) {
   const care::PersonalisedProtocol& protocol = *inputs.protocol;
   SessionPlan plan;
   plan.protocol_id = protocol.protocol_id;
@@ -2425,10 +2470,55 @@ SessionPlan plan_pass(const PlanningSurface& surface, const PlanInputs& inputs,
   plan.park_position = surface.impl().park;
   Builder builder(surface.impl(), options, plan, inputs.seed);
   builder.may_lengthen_ = lengthen;
+  builder.give_s_ = give;
   builder.plan_protocol(protocol, inputs.intake);
+  if (records != nullptr) *records = builder.records_;
   fill_velocities(plan);
   summarise(plan, surface.impl(), builder.targeted_);
   return plan;
+}
+
+// Where the client's budget leaves no time for the steps short of coverage to take longer, the
+// steps with time to spare give some: presses (their rounds and holds fit the time they have)
+// and strokes whose first round finished with time left, each down to its shortest and never
+// into its first round. They give in proportion to what they can, no more than is needed.
+std::vector<double> time_to_give(const care::PersonalisedProtocol& protocol,
+                                 const care::Intake* intake,
+                                 const std::array<bool, anatomy::kRegionCount>& lengthen,
+                                 const std::vector<Builder::StepRecord>& records) {
+  std::vector<double> give(protocol.steps.size(), 0.0);
+  if (intake == nullptr || !intake->time_budget_s || records.size() != protocol.steps.size()) {
+    return give;
+  }
+  double need = 0.0;
+  std::vector<double> can(protocol.steps.size(), 0.0);
+  for (std::size_t i = 0; i < protocol.steps.size(); ++i) {
+    const care::PersonalisedStep& step = protocol.steps[i];
+    if (!step.step.is_massage()) continue;
+    const care::MassageStep& m = step.step.massage();
+    bool on_short = false;
+    for (care::Region r : m.regions) {
+      on_short = on_short || lengthen[static_cast<std::size_t>(to_anatomy(r))];
+    }
+    if (on_short) {
+      need +=
+          std::min(1.1 * records[i].shortfall_s, step.step.max_duration_s - step.step.duration_s);
+      continue;
+    }
+    const bool press = m.technique == Technique::kPressRelease;
+    const bool strokes = m.technique == Technique::kGlide || m.technique == Technique::kSlideUp;
+    if (!(press || strokes) || records[i].first_round_s < 0.0) continue;
+    double room = step.step.duration_s - step.step.min_duration_s;
+    if (strokes) room = std::min(room, step.step.duration_s - 1.15 * records[i].first_round_s);
+    can[i] = std::max(0.0, room);
+  }
+  need -= std::max(0.0, *intake->time_budget_s - protocol.total_duration_s());
+  double total = 0.0;
+  for (double c : can) total += c;
+  if (need <= 0.0 || total <= 0.0) return give;
+  const double share = std::min(1.0, need / total);
+  for (std::size_t i = 0; i < give.size(); ++i) give[i] = can[i] * share;
+  return give;
 }
 
 }  // namespace
@@ -2451,8 +2541,9 @@ SessionPlan make_plan_unvalidated(const PlanningSurface& surface, const PlanInpu
   // the plan is made again, and the steps on the regions short of it (all of them, when a step
   // could not be laid out) may take longer, within their longest and the client's budget.
   std::array<bool, anatomy::kRegionCount> lengthen{};
+  std::vector<Builder::StepRecord> records;
   try {
-    SessionPlan plan = plan_pass(surface, inputs, options, lengthen);
+    SessionPlan plan = plan_pass(surface, inputs, options, lengthen, {}, &records);
     bool short_of = false;
     for (const RegionSummary& r : plan.regions) {
       if (r.targeted && r.workable_area_m2 >= kMinWorkableAreaM2 &&
@@ -2464,8 +2555,10 @@ SessionPlan make_plan_unvalidated(const PlanningSurface& surface, const PlanInpu
     if (!short_of) return plan;
   } catch (const PlanRejected&) {
     lengthen.fill(true);
+    records.clear();
   }
-  return plan_pass(surface, inputs, options, lengthen);
+  return plan_pass(surface, inputs, options, lengthen,
+                   time_to_give(protocol, inputs.intake, lengthen, records));
 }
 
 std::vector<Eigen::Vector3d> coverage_path(const PlanningSurface& surface,

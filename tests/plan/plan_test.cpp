@@ -334,5 +334,34 @@ TEST(Planner, ALargerHeadGetsLongerStepsWithinTheirLongestAndTheBudget) {
   }
 }
 
+// Head therapy in 20 minutes: every step is near its shortest, and the forehead's strokes do not
+// finish their first round (between the eyebrows short of 90%). The presses give some of their
+// time to it, the session stays within the budget, and the plan validates.
+TEST(Planner, WithNoSpareTimeInTheBudgetThePressesGiveTimeToAStepShortOfCoverage) {
+  care::Intake intake;
+  intake.time_budget_s = 1200.0;
+  const care::PersonalisedProtocol p = personalised("head-therapy", intake);
+  PlanInputs in;
+  in.protocol = &p;
+  in.intake = &intake;
+  in.seed = 1;
+  const SessionPlan plan = make_plan_unvalidated(fixture().surface, in);
+  EXPECT_TRUE(has_note(plan, "shortened from")) << "no step gave time";
+  EXPECT_TRUE(has_note(plan, "step forehead-outwards: lengthened from"));
+  EXPECT_LE(plan.duration_s, 1200.0 + 1e-6);
+  // Each step keeps at least its shortest.
+  for (const care::PersonalisedStep& step : p.steps) {
+    if (!step.step.is_massage()) continue;
+    double span = 0.0;
+    for (const Segment& seg : plan.segments) {
+      if (seg.step_id == step.step.id) span += seg.end_s - seg.start_s;
+    }
+    EXPECT_GE(span, step.step.min_duration_s - 0.02) << step.step.id;
+  }
+  const ValidationReport r = validate_plan(plan, fixture().surface);
+  EXPECT_TRUE(r.ok);
+  for (const ValidationIssue& i : r.issues) ADD_FAILURE() << i.check << ": " << i.message;
+}
+
 }  // namespace
 }  // namespace headspa::plan
