@@ -60,6 +60,11 @@ constexpr double kFillMargin = 0.5;
 constexpr double kSlowestShare = 0.25;
 // The same for the short strokes (smoothed in time, they stray a little more).
 constexpr double kStrokeFillMargin = 0.75;
+// How far (as a share of the mean edge) the short strokes keep inside the border of the step's
+// regions: none (the lanes keep a whole edge). On a coarse mesh the ring of vertices on the
+// border is otherwise beyond the coverage reach of anything admissible. A stroke that its
+// smoothing then takes into the no-go margin or onto unlabelled skin is left out.
+constexpr double kStrokeFillBorder = 0.0;
 // The moves take about this much longer than the straight estimate of a step's layout (measured
 // over whole steps: ramps, detours, the slower hand; between 0.9 and 1.2 on the built-in head).
 constexpr double kMoveAllowance = 1.05;
@@ -865,6 +870,22 @@ class Builder {
 
   // True when both hands, from where they are now, can lift and reach their park positions
   // with half a second to spare before `end_tick`.
+  // Whether every sample on the skin since `from` keeps the no-go margin, and presses only on
+  // labelled skin.
+  bool clear_of_no_go(const Snapshot& from) const {
+    for (std::size_t c = 0; c < kContactCount; ++c) {
+      const auto& track = plan_.tracks[c];
+      for (std::size_t i = from.samples[c]; i < track.size(); ++i) {
+        if (track[i].phase != Phase::kContact) continue;
+        if (track[i].region == Region::kOther && track[i].force_n > 0.0) return false;
+        if (s_.no_go_distance(track[i].position_m, nullptr) < o_.limits.no_go_margin_m + 2e-4) {
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
   bool retract_fits(long end_tick) {
     const Snapshot here = snapshot();
     cursor_ = {tick_, tick_};
@@ -957,12 +978,13 @@ class Builder {
 
   // `margin`: the share of the planning margin kept beyond the no-go margin (the fill's small
   // patterns and short strokes, whose samples stay within a millimetre of their path, keep half).
-  bool admissible(const StepArea& area, int v, double reach, double margin = 1.0) const {
+  bool admissible(const StepArea& area, int v, double reach, double margin = 1.0,
+                  double border = 1.0) const {
     const auto i = static_cast<std::size_t>(v);
     return area.in_set[i] != 0 && s_.pad_fits[i] != 0 &&
            s_.misfit_dist[i] >= reach + s_.mean_edge &&
            s_.no_go_dist[i] >= o_.limits.no_go_margin_m + margin * o_.planning_margin_m + reach &&
-           area.inside[i] >= 1.25 * reach + s_.mean_edge;
+           area.inside[i] >= 1.25 * reach + border * s_.mean_edge;
   }
 
   // Spots on one side (left: x >= 0), greedy Poisson-disk in lane order.
@@ -1564,7 +1586,8 @@ class Builder {
     std::sort(order.begin(), order.end());
     auto ok_at = [&](const Vec3& q, PlanningSurface::Impl::Foot* f) {
       *f = s_.foot(q);
-      return f->vertex >= 0 && admissible(area, f->vertex, 0.0, kStrokeFillMargin);
+      return f->vertex >= 0 &&
+             admissible(area, f->vertex, 0.0, kStrokeFillMargin, kStrokeFillBorder);
     };
     // One walk from a point along (+1) or against (-1) the direction field, or across it.
     auto walk = [&](const PlanningSurface::Impl::Foot& from, double sign, bool across,
@@ -1589,7 +1612,7 @@ class Builder {
       int best = -1;
       double best_d = std::numeric_limits<double>::infinity();
       set_grid.for_each_within(V[static_cast<std::size_t>(x)], pad, [&](int v, double d) {
-        if (!admissible(area, v, 0.0, kStrokeFillMargin)) return;
+        if (!admissible(area, v, 0.0, kStrokeFillMargin, kStrokeFillBorder)) return;
         if (d < best_d || (d == best_d && v < best)) {
           best_d = d;
           best = v;
@@ -2259,6 +2282,12 @@ class Builder {
         };
         const Snapshot before = snapshot();
         run_block(work_s);
+        if (strokes && !clear_of_no_go(before)) {
+          // A stroke along the border of its regions that its smoothing took into the no-go
+          // margin or onto unlabelled skin: left out.
+          restore(before);
+          continue;
+        }
         bool fits = retract_fits(end_tick);
         if (!fits && work_s > least_s && !strokes && m.technique != Technique::kPressRelease) {
           restore(before);
