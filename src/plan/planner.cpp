@@ -61,10 +61,9 @@ constexpr double kSlowestShare = 0.25;
 // The same for the short strokes (smoothed in time, they stray a little more).
 constexpr double kStrokeFillMargin = 0.75;
 // How far (as a share of the mean edge) the short strokes keep inside the border of the step's
-// regions: none (the lanes keep a whole edge). On a coarse mesh the ring of vertices on the
-// border is otherwise beyond the coverage reach of anything admissible. A stroke that its
-// smoothing then takes into the no-go margin or onto unlabelled skin is left out.
-constexpr double kStrokeFillBorder = 0.0;
+// regions, as the lanes do. (Strokes on the border itself reach the last ring of a coarse mesh,
+// but the pad then strays onto the neighbouring skin on the twin, with its lower cap.)
+constexpr double kStrokeFillBorder = 1.0;
 // The moves take about this much longer than the straight estimate of a step's layout (measured
 // over whole steps: ramps, detours, the slower hand; between 0.9 and 1.2 on the built-in head).
 constexpr double kMoveAllowance = 1.05;
@@ -878,7 +877,7 @@ class Builder {
       for (std::size_t i = from.samples[c]; i < track.size(); ++i) {
         if (track[i].phase != Phase::kContact) continue;
         if (track[i].region == Region::kOther && track[i].force_n > 0.0) return false;
-        if (s_.no_go_distance(track[i].position_m, nullptr) < o_.limits.no_go_margin_m + 2e-4) {
+        if (s_.no_go_distance(track[i].position_m, nullptr) < o_.limits.no_go_margin_m) {
           return false;
         }
       }
@@ -2283,8 +2282,8 @@ class Builder {
         const Snapshot before = snapshot();
         run_block(work_s);
         if (strokes && !clear_of_no_go(before)) {
-          // A stroke along the border of its regions that its smoothing took into the no-go
-          // margin or onto unlabelled skin: left out.
+          // A stroke that its smoothing took into the no-go margin or onto unlabelled skin (near
+          // the throat on the ICT heads): left out.
           restore(before);
           continue;
         }
