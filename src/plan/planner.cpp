@@ -60,10 +60,6 @@ constexpr double kFillMargin = 0.5;
 constexpr double kSlowestShare = 0.25;
 // The same for the short strokes (smoothed in time, they stray a little more).
 constexpr double kStrokeFillMargin = 0.75;
-// How far (as a share of the mean edge) the short strokes keep inside the border of the step's
-// regions, as the lanes do. (Strokes on the border itself reach the last ring of a coarse mesh,
-// but the pad then strays onto the neighbouring skin on the twin, with its lower cap.)
-constexpr double kStrokeFillBorder = 1.0;
 // The moves take about this much longer than the straight estimate of a step's layout (measured
 // over whole steps: ramps, detours, the slower hand; between 0.9 and 1.2 on the built-in head).
 constexpr double kMoveAllowance = 1.05;
@@ -977,13 +973,12 @@ class Builder {
 
   // `margin`: the share of the planning margin kept beyond the no-go margin (the fill's small
   // patterns and short strokes, whose samples stay within a millimetre of their path, keep half).
-  bool admissible(const StepArea& area, int v, double reach, double margin = 1.0,
-                  double border = 1.0) const {
+  bool admissible(const StepArea& area, int v, double reach, double margin = 1.0) const {
     const auto i = static_cast<std::size_t>(v);
     return area.in_set[i] != 0 && s_.pad_fits[i] != 0 &&
            s_.misfit_dist[i] >= reach + s_.mean_edge &&
            s_.no_go_dist[i] >= o_.limits.no_go_margin_m + margin * o_.planning_margin_m + reach &&
-           area.inside[i] >= 1.25 * reach + border * s_.mean_edge;
+           area.inside[i] >= 1.25 * reach + s_.mean_edge;
   }
 
   // Spots on one side (left: x >= 0), greedy Poisson-disk in lane order.
@@ -1585,8 +1580,7 @@ class Builder {
     std::sort(order.begin(), order.end());
     auto ok_at = [&](const Vec3& q, PlanningSurface::Impl::Foot* f) {
       *f = s_.foot(q);
-      return f->vertex >= 0 &&
-             admissible(area, f->vertex, 0.0, kStrokeFillMargin, kStrokeFillBorder);
+      return f->vertex >= 0 && admissible(area, f->vertex, 0.0, kStrokeFillMargin);
     };
     // One walk from a point along (+1) or against (-1) the direction field, or across it.
     auto walk = [&](const PlanningSurface::Impl::Foot& from, double sign, bool across,
@@ -1611,7 +1605,7 @@ class Builder {
       int best = -1;
       double best_d = std::numeric_limits<double>::infinity();
       set_grid.for_each_within(V[static_cast<std::size_t>(x)], pad, [&](int v, double d) {
-        if (!admissible(area, v, 0.0, kStrokeFillMargin, kStrokeFillBorder)) return;
+        if (!admissible(area, v, 0.0, kStrokeFillMargin)) return;
         if (d < best_d || (d == best_d && v < best)) {
           best_d = d;
           best = v;
