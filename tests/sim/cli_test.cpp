@@ -50,7 +50,9 @@ TEST(StreamCliTest, StreamsToTheLoopbackArmAndTellsTheOutcome) {
   const auto run_pair = [&](const std::string& name, const std::string& faults) {
     const std::string sock = dir.file(name + ".sock");
     const std::string line =
-        "(" + std::string(HEADSPA_LOOPBACK_ARM) + " --listen " + sock +
+        // The arm waits long enough for the CLI's start-up under the sanitizers on a busy
+        // machine (it builds the full-resolution built-in head first).
+        "(" + std::string(HEADSPA_LOOPBACK_ARM) + " --listen " + sock + " --accept-timeout 120" +
         (faults.empty() ? "" : " --fault " + faults) + " &) ; " + std::string(HEADSPA_CLI) +
         " stream " + plan_path + " --endpoint unix:" + sock +
         " --link-timeout 0.2 --connect-timeout 5 -o " + dir.file(name) + " > /dev/null 2>&1";

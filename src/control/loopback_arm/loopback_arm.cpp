@@ -54,8 +54,8 @@ struct Options {
   std::string report;
   double period_s = 0.001;
   bool realtime = false;
-  double reply_timeout_s = 0.05;  // lockstep: longest wait for the answer to a state
-  double accept_timeout_s = 10.0;
+  double reply_timeout_s = 0.05;   // lockstep: longest wait for the answer to a state
+  double accept_timeout_s = 10.0;  // longest wait for the controller to connect
   double tau_position_s = 0.02;
   double tau_force_s = 0.01;
   int watchdog_periods = 20;  // periods without a valid command before holding
@@ -69,7 +69,8 @@ struct Options {
   std::fprintf(stderr,
                "headspa-loopback-arm: %s\n"
                "usage: headspa-loopback-arm --listen PATH [--report FILE] [--realtime]\n"
-               "       [--period S] [--reply-timeout S] [--start x,y,z,x,y,z]\n"
+               "       [--period S] [--reply-timeout S] [--accept-timeout S]\n"
+               "       [--start x,y,z,x,y,z]\n"
                "       [--fault KIND@T[:DURATION][/PAD][*NEWTONS],...]\n"
                "       KIND: stall (DURATION wall s), drop, corrupt, spike, die\n",
                why.c_str());
@@ -153,6 +154,8 @@ Options parse_options(int argc, char** argv) {
       o.period_s = number(value(), "--period");
     } else if (a == "--reply-timeout") {
       o.reply_timeout_s = number(value(), "--reply-timeout");
+    } else if (a == "--accept-timeout") {
+      o.accept_timeout_s = number(value(), "--accept-timeout");
     } else if (a == "--max-time") {
       o.max_time_s = number(value(), "--max-time");
     } else if (a == "--start") {
@@ -176,7 +179,9 @@ Options parse_options(int argc, char** argv) {
     }
   }
   if (o.listen.empty()) usage("--listen is required");
-  if (!(o.period_s > 0 && o.reply_timeout_s > 0)) usage("--period and --reply-timeout > 0");
+  if (!(o.period_s > 0 && o.reply_timeout_s > 0 && o.accept_timeout_s > 0)) {
+    usage("--period, --reply-timeout and --accept-timeout must be > 0");
+  }
   return o;
 }
 
