@@ -75,22 +75,24 @@ class PointGrid {
 class NearestPoints {
  public:
   void add(const Vec3& p, int id) {
-    points_.push_back(p);
-    ids_.push_back(id);
+    entries_.push_back({p, id});
     built_ = false;
   }
   // Sorts the points into the tree; nearest() needs it after the last add().
   void build();
   // The nearest point within radius (its id and distance; the lower id on a tie), or id -1.
   std::pair<int, double> nearest(const Vec3& p, double radius) const;
-  std::size_t size() const noexcept { return points_.size(); }
+  std::size_t size() const noexcept { return entries_.size(); }
 
  private:
+  struct Entry {
+    Vec3 p;
+    int id;
+  };
   void build(std::size_t lo, std::size_t hi, int axis);
   void search(std::size_t lo, std::size_t hi, int axis, const Vec3& p, int& best,
               double& best_d) const;
-  std::vector<Vec3> points_;
-  std::vector<int> ids_;
+  std::vector<Entry> entries_;
   bool built_ = true;
 };
 

@@ -35,30 +35,19 @@ bool PointGrid::any_within(const Vec3& p, double radius) const {
 }
 
 void NearestPoints::build() {
-  build(0, points_.size(), 0);
+  build(0, entries_.size(), 0);
   built_ = true;
 }
 
 void NearestPoints::build(std::size_t lo, std::size_t hi, int axis) {
   if (hi - lo < 2) return;
   const std::size_t mid = lo + (hi - lo) / 2;
-  // Points and ids move together: sort an index range, then apply it.
-  std::vector<std::size_t> order(hi - lo);
-  for (std::size_t i = 0; i < order.size(); ++i) order[i] = lo + i;
-  std::nth_element(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(mid - lo),
-                   order.end(), [&](std::size_t a, std::size_t b) {
-                     const double ka = points_[a][axis];
-                     const double kb = points_[b][axis];
-                     return ka < kb || (ka == kb && ids_[a] < ids_[b]);
+  const auto first = entries_.begin() + static_cast<std::ptrdiff_t>(lo);
+  std::nth_element(first, entries_.begin() + static_cast<std::ptrdiff_t>(mid),
+                   entries_.begin() + static_cast<std::ptrdiff_t>(hi),
+                   [axis](const Entry& a, const Entry& b) {
+                     return a.p[axis] < b.p[axis] || (a.p[axis] == b.p[axis] && a.id < b.id);
                    });
-  std::vector<Vec3> pts(order.size());
-  std::vector<int> ids(order.size());
-  for (std::size_t i = 0; i < order.size(); ++i) {
-    pts[i] = points_[order[i]];
-    ids[i] = ids_[order[i]];
-  }
-  std::copy(pts.begin(), pts.end(), points_.begin() + static_cast<std::ptrdiff_t>(lo));
-  std::copy(ids.begin(), ids.end(), ids_.begin() + static_cast<std::ptrdiff_t>(lo));
   build(lo, mid, (axis + 1) % 3);
   build(mid + 1, hi, (axis + 1) % 3);
 }
@@ -67,13 +56,13 @@ void NearestPoints::search(std::size_t lo, std::size_t hi, int axis, const Vec3&
                            double& best_d) const {
   if (lo >= hi) return;
   const std::size_t mid = lo + (hi - lo) / 2;
-  const Vec3& q = points_[mid];
-  const double d = (q - p).norm();
-  if (d < best_d || (d == best_d && best >= 0 && ids_[mid] < best) || (d == best_d && best < 0)) {
+  const Entry& e = entries_[mid];
+  const double d = (e.p - p).norm();
+  if (d < best_d || (d == best_d && (best < 0 || e.id < best))) {
     best_d = d;
-    best = ids_[mid];
+    best = e.id;
   }
-  const double diff = p[axis] - q[axis];
+  const double diff = p[axis] - e.p[axis];
   const int next = (axis + 1) % 3;
   if (diff < 0.0) {
     search(lo, mid, next, p, best, best_d);
@@ -88,7 +77,7 @@ std::pair<int, double> NearestPoints::nearest(const Vec3& p, double radius) cons
   if (!built_) throw InternalError("NearestPoints: nearest() before build()");
   int best = -1;
   double best_d = radius;
-  search(0, points_.size(), 0, p, best, best_d);
+  search(0, entries_.size(), 0, p, best, best_d);
   if (best < 0) return {-1, std::numeric_limits<double>::infinity()};
   return {best, best_d};
 }
