@@ -200,7 +200,7 @@ int listen_and_accept(const Options& o) {
   }
   pollfd pfd{server, POLLIN, 0};
   if (::poll(&pfd, 1, static_cast<int>(o.accept_timeout_s * 1000)) <= 0) {
-    std::fprintf(stderr, "headspa-loopback-arm: nobody connected within %.0f s\n",
+    std::fprintf(stderr, "headspa-loopback-arm: nobody connected within %g s\n",
                  o.accept_timeout_s);
     std::exit(1);
   }
