@@ -28,9 +28,15 @@ run: build
 test: build
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS) --timeout 900
 
-# The same tests under AddressSanitizer and UndefinedBehaviorSanitizer (no benchmarks).
+# The same tests under AddressSanitizer and UndefinedBehaviorSanitizer (no benchmarks), built
+# with clang: its sanitizer builds compile in half the time of GCC's here. A build folder made
+# by another compiler is started afresh.
 test-asan: deps
-	cmake -S . -B $(ASAN_BUILD) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	@if [ -f $(ASAN_BUILD)/CMakeCache.txt ] && \
+	  ! grep -q '^CMAKE_CXX_COMPILER:[A-Z]*=.*clang++' $(ASAN_BUILD)/CMakeCache.txt; then \
+	  echo "test-asan: $(ASAN_BUILD) was configured for another compiler; starting it afresh"; \
+	  rm -rf $(ASAN_BUILD); fi
+	CC=clang CXX=clang++ cmake -S . -B $(ASAN_BUILD) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG" -DHEADSPA_SANITIZE=ON -DHEADSPA_BUILD_BENCH=OFF -DHEADSPA_EXCLUDE_MODULES=
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 	ctest --test-dir $(ASAN_BUILD) --output-on-failure -j $(JOBS) --timeout 1800

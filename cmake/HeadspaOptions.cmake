@@ -33,9 +33,12 @@ function(headspa_add_module name)
   headspa_target_sanitize(headspa_${name})
 endfunction()
 
-# A GoogleTest executable registered with ctest; tests may read ../shared/data.
+# A GoogleTest executable registered with ctest; tests may read ../shared/data. Each test is
+# its own ctest entry, except with ONE_PROCESS_WHEN_SANITIZED in a sanitizer build: then the
+# executable runs as one entry, so tests that share an expensive fixture (a head, a full plan)
+# build it once instead of once per test.
 function(headspa_add_test name)
-  cmake_parse_arguments(ARG "" "" "SOURCES;LIBS" ${ARGN})
+  cmake_parse_arguments(ARG "ONE_PROCESS_WHEN_SANITIZED" "" "SOURCES;LIBS" ${ARGN})
   add_executable(${name} ${ARG_SOURCES})
   target_link_libraries(${name} PRIVATE ${ARG_LIBS} GTest::gtest GTest::gtest_main)
   target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR}/tests)
@@ -45,6 +48,11 @@ function(headspa_add_test name)
     HEADSPA_CLI="$<TARGET_FILE:headspa>")
   headspa_target_warnings(${name})
   headspa_target_sanitize(${name})
-  gtest_discover_tests(${name} DISCOVERY_MODE PRE_TEST DISCOVERY_TIMEOUT 60 TEST_PREFIX "${name}."
-                       PROPERTIES ENVIRONMENT "ASAN_OPTIONS=detect_leaks=1")
+  if(ARG_ONE_PROCESS_WHEN_SANITIZED AND HEADSPA_SANITIZE)
+    add_test(NAME ${name} COMMAND ${name})
+    set_tests_properties(${name} PROPERTIES ENVIRONMENT "ASAN_OPTIONS=detect_leaks=1")
+  else()
+    gtest_discover_tests(${name} DISCOVERY_MODE PRE_TEST DISCOVERY_TIMEOUT 60
+                         TEST_PREFIX "${name}." PROPERTIES ENVIRONMENT "ASAN_OPTIONS=detect_leaks=1")
+  endif()
 endfunction()
