@@ -326,10 +326,9 @@ void LogMap::compute(const LogMapRequest& request, LogMapPatch& patch) const {
     if (!uv_known) {
       settling.uv = d * Eigen::Vector2d(std::cos(settling.theta), std::sin(settling.theta));
     }
-    settling.transport = transport_matrix(normals_[vi], frame);
     patch.settled_.push_back(v);
     const Eigen::Vector2d uv_v = settling.uv;
-    const Eigen::Matrix<double, 2, 3> transport_v = settling.transport;
+    const Eigen::Matrix<double, 2, 3> transport_v = transport_matrix(normals_[vi], frame);
 
     for (int i = face_offsets_[vi]; i < face_offsets_[vi + 1]; ++i) {
       const int f = incident_[static_cast<std::size_t>(i)];

@@ -118,7 +118,6 @@ class LogMapPatch {
   // One vertex reached by the propagation; nodes are stored in the order they were reached, so
   // a query touches memory in proportion to the patch, not the mesh.
   struct Node {
-    Eigen::Matrix<double, 2, 3> transport;                 // settled: edge vector -> 2-D step
     Eigen::Vector2d uv = Eigen::Vector2d::Zero();          // settled: log of the vertex
     Eigen::Vector2d pending_uv = Eigen::Vector2d::Zero();  // kStep: the 2-D point reached
     double r = 0.0;                                        // geodesic distance (estimate)
