@@ -5,14 +5,17 @@
 #include "numerics_detail.hpp"
 #include "supernodal_solve.hpp"
 
+#include <dlfcn.h>
 #include <suitesparse/cholmod.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <limits>
+#include <mutex>
 #include <numbers>
 #include <optional>
+#include <thread>
 #include <vector>
 
 namespace headspa::geometry {
@@ -39,6 +42,53 @@ using Clock = std::chrono::steady_clock;
 double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
+
+// While alive, OpenBLAS (when it is the BLAS loaded) runs on one thread: the factors then do
+// not depend on the machine's core count, and the two factorisations run side by side, one core
+// each, instead of each asking for every core at once. The previous setting is restored when the
+// last holder goes; holders in several threads nest.
+class OneBlasThread {
+ public:
+  OneBlasThread() {
+    const std::lock_guard<std::mutex> lock(mutex());
+    if (holders()++ == 0 && get() != nullptr && set() != nullptr) {
+      saved() = get()();
+      set()(1);
+    }
+  }
+  ~OneBlasThread() {
+    const std::lock_guard<std::mutex> lock(mutex());
+    if (--holders() == 0 && set() != nullptr && saved() > 0) set()(saved());
+  }
+  OneBlasThread(const OneBlasThread&) = delete;
+  OneBlasThread& operator=(const OneBlasThread&) = delete;
+
+ private:
+  using SetThreads = void (*)(int);
+  using GetThreads = int (*)();
+  static std::mutex& mutex() {
+    static std::mutex m;
+    return m;
+  }
+  static int& holders() {
+    static int count = 0;
+    return count;
+  }
+  static int& saved() {
+    static int threads = 0;
+    return threads;
+  }
+  static SetThreads set() {
+    static const auto f =
+        reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"));
+    return f;
+  }
+  static GetThreads get() {
+    static const auto f =
+        reinterpret_cast<GetThreads>(dlsym(RTLD_DEFAULT, "openblas_get_num_threads"));
+    return f;
+  }
+};
 
 }  // namespace
 
@@ -146,10 +196,10 @@ HeatGeodesicSolver::Impl::Impl(const TriangleMesh& mesh, const HeatGeodesicOptio
   const auto upper_nonzeros = static_cast<std::size_t>(upper_start.back());
   const double t = precompute.time_step;
   const double eps = 1e-10 * 4.0 * std::numbers::pi / area;  // Poisson: L + eps M
-  auto upper_matrix = [&](bool heat) {
+  auto upper_matrix = [&](bool heat, cholmod_common* cc) {
     cholmod_sparse* out = cholmod_allocate_sparse(
         static_cast<std::size_t>(n), static_cast<std::size_t>(n), upper_nonzeros,
-        /*sorted=*/1, /*packed=*/1, /*stype=*/1, CHOLMOD_REAL, &common);
+        /*sorted=*/1, /*packed=*/1, /*stype=*/1, CHOLMOD_REAL, cc);
     if (out == nullptr) throw InternalError("CHOLMOD could not allocate a sparse matrix");
     std::copy(upper_start.begin(), upper_start.end(), static_cast<int*>(out->p));
     auto* rows = static_cast<int*>(out->i);
@@ -180,38 +230,70 @@ HeatGeodesicSolver::Impl::Impl(const TriangleMesh& mesh, const HeatGeodesicOptio
     return out;
   };
 
-  cholmod_start(&common);
-  common.supernodal = CHOLMOD_SUPERNODAL;
-  common.final_ll = 1;
-  common.nmethods = 1;
-  common.method[0].ordering = CHOLMOD_AMD;  // METIS gives 30% less fill but analyses 10x slower
-  common.print = 0;
-  common.error_handler = nullptr;
+  auto start_common = [](cholmod_common& cc) {
+    cholmod_start(&cc);
+    cc.supernodal = CHOLMOD_SUPERNODAL;
+    cc.final_ll = 1;
+    cc.nmethods = 1;
+    cc.method[0].ordering = CHOLMOD_AMD;  // METIS gives 30% less fill but analyses 10x slower
+    cc.print = 0;
+    cc.error_handler = nullptr;
+  };
+  start_common(common);
 
-  cholmod_sparse* a = upper_matrix(/*heat=*/true);
+  cholmod_sparse* a = upper_matrix(/*heat=*/true, &common);
   auto start = Clock::now();
   heat_factor = cholmod_analyze(a, &common);
   precompute.analyse_seconds = seconds_since(start);
   start = Clock::now();
-  if (heat_factor != nullptr) {
-    if (options.poisson == HeatPoissonMethod::kSecondFactor) {
-      poisson_factor = cholmod_copy_factor(heat_factor, &common);  // the analysis only
+  // The two numeric factorisations share the analysis and nothing else: the Poisson factor is
+  // computed on a second thread with its own CHOLMOD workspace while this thread computes the
+  // heat factor. Each does the same arithmetic as it would alone, so the factors are the same
+  // bits either way.
+  bool poisson_ok = true;
+  // OpenBLAS splits its work by the number of threads, which changes the rounding: held to one
+  // thread, the factors are the same bits on any machine, concurrent or not.
+  std::optional<OneBlasThread> one_blas_thread(std::in_place);
+  std::thread poisson_thread;
+  cholmod_common poisson_common{};
+  auto factor_poisson = [&] {
+    cholmod_sparse* bm = nullptr;
+    try {
+      bm = upper_matrix(/*heat=*/false, &poisson_common);
+    } catch (...) {
+      poisson_ok = false;
+      return;
     }
-    cholmod_factorize(a, heat_factor, &common);
+    cholmod_factorize(bm, poisson_factor, &poisson_common);
+    cholmod_free_sparse(&bm, &poisson_common);
+    poisson_ok =
+        poisson_common.status == CHOLMOD_OK && poisson_factor->minor == static_cast<std::size_t>(n);
+  };
+  const bool second = heat_factor != nullptr && options.poisson == HeatPoissonMethod::kSecondFactor;
+  if (second) {
+    poisson_factor = cholmod_copy_factor(heat_factor, &common);  // the analysis only
+    poisson_ok = poisson_factor != nullptr;
+    if (poisson_ok) start_common(poisson_common);
+    if (poisson_ok && options.concurrent_factorisations) {
+      poisson_thread = std::thread(factor_poisson);
+    }
   }
+  if (heat_factor != nullptr) cholmod_factorize(a, heat_factor, &common);
   cholmod_free_sparse(&a, &common);
   const bool heat_ok = heat_factor != nullptr && common.status == CHOLMOD_OK &&
                        heat_factor->minor == static_cast<std::size_t>(n);
-  bool poisson_ok = true;
-  if (heat_ok && options.poisson == HeatPoissonMethod::kSecondFactor) {
-    cholmod_sparse* bm = upper_matrix(/*heat=*/false);
-    cholmod_factorize(bm, poisson_factor, &common);
-    cholmod_free_sparse(&bm, &common);
-    poisson_ok = common.status == CHOLMOD_OK && poisson_factor != nullptr &&
-                 poisson_factor->minor == static_cast<std::size_t>(n);
+  if (poisson_thread.joinable()) {
+    poisson_thread.join();
+  } else if (second && poisson_ok && heat_ok) {
+    factor_poisson();
   }
+  if (second && poisson_factor != nullptr) cholmod_finish(&poisson_common);
+  one_blas_thread.reset();
   precompute.factorise_seconds = seconds_since(start);
   if (!heat_ok || !poisson_ok) {
+    if (heat_factor != nullptr) cholmod_free_factor(&heat_factor, &common);
+    if (poisson_factor != nullptr) cholmod_free_factor(&poisson_factor, &common);
+    cholmod_finish(&common);
     throw InputError(
         "heat geodesic: the Cholesky factorisation failed (degenerate faces or a mesh that is "
         "not a manifold surface?)");

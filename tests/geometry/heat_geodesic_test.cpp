@@ -6,8 +6,11 @@
 #include <gtest/gtest.h>
 #include <Eigen/Geometry>
 
+#include <dlfcn.h>
+
 #include <array>
 #include <cmath>
+#include <cstring>
 #include <numbers>
 #include <vector>
 
@@ -91,6 +94,30 @@ TEST(HeatGeodesic, BothPoissonMethodsAgree) {
   EXPECT_LT((da - db).cwiseAbs().maxCoeff(), 1e-7 * 0.1);
   EXPECT_GT(a.last_solve_report().poisson_iterations, 0);
   EXPECT_LE(a.last_solve_report().poisson_relative_residual, 1e-10);
+}
+
+TEST(HeatGeodesic, FactorsSideBySideOrInTurnGiveTheSameBitsAndLeaveBlasAsItWas) {
+  using GetThreads = int (*)();
+  const auto blas_threads =
+      reinterpret_cast<GetThreads>(dlsym(RTLD_DEFAULT, "openblas_get_num_threads"));
+  const int threads_before = blas_threads != nullptr ? blas_threads() : 0;
+  const TriangleMesh mesh = testing::icosphere(6, 0.1);  // 41k vertices: dense supernodes
+  HeatGeodesicOptions side_by_side;
+  HeatGeodesicOptions in_turn;
+  in_turn.concurrent_factorisations = false;
+  HeatGeodesicSolver a(mesh, side_by_side);
+  if (blas_threads != nullptr) {
+    EXPECT_EQ(blas_threads(), threads_before);
+  }
+  HeatGeodesicSolver b(mesh, in_turn);
+  for (int source : {0, 777, 20000}) {
+    const Eigen::VectorXd da = a.distance(source);
+    const Eigen::VectorXd db = b.distance(source);
+    ASSERT_EQ(da.size(), db.size());
+    EXPECT_EQ(
+        0, std::memcmp(da.data(), db.data(), sizeof(double) * static_cast<std::size_t>(da.size())))
+        << "source " << source;
+  }
 }
 
 TEST(HeatGeodesic, SeveralSourcesGiveTheDistanceToTheNearest) {

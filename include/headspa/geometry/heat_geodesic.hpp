@@ -104,6 +104,10 @@ struct HeatGeodesicOptions {
   // Heat step with only the non-positive off-diagonal entries of L, an M-matrix (see the file
   // comment on obtuse triangles).
   bool m_matrix_heat_step = true;
+  // kSecondFactor: factor the two systems side by side on two threads, rather than in turn.
+  // Either way OpenBLAS is held to one thread while they are factored (and restored after), so
+  // the factors are the same bits whatever the machine's core count.
+  bool concurrent_factorisations = true;
   // kSharedFactor only: stop when |L phi - b| <= poisson_tolerance * |b|.
   double poisson_tolerance = 1e-7;
   // kSharedFactor only: at most this many conjugate-gradient iterations.
