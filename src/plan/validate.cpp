@@ -165,9 +165,8 @@ ValidationReport validate_plan(const SessionPlan& plan, const PlanningSurface& s
           return where(c, t) + ": " + fixed(smp.force_n, 2) + " N on " +
                  std::string(anatomy::region_name(smp.region)) + " (cap " + fixed(cap, 1) + " N)";
         });
-        const double gap = s.query.closest_point(smp.position_m, 0.01).has_value()
-                               ? s.query.closest_point(smp.position_m, 0.01)->distance
-                               : 0.01;
+        // The distance to the skin, read up to 1 cm (the closest point found for the cap).
+        const double gap = foot.vertex >= 0 ? std::min(foot.distance, 0.01) : 0.01;
         checks.value(surf, gap, [&] {
           return where(c, t) + " is " + fixed(gap * 1000.0, 2) + " mm off the skin";
         });
