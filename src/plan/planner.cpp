@@ -578,9 +578,12 @@ class Builder {
     for (int pass = 0; pass < 3; ++pass) {
       bool pushed = false;
       for (std::size_t i = 1; i + 1 < pts.size(); ++i) {
-        const double sd = s_.query.signed_distance(pts[i]);
+        geometry::ClosestPoint closest;  // the foot comes with the distance: one query
+        const double sd = s_.query.signed_distance(pts[i], &closest);
         if (sd >= o_.lift_height_m) continue;
-        const auto f = s_.foot(pts[i]);
+        auto f = s_.foot_of(closest.point);
+        f.position = closest.position;
+        f.distance = closest.distance;
         if (f.vertex < 0) continue;
         Vec3 out = pts[i] - f.position;
         out = sd > 1e-6 && out.norm() > 1e-9 ? Vec3(out.normalized()) : f.normal;
