@@ -60,6 +60,9 @@ constexpr double kFillMargin = 0.5;
 constexpr double kSlowestShare = 0.25;
 // The same for the short strokes (smoothed in time, they stray a little more).
 constexpr double kStrokeFillMargin = 0.75;
+// A region's border lies within an edge of its outermost labelled vertices; on a coarse scan
+// (edges of 4 to 7 mm) the allowance kept for it is no more than this. Unit: [m]
+constexpr double kBorderAllowanceM = 0.003;
 // The moves take about this much longer than the straight estimate of a step's layout (measured
 // over whole steps: ramps, detours, the slower hand; between 0.9 and 1.2 on the built-in head).
 constexpr double kMoveAllowance = 1.05;
@@ -974,14 +977,18 @@ class Builder {
                           kCapHeadroom * s_.footprint_cap[static_cast<std::size_t>(f.vertex)]);
   }
 
+  // How far inside a region's labelled vertices its border may lie: a mean edge, but at most
+  // kBorderAllowanceM on a coarse mesh. Unit: [m]
+  double border_allowance() const { return std::min(s_.mean_edge, kBorderAllowanceM); }
+
   // `margin`: the share of the planning margin kept beyond the no-go margin (the fill's small
   // patterns and short strokes, whose samples stay within a millimetre of their path, keep half).
   bool admissible(const StepArea& area, int v, double reach, double margin = 1.0) const {
     const auto i = static_cast<std::size_t>(v);
     return area.in_set[i] != 0 && s_.pad_fits[i] != 0 &&
-           s_.misfit_dist[i] >= reach + s_.mean_edge &&
+           s_.misfit_dist[i] >= reach + border_allowance() &&
            s_.no_go_dist[i] >= o_.limits.no_go_margin_m + margin * o_.planning_margin_m + reach &&
-           area.inside[i] >= 1.25 * reach + s_.mean_edge;
+           area.inside[i] >= 1.25 * reach + border_allowance();
   }
 
   // Spots on one side (left: x >= 0), greedy Poisson-disk in lane order.
@@ -1100,7 +1107,7 @@ class Builder {
         const auto i = static_cast<std::size_t>(v);
         if ((V[i].x() >= 0.0) != left || s_.pad_fits[i] == 0) continue;
         const double r = std::min({reach, s_.no_go_dist[i] - clear, 0.85 * area.inside[i],
-                                   s_.misfit_dist[i] - s_.mean_edge});
+                                   s_.misfit_dist[i] - border_allowance()});
         if (r < kMinReach) continue;
         const double g = gain_of(v, r);
         if (g <= 0.0) continue;

@@ -29,19 +29,18 @@ const std::vector<std::string>& protocols() {
   return ids;
 }
 
-// Head and protocol pairs that do not validate yet (issue #4): head therapy on the ICT heads and
-// face-and-scalp on ICT identity 000 (neck and jaw short of 90%: on these coarse scans the ring of
-// vertices on a region's border lies beyond the reach of the strokes, which keep a mean edge
-// inside it); on MakeHuman the temples and the front of the scalp just short of 90% (the same on
-// a coarser mesh) and travel through the head; on Lee Perry-Smith the jaw, the face's strokes
-// and travel through the head.
+// Head and protocol pairs that do not validate yet (issue #4): head therapy on the ICT heads (the
+// sides of the neck short of 90%: where the scans go on to the shoulders, the strokes down the
+// neck do not reach the skin that turns to face upwards); on MakeHuman the temples and the front of
+// the scalp just short of 90% (the same on a coarser mesh) and travel through the head; on Lee
+// Perry-Smith the jaw, the face's strokes and travel through the head.
 const std::set<std::pair<std::string, std::string>>& known_short() {
   static const std::set<std::pair<std::string, std::string>> s = {
       {"ict_neutral", "head-therapy"},       {"ict_identity000", "head-therapy"},
-      {"ict_identity000", "face-and-scalp"}, {"ict_identity001", "head-therapy"},
-      {"makehuman", "japanese-head-spa"},    {"makehuman", "head-therapy"},
-      {"makehuman", "scalp-self"},           {"makehuman", "face-and-scalp"},
-      {"lee_perry_smith", "head-therapy"},   {"lee_perry_smith", "face-and-scalp"},
+      {"ict_identity001", "head-therapy"},   {"makehuman", "japanese-head-spa"},
+      {"makehuman", "head-therapy"},         {"makehuman", "scalp-self"},
+      {"makehuman", "face-and-scalp"},       {"lee_perry_smith", "head-therapy"},
+      {"lee_perry_smith", "face-and-scalp"},
   };
   return s;
 }
