@@ -4,6 +4,7 @@
 #include <Eigen/Core>
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <unordered_map>
 #include <vector>
 
@@ -97,9 +98,17 @@ class NearestPoints {
 };
 
 struct PlanningSurface::Impl {
-  explicit Impl(const anatomy::Head& h);
+  explicit Impl(const anatomy::Head& original_head);
 
-  const anatomy::Head* head;
+  // A scan coarser than this (mean edge) is planned on a copy with its triangles split (see
+  // refined_for_planning in surface.cpp). Unit: [m]
+  static constexpr double kPlanningEdgeM = 0.0035;
+
+  const anatomy::Head* original;           // the caller's head
+  std::unique_ptr<anatomy::Head> refined;  // the split copy, or null
+  const anatomy::Head* head;               // what is planned on: `refined` or the original
+  std::size_t original_vertices = 0;       // the original's vertex count
+  double original_mean_edge = 0.0;         // and its mean edge. Unit: [m]
   geometry::SurfaceQuery query;
   geometry::LogMap log_map;
   std::vector<double> vertex_area;

@@ -2479,6 +2479,15 @@ void summarise(SessionPlan& plan, const PlanningSurface::Impl& s,
          << " cm2 facing down at the bottom of the head's mesh, where it is cut off from the body";
     plan.notes.push_back(note.str());
   }
+  if (s.refined != nullptr) {
+    std::ostringstream note;
+    note.precision(1);
+    note << std::fixed << "planned on the head's triangles split at their midpoints ("
+         << s.original_vertices << " vertices, mean edge " << s.original_mean_edge * 1000.0
+         << " mm, to " << s.head->mesh.vertices.size() << " and " << s.mean_edge * 1000.0
+         << " mm): the same surface, with finer region borders and spot positions";
+    plan.notes.push_back(note.str());
+  }
 }
 
 }  // namespace

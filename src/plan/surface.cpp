@@ -1,7 +1,9 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <memory>
 #include <sstream>
+#include <unordered_map>
 
 #include "headspa/core/error.hpp"
 #include "headspa/geometry/mesh.hpp"
@@ -82,8 +84,92 @@ std::pair<int, double> NearestPoints::nearest(const Vec3& p, double radius) cons
   return {best, best_d};
 }
 
-PlanningSurface::Impl::Impl(const anatomy::Head& h) : head(&h), query(h.mesh), log_map(h.mesh) {
+namespace {
+
+double mean_face_edge(const geometry::TriangleMesh& mesh) {
+  double edge_sum = 0.0;
+  for (const auto& f : mesh.faces) {
+    edge_sum += (mesh.vertices[static_cast<std::size_t>(f[0])] -
+                 mesh.vertices[static_cast<std::size_t>(f[1])])
+                    .norm();
+  }
+  return mesh.faces.empty() ? 0.0 : edge_sum / static_cast<double>(mesh.faces.size());
+}
+
+// The label of a vertex put midway between two labelled ones: theirs when they agree; otherwise
+// the more careful of the two: a no-go zone, then skin that is not massaged, then the lower cap.
+anatomy::Region midway_label(anatomy::Region a, anatomy::Region b) {
+  if (a == b) return a;
+  const bool a_no_go = anatomy::is_no_go(a);
+  const bool b_no_go = anatomy::is_no_go(b);
+  if (a_no_go != b_no_go) return a_no_go ? a : b;
+  if (a_no_go) return std::min(a, b);
+  const bool a_massage = anatomy::is_massage_region(a);
+  const bool b_massage = anatomy::is_massage_region(b);
+  if (a_massage != b_massage) return a_massage ? b : a;
+  if (!a_massage) return std::min(a, b);
+  const double cap_a = anatomy::tissue(a).force_cap_n;
+  const double cap_b = anatomy::tissue(b).force_cap_n;
+  if (cap_a != cap_b) return cap_a < cap_b ? a : b;
+  return std::min(a, b);
+}
+
+// A coarse scan split for planning: each triangle into four at its edges' midpoints (the same
+// surface, so the head's shape and the contact with it do not change) until the mean edge is at
+// most kPlanningEdgeM, at most twice. Vertices keep their indices (pressure points refer to
+// them); new ones follow. Null when the head is fine enough as it is.
+std::unique_ptr<anatomy::Head> refined_for_planning(const anatomy::Head& h) {
+  if (h.regions.label.size() != h.mesh.vertices.size()) return nullptr;  // the caller says so
+  if (mean_face_edge(h.mesh) <= PlanningSurface::Impl::kPlanningEdgeM) return nullptr;
+  auto out = std::make_unique<anatomy::Head>(h);
+  for (int pass = 0; pass < 2; ++pass) {
+    geometry::TriangleMesh& mesh = out->mesh;
+    if (mean_face_edge(mesh) <= PlanningSurface::Impl::kPlanningEdgeM) break;
+    std::vector<anatomy::Region>& label = out->regions.label;
+    std::unordered_map<std::uint64_t, int> midpoint;
+    midpoint.reserve(mesh.faces.size() * 2);
+    auto middle = [&](int a, int b) {
+      const auto lo = static_cast<std::uint64_t>(std::min(a, b));
+      const auto hi = static_cast<std::uint64_t>(std::max(a, b));
+      const auto [it, fresh] = midpoint.emplace((lo << 32) | hi, 0);
+      if (fresh) {
+        it->second = static_cast<int>(mesh.vertices.size());
+        const Vec3 m = 0.5 * (mesh.vertices[static_cast<std::size_t>(a)] +
+                              mesh.vertices[static_cast<std::size_t>(b)]);
+        mesh.vertices.push_back(m);
+        label.push_back(
+            midway_label(label[static_cast<std::size_t>(a)], label[static_cast<std::size_t>(b)]));
+      }
+      return it->second;
+    };
+    std::vector<geometry::Face> faces;
+    faces.reserve(mesh.faces.size() * 4);
+    for (const geometry::Face f : mesh.faces) {
+      const int ab = middle(f[0], f[1]);
+      const int bc = middle(f[1], f[2]);
+      const int ca = middle(f[2], f[0]);
+      faces.push_back({f[0], ab, ca});
+      faces.push_back({ab, f[1], bc});
+      faces.push_back({ca, bc, f[2]});
+      faces.push_back({ab, bc, ca});
+    }
+    mesh.faces = std::move(faces);
+  }
+  return out;
+}
+
+}  // namespace
+
+PlanningSurface::Impl::Impl(const anatomy::Head& original_head)
+    : original(&original_head),
+      refined(refined_for_planning(original_head)),
+      head(refined != nullptr ? refined.get() : &original_head),
+      query(head->mesh),
+      log_map(head->mesh) {
+  const anatomy::Head& h = *head;
   const geometry::TriangleMesh& mesh = h.mesh;
+  original_vertices = original_head.mesh.vertices.size();
+  original_mean_edge = refined != nullptr ? mean_face_edge(original_head.mesh) : 0.0;
   const std::size_t n = mesh.vertices.size();
   if (h.regions.label.size() != n) {
     throw InputError("head has " + std::to_string(h.regions.label.size()) + " region labels for " +
@@ -103,13 +189,7 @@ PlanningSurface::Impl::Impl(const anatomy::Head& h) : head(&h), query(h.mesh), l
       if (id >= 0) no_go_dist[v] = d;
     }
   }
-  double edge_sum = 0.0;
-  for (const auto& f : mesh.faces) {
-    edge_sum += (mesh.vertices[static_cast<std::size_t>(f[0])] -
-                 mesh.vertices[static_cast<std::size_t>(f[1])])
-                    .norm();
-  }
-  mean_edge = mesh.faces.empty() ? 0.0 : edge_sum / static_cast<double>(mesh.faces.size());
+  mean_edge = mean_face_edge(mesh);
 
   // Where a pad can work: its ball, resting on the skin at the vertex and on the way down the
   // normal to it, touches no other skin (an ear beside the temple, a fold).
@@ -249,7 +329,7 @@ PlanningSurface::~PlanningSurface() = default;
 PlanningSurface::PlanningSurface(PlanningSurface&&) noexcept = default;
 PlanningSurface& PlanningSurface::operator=(PlanningSurface&&) noexcept = default;
 
-const anatomy::Head& PlanningSurface::head() const noexcept { return *impl_->head; }
+const anatomy::Head& PlanningSurface::head() const noexcept { return *impl_->original; }
 
 double PlanningSurface::no_go_distance(int vertex) const {
   if (vertex < 0 || static_cast<std::size_t>(vertex) >= impl_->no_go_dist.size()) {

@@ -13,6 +13,7 @@
 #include "headspa/care/products.hpp"
 #include "headspa/care/screening.hpp"
 #include "headspa/core/error.hpp"
+#include "headspa/geometry/surface_query.hpp"
 #include "headspa/plan/plan_io.hpp"
 #include "headspa/plan/planner.hpp"
 #include "headspa/plan/validate.hpp"
@@ -332,6 +333,42 @@ TEST(Planner, ALargerHeadGetsLongerStepsWithinTheirLongestAndTheBudget) {
   } catch (const PlanRejected& e) {
     SUCCEED() << "rejected within the budget: " << e.what();
   }
+}
+
+// A coarse mesh (the built-in head at 2000 vertices, edges of about 6 mm) is planned on its
+// triangles split in four: the surface keeps the head as given, the plan says so, every contact
+// sample lies on the head as given, and no sample presses on skin the head as given does not
+// massage (the new vertices between a massage region and other skin belong to the other skin).
+TEST(Planner, ACoarseHeadIsPlannedOnSplitTrianglesOfTheSameSurface) {
+  anatomy::DefaultHeadOptions o;
+  o.target_vertices = 2000;
+  const anatomy::Head head = anatomy::built_in_head(o);
+  const PlanningSurface surface(head);
+  EXPECT_EQ(&surface.head(), &head);
+  const care::PersonalisedProtocol p = personalised("scalp-self");
+  PlanInputs in;
+  in.protocol = &p;
+  in.seed = 1;
+  const SessionPlan plan = make_plan_unvalidated(surface, in);
+  EXPECT_TRUE(has_note(plan, "split at their midpoints"));
+  const geometry::SurfaceQuery query(head.mesh);
+  int pressing = 0;
+  for (const auto& track : plan.tracks) {
+    for (const Sample& s : track) {
+      if (s.phase != Phase::kContact || s.force_n <= 1.0) continue;
+      ++pressing;
+      const auto c = query.closest_point(s.position_m);
+      ASSERT_TRUE(c.has_value());
+      ASSERT_LT(c->distance, 2e-4) << "t = " << s.t_s;  // validation allows 0.5 mm
+      // The corner of the original face nearest the sample is massage skin.
+      const auto& face = head.mesh.faces[static_cast<std::size_t>(c->point.face)];
+      int k = 0;
+      c->point.barycentric.maxCoeff(&k);
+      EXPECT_TRUE(anatomy::is_massage_region(head.regions[face[static_cast<std::size_t>(k)]]))
+          << "t = " << s.t_s;
+    }
+  }
+  EXPECT_GT(pressing, 1000);
 }
 
 // Head therapy in 20 minutes: every step is near its shortest, and the forehead's strokes do not

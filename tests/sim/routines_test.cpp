@@ -53,8 +53,11 @@ TEST_P(RoutinesTest, RunsToFinishedWithinForceErrorAndCaps) {
   } else {
     const std::string data = test::shared_data();
     if (data.empty()) GTEST_SKIP() << "../shared/data is absent";
-    head =
-        anatomy::import_head(data + "/heads/" + c.head, anatomy::import_options_for_units("auto"));
+    // Units as the file gives them, as plan_coverage_test imports them; the Lee Perry-Smith
+    // scan has none that fit an adult head and is scaled to one.
+    const bool scaled = c.head.find("lee_perry_smith") != std::string::npos;
+    head = anatomy::import_head(data + "/heads/" + c.head,
+                                anatomy::import_options_for_units(scaled ? "auto" : ""));
   }
   care::Intake intake;
   if (c.budget_s > 0) intake.time_budget_s = c.budget_s;
@@ -89,19 +92,27 @@ TEST_P(RoutinesTest, RunsToFinishedWithinForceErrorAndCaps) {
 }
 
 // The shared heads where the planner's plans validate today (tests/plan/coverage_test.cpp lists
-// the routine and head pairs still open: head therapy on the ICT heads, face-and-scalp on
-// MakeHuman and Lee Perry-Smith, the other two on MakeHuman).
+// the routine and head pairs still open: head therapy and face-and-scalp on MakeHuman and Lee
+// Perry-Smith). Not yet MakeHuman: its plans validate, but on its coarse mesh (6.6 mm edges) the
+// twin's pads track the circles poorly (segments at 1.5-2 N RMS) and the monitor withholds a
+// touch-down in scalp-self (target over the cap it reads there).
 INSTANTIATE_TEST_SUITE_P(
     Heads, RoutinesTest,
     testing::Values(Case{"japanese-head-spa", "", 0}, Case{"head-therapy", "", 0},
                     Case{"face-and-scalp", "", 0}, Case{"scalp-self", "", 0},
                     Case{"japanese-head-spa", "ict/ict_neutral_skin.obj", 0},
-                    Case{"japanese-head-spa", "ict/ict_identity000_skin.obj", 0},
-                    Case{"japanese-head-spa", "lee_perry_smith/lee_perry_smith.obj", 0},
+                    Case{"head-therapy", "ict/ict_neutral_skin.obj", 0},
                     Case{"face-and-scalp", "ict/ict_neutral_skin.obj", 0},
+                    Case{"scalp-self", "ict/ict_neutral_skin.obj", 0},
+                    Case{"japanese-head-spa", "ict/ict_identity000_skin.obj", 0},
+                    Case{"head-therapy", "ict/ict_identity000_skin.obj", 0},
                     Case{"face-and-scalp", "ict/ict_identity000_skin.obj", 0},
-                    Case{"face-and-scalp", "ict/ict_identity001_skin.obj", 0},
                     Case{"scalp-self", "ict/ict_identity000_skin.obj", 0},
+                    Case{"japanese-head-spa", "ict/ict_identity001_skin.obj", 0},
+                    Case{"head-therapy", "ict/ict_identity001_skin.obj", 0},
+                    Case{"face-and-scalp", "ict/ict_identity001_skin.obj", 0},
+                    Case{"scalp-self", "ict/ict_identity001_skin.obj", 0},
+                    Case{"japanese-head-spa", "lee_perry_smith/lee_perry_smith.obj", 0},
                     Case{"scalp-self", "lee_perry_smith/lee_perry_smith.obj", 0}),
     name);
 

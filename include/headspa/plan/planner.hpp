@@ -51,6 +51,9 @@ class PlanningSurface {
   PlanningSurface(const PlanningSurface&) = delete;
   PlanningSurface& operator=(const PlanningSurface&) = delete;
 
+  // The head as given. A scan coarser than 3.5 mm (mean edge) is planned on a copy with each
+  // triangle split in four at its edges' midpoints: the same surface; the head's vertices keep
+  // their indices, so vertex numbers of the head mean the same here.
   const anatomy::Head& head() const noexcept;
   // Distance from vertex v to the nearest no-go zone (capped at a few centimetres). Unit: [m]
   double no_go_distance(int vertex) const;
