@@ -17,7 +17,7 @@
 namespace headspa::geometry {
 namespace {
 
-constexpr double kPi = std::numbers::pi;
+using testing::kPi;
 
 // Great-circle distance on the unit sphere.
 double arc(const Vec3& a, const Vec3& b) {

@@ -13,7 +13,7 @@
 namespace headspa::geometry {
 namespace {
 
-constexpr double kPi = std::numbers::pi;
+using testing::kPi;
 
 double angle_difference(double a, double b) { return std::abs(std::remainder(a - b, 2.0 * kPi)); }
 

@@ -5,9 +5,12 @@
 
 #include <cmath>
 #include <map>
+#include <numbers>
 #include <utility>
 
 namespace headspa::geometry::testing {
+
+inline constexpr double kPi = std::numbers::pi;
 
 // Icosphere of the given radius centred at the origin: an icosahedron subdivided `levels` times
 // (10 * 4^levels + 2 vertices), outward-facing.

@@ -7,6 +7,7 @@
 #include "headspa/anatomy/head.hpp"
 #include "headspa/core/error.hpp"
 #include "headspa/report/render.hpp"
+#include "report/small_head.hpp"
 
 namespace headspa::report {
 namespace {
@@ -61,14 +62,7 @@ RgbImage decode_png(const std::string& png) {
   return img;
 }
 
-const anatomy::Head& small_head() {
-  static const anatomy::Head head = [] {
-    anatomy::DefaultHeadOptions o;
-    o.target_vertices = 4000;
-    return anatomy::built_in_head(o);
-  }();
-  return head;
-}
+using testing::small_head;
 
 Rgb pixel(const RgbImage& img, int x, int y) {
   const std::size_t k = (static_cast<std::size_t>(y) * static_cast<std::size_t>(img.width) +

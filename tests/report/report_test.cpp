@@ -12,6 +12,7 @@
 #include "headspa/care/products.hpp"
 #include "headspa/care/screening.hpp"
 #include "headspa/report/report.hpp"
+#include "report/small_head.hpp"
 
 namespace headspa::report {
 namespace {
@@ -35,14 +36,7 @@ struct Client {
   }
 };
 
-const anatomy::Head& small_head() {
-  static const anatomy::Head head = [] {
-    anatomy::DefaultHeadOptions o;
-    o.target_vertices = 4000;
-    return anatomy::built_in_head(o);
-  }();
-  return head;
-}
+using testing::small_head;
 
 TEST(Report, ARefusalSaysWhyAndShowsNoSession) {
   const Client c("format: headspa/intake@1\nclient: c1\nconditions: [severe_psoriasis, fever]\n");
