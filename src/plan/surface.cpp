@@ -119,7 +119,8 @@ anatomy::Region midway_label(anatomy::Region a, anatomy::Region b) {
 // most kPlanningEdgeM, at most twice. Vertices keep their indices (pressure points refer to
 // them); new ones follow. Null when the head is fine enough as it is.
 std::unique_ptr<anatomy::Head> refined_for_planning(const anatomy::Head& h) {
-  if (h.regions.label.size() != h.mesh.vertices.size()) return nullptr;  // the caller says so
+  // A head whose labels do not match its vertices is refused by the constructor.
+  if (h.regions.label.size() != h.mesh.vertices.size()) return nullptr;
   if (mean_face_edge(h.mesh) <= PlanningSurface::Impl::kPlanningEdgeM) return nullptr;
   auto out = std::make_unique<anatomy::Head>(h);
   for (int pass = 0; pass < 2; ++pass) {
