@@ -47,12 +47,6 @@ bool closest_callback(RTCPointQueryFunctionArguments* args) {
   return false;
 }
 
-std::uint64_t edge_key(int a, int b) {
-  const auto lo = static_cast<std::uint64_t>(std::min(a, b));
-  const auto hi = static_cast<std::uint64_t>(std::max(a, b));
-  return (hi << 32) | lo;
-}
-
 }  // namespace
 
 struct SurfaceQuery::Impl {
@@ -63,7 +57,9 @@ struct SurfaceQuery::Impl {
   RTCDevice device = nullptr;
   RTCScene scene = nullptr;
 
-  explicit Impl(const TriangleMesh& m);
+  bool pseudo_normals = true;  // made (signed distances can be answered)
+
+  Impl(const TriangleMesh& m, SurfaceQuery::Queries queries);
   ~Impl() {
     if (scene != nullptr) rtcReleaseScene(scene);
     if (device != nullptr) rtcReleaseDevice(device);
@@ -72,9 +68,14 @@ struct SurfaceQuery::Impl {
   Impl& operator=(const Impl&) = delete;
 
   Vec3 pseudo_normal(int face, detail::TriangleFeature feature) const;
+
+ private:
+  void build_pseudo_normals();
+  void build_scene(RTCBuildQuality quality);
 };
 
-SurfaceQuery::Impl::Impl(const TriangleMesh& m) : mesh(m) {
+SurfaceQuery::Impl::Impl(const TriangleMesh& m, SurfaceQuery::Queries queries)
+    : mesh(m), pseudo_normals(queries == SurfaceQuery::Queries::kAll) {
   const int n = static_cast<int>(mesh.vertices.size());
   if (mesh.faces.empty()) throw InputError("surface query: the mesh has no faces");
   for (const Face& f : mesh.faces) {
@@ -83,35 +84,59 @@ SurfaceQuery::Impl::Impl(const TriangleMesh& m) : mesh(m) {
     }
   }
   face_normal = face_normals(mesh);
+  if (pseudo_normals) build_pseudo_normals();
+  build_scene(pseudo_normals ? RTC_BUILD_QUALITY_HIGH : RTC_BUILD_QUALITY_LOW);
+}
+
+void SurfaceQuery::Impl::build_pseudo_normals() {
+  const int n = static_cast<int>(mesh.vertices.size());
   vertex_normal = detail::angle_weighted_normals(mesh);
 
-  // Edge pseudo-normals: the sum of the normals of the faces sharing the edge.
+  // Edge pseudo-normals: the sum of the normals of the faces sharing the edge. The face edges
+  // are put in buckets by their lower vertex (a counting sort), and the few edges of a bucket
+  // matched by their upper vertex.
   const std::size_t nf = mesh.faces.size();
-  std::vector<std::pair<std::uint64_t, std::uint32_t>> edges;
-  edges.reserve(3 * nf);
+  const auto nv = static_cast<std::size_t>(n);
+  auto corner = [&](std::size_t f, int k) {
+    return static_cast<std::size_t>(mesh.faces[f][static_cast<std::size_t>(k % 3)]);
+  };
+  std::vector<std::uint32_t> bucket_start(nv + 1, 0);
+  for (std::size_t f = 0; f < nf; ++f) {
+    for (int k = 0; k < 3; ++k) ++bucket_start[std::min(corner(f, k), corner(f, k + 1)) + 1];
+  }
+  for (std::size_t v = 0; v < nv; ++v) bucket_start[v + 1] += bucket_start[v];
+  std::vector<std::uint32_t> fill(bucket_start.begin(), bucket_start.end() - 1);
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> edges(3 * nf);  // upper vertex, 3f + k
   for (std::size_t f = 0; f < nf; ++f) {
     for (int k = 0; k < 3; ++k) {
-      edges.emplace_back(edge_key(mesh.faces[f][static_cast<std::size_t>(k)],
-                                  mesh.faces[f][static_cast<std::size_t>((k + 1) % 3)]),
-                         static_cast<std::uint32_t>(3 * f + static_cast<std::size_t>(k)));
+      const std::size_t a = corner(f, k);
+      const std::size_t b = corner(f, k + 1);
+      edges[fill[std::min(a, b)]++] = {
+          static_cast<std::uint32_t>(std::max(a, b)),
+          static_cast<std::uint32_t>(3 * f + static_cast<std::size_t>(k))};
     }
   }
-  std::sort(edges.begin(), edges.end());
   edge_normal.assign(nf, {Vec3::Zero(), Vec3::Zero(), Vec3::Zero()});
-  for (std::size_t i = 0; i < edges.size();) {
-    std::size_t j = i;
-    Vec3 sum = Vec3::Zero();
-    for (; j < edges.size() && edges[j].first == edges[i].first; ++j)
-      sum += face_normal[edges[j].second / 3];
-    for (std::size_t k = i; k < j; ++k) edge_normal[edges[k].second / 3][edges[k].second % 3] = sum;
-    i = j;
+  for (std::size_t v = 0; v < nv; ++v) {
+    const std::uint32_t lo = bucket_start[v];
+    const std::uint32_t hi = bucket_start[v + 1];
+    for (std::uint32_t i = lo; i < hi; ++i) {
+      Vec3 sum = Vec3::Zero();
+      for (std::uint32_t j = lo; j < hi; ++j) {
+        if (edges[j].first == edges[i].first) sum += face_normal[edges[j].second / 3];
+      }
+      edge_normal[edges[i].second / 3][edges[i].second % 3] = sum;
+    }
   }
+}
 
+void SurfaceQuery::Impl::build_scene(RTCBuildQuality quality) {
+  const std::size_t nf = mesh.faces.size();
   device = rtcNewDevice(nullptr);
   if (device == nullptr) throw InternalError("Embree: rtcNewDevice failed");
   scene = rtcNewScene(device);
   rtcSetSceneFlags(scene, RTC_SCENE_FLAG_ROBUST);
-  rtcSetSceneBuildQuality(scene, RTC_BUILD_QUALITY_HIGH);
+  rtcSetSceneBuildQuality(scene, quality);
   RTCGeometry geometry = rtcNewGeometry(device, RTC_GEOMETRY_TYPE_TRIANGLE);
   auto* vb = static_cast<float*>(rtcSetNewGeometryBuffer(geometry, RTC_BUFFER_TYPE_VERTEX, 0,
                                                          RTC_FORMAT_FLOAT3, 3 * sizeof(float),
@@ -159,7 +184,8 @@ Vec3 SurfaceQuery::Impl::pseudo_normal(int face, detail::TriangleFeature feature
   return face_normal[f];
 }
 
-SurfaceQuery::SurfaceQuery(const TriangleMesh& mesh) : impl_(std::make_unique<Impl>(mesh)) {}
+SurfaceQuery::SurfaceQuery(const TriangleMesh& mesh, Queries queries)
+    : impl_(std::make_unique<Impl>(mesh, queries)) {}
 SurfaceQuery::~SurfaceQuery() = default;
 SurfaceQuery::SurfaceQuery(SurfaceQuery&&) noexcept = default;
 SurfaceQuery& SurfaceQuery::operator=(SurfaceQuery&&) noexcept = default;
@@ -202,6 +228,9 @@ std::optional<ClosestPoint> SurfaceQuery::closest_point(const Vec3& p, double ma
 double SurfaceQuery::signed_distance(const Vec3& p) const { return signed_distance(p, nullptr); }
 
 double SurfaceQuery::signed_distance(const Vec3& p, ClosestPoint* closest) const {
+  if (!impl_->pseudo_normals) {
+    throw InternalError("surface query: signed distance asked of a hierarchy built for rays only");
+  }
   ClosestSearch search;
   if (!run_closest(*this, impl_->scene, p, std::numeric_limits<double>::infinity(), search)) {
     return std::numeric_limits<double>::infinity();

@@ -107,6 +107,32 @@ TEST(SurfaceQuery, RaysHitTheFirstSurface) {
   EXPECT_FALSE(query.intersect(Vec3(0, 0, 0.5), Vec3(0, 0, -1), 0.0, 0.3).has_value());
 }
 
+// A hierarchy built for rays only meets every ray where the full one does, finds the same
+// closest points, and refuses signed distances (it has no pseudo-normals).
+TEST(SurfaceQuery, RaysOnlyHierarchyAnswersRaysAndClosestPointsAlike) {
+  const TriangleMesh mesh = testing::icosphere(4, 0.1);
+  const SurfaceQuery full(mesh);
+  const SurfaceQuery rays(mesh, SurfaceQuery::Queries::kRaysOnly);
+  std::mt19937 rng(11);
+  std::uniform_real_distribution<double> u(-0.15, 0.15);
+  for (int i = 0; i < 500; ++i) {
+    const Vec3 origin(u(rng), u(rng), u(rng));
+    const Vec3 direction = Vec3(u(rng), u(rng), u(rng)).normalized();
+    const std::optional<RayHit> a = full.intersect(origin, direction);
+    const std::optional<RayHit> b = rays.intersect(origin, direction);
+    ASSERT_EQ(a.has_value(), b.has_value()) << "ray " << i;
+    if (a) {
+      EXPECT_EQ(a->point.face, b->point.face) << "ray " << i;
+      EXPECT_DOUBLE_EQ(a->t, b->t) << "ray " << i;
+    }
+    const std::optional<ClosestPoint> ca = full.closest_point(origin);
+    const std::optional<ClosestPoint> cb = rays.closest_point(origin);
+    ASSERT_TRUE(ca && cb);
+    EXPECT_DOUBLE_EQ(ca->distance, cb->distance) << "point " << i;
+  }
+  EXPECT_THROW(rays.signed_distance(Vec3::Zero()), InternalError);
+}
+
 TEST(SurfaceQuery, ConcurrentQueriesAgreeWithSerialOnes) {
   const TriangleMesh mesh = testing::icosphere(4, 0.1);
   const SurfaceQuery query(mesh);

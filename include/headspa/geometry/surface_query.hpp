@@ -24,6 +24,7 @@
 #include "headspa/geometry/mesh.hpp"
 #include "headspa/geometry/surface_point.hpp"
 
+#include <cstdint>
 #include <limits>
 #include <memory>
 #include <optional>
@@ -49,9 +50,15 @@ struct RayHit {
 // Keeps its own copy of the mesh's vertices and faces; later changes to the mesh are not seen.
 class SurfaceQuery {
  public:
+  // What a hierarchy is built for. kAll answers every query. kRaysOnly answers intersect()
+  // and closest_point() but not signed_distance() (the pseudo-normals it needs are not made),
+  // and builds in about half the time, with a hierarchy of lower quality: for a one-off batch
+  // of rays.
+  enum class Queries : std::uint8_t { kAll, kRaysOnly };
+
   // Builds the hierarchy. Throws InputError when the mesh has no faces or a face refers to a
   // missing vertex, InternalError when Embree fails.
-  explicit SurfaceQuery(const TriangleMesh& mesh);
+  explicit SurfaceQuery(const TriangleMesh& mesh, Queries queries = Queries::kAll);
   ~SurfaceQuery();
   SurfaceQuery(SurfaceQuery&&) noexcept;
   SurfaceQuery& operator=(SurfaceQuery&&) noexcept;
@@ -64,6 +71,7 @@ class SurfaceQuery {
       const Vec3& p, double max_distance = std::numeric_limits<double>::infinity()) const;
 
   // Signed distance from p to the surface (negative inside, see the file comment).
+  // Throws InternalError on a hierarchy built for kRaysOnly.
   double signed_distance(const Vec3& p) const;
 
   // The signed distance together with the closest point.
