@@ -1,11 +1,13 @@
 // Regions, no-go zones, pressure points and measurements of a head in the head frame.
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <limits>
 #include <numbers>
 #include <vector>
 
 #include "headspa/anatomy/head.hpp"
+#include "headspa/geometry/surface_query.hpp"
 #include "point_index.hpp"
 
 namespace headspa::anatomy {
@@ -236,6 +238,106 @@ Region classify(const Vec3& p, const LandmarkSet& lm, const Proportions& pr, dou
   return Region::kOther;
 }
 
+// Skin no pad can reach from outside. Scans that model the inside of the mouth, the nasal
+// cavity or the throat put that skin within the face's positional bounds (the inner cheek lies
+// where a cheek would). A vertex is enclosed when the ray along its normal and sixteen more in
+// two cones about it (35° and 63° off the normal) all meet the mesh again; skin in a pocket of
+// the outside (under the chin, behind the ear) sees out along some of them. A patch of a region
+// that is cut off from the region's main sheet and borders enclosed skin (the far wall of the
+// nose, seen out through a nostril) is taken as enclosed too. Enclosed massage skin is
+// relabelled kOther, so no step works it and no force may be pressed there. Returns how many
+// vertices were relabelled.
+int unlabel_enclosed_skin(const TriangleMesh& mesh, const std::vector<Vec3>& normals,
+                          std::vector<Region>& label) {
+  const std::size_t n = mesh.vertices.size();
+  std::vector<char> enclosed(n, 0);
+  // The scalp lies above the ears and the hairline, where no scan models a cavity: only the
+  // face, the temples and the neck are looked at.
+  auto may_be_enclosed = [](Region r) {
+    return is_massage_region(r) && r != Region::kScalpFrontal && r != Region::kScalpCrown &&
+           r != Region::kScalpOccipital && r != Region::kScalpParietalLeft &&
+           r != Region::kScalpParietalRight;
+  };
+  if (std::none_of(label.begin(), label.end(), may_be_enclosed)) return 0;
+  const geometry::SurfaceQuery query(mesh, geometry::SurfaceQuery::Queries::kRaysOnly);
+  constexpr int kAround = 8;
+  constexpr double kTilts[2] = {0.6, 1.1};  // radians off the normal
+  constexpr double kLift = 1e-4;            // start just off the skin. Unit: [m]
+  bool any = false;
+  for (std::size_t v = 0; v < n; ++v) {
+    if (!may_be_enclosed(label[v])) continue;
+    const Vec3& nv = normals[v];
+    if (nv.squaredNorm() < 0.5) continue;  // no normal (an isolated vertex): nothing to say
+    const Vec3 origin = mesh.vertices[v] + kLift * nv;
+    if (!query.intersect(origin, nv)) continue;
+    const Vec3 t1 = nv.unitOrthogonal();
+    const Vec3 t2 = nv.cross(t1);
+    bool sees_out = false;
+    for (double tilt : kTilts) {
+      for (int k = 0; k < kAround && !sees_out; ++k) {
+        const double a = 2.0 * std::numbers::pi * k / kAround;
+        const Vec3 d = std::cos(tilt) * nv + std::sin(tilt) * (std::cos(a) * t1 + std::sin(a) * t2);
+        sees_out = !query.intersect(origin, d);
+      }
+      if (sees_out) break;
+    }
+    if (!sees_out) {
+      enclosed[v] = 1;
+      any = true;
+    }
+  }
+  if (!any) return 0;
+
+  // Patches of a region apart from its largest one, next to enclosed skin.
+  const geometry::VertexAdjacency adj = geometry::vertex_adjacency(mesh);
+  std::vector<int> component(n, -1);
+  std::vector<int> size;
+  std::vector<char> touches;
+  std::vector<int> stack;
+  for (std::size_t s = 0; s < n; ++s) {
+    if (component[s] >= 0 || enclosed[s] || !is_massage_region(label[s])) continue;
+    const int id = static_cast<int>(size.size());
+    size.push_back(0);
+    touches.push_back(0);
+    component[s] = id;
+    stack.assign(1, static_cast<int>(s));
+    while (!stack.empty()) {
+      const int v = stack.back();
+      stack.pop_back();
+      ++size[static_cast<std::size_t>(id)];
+      for (int k = adj.offsets[static_cast<std::size_t>(v)];
+           k < adj.offsets[static_cast<std::size_t>(v) + 1]; ++k) {
+        const auto w = static_cast<std::size_t>(adj.indices[static_cast<std::size_t>(k)]);
+        if (enclosed[w]) touches[static_cast<std::size_t>(id)] = 1;
+        if (component[w] >= 0 || enclosed[w] || label[w] != label[s]) continue;
+        component[w] = id;
+        stack.push_back(static_cast<int>(w));
+      }
+    }
+  }
+  std::array<int, kRegionCount> largest{};
+  largest.fill(-1);
+  for (std::size_t v = 0; v < n; ++v) {
+    if (component[v] < 0) continue;
+    int& best = largest[static_cast<std::size_t>(label[v])];
+    if (best < 0 ||
+        size[static_cast<std::size_t>(component[v])] > size[static_cast<std::size_t>(best)]) {
+      best = component[v];
+    }
+  }
+  int relabelled = 0;
+  for (std::size_t v = 0; v < n; ++v) {
+    const int c = component[v];
+    const bool cut_off = c >= 0 && c != largest[static_cast<std::size_t>(label[v])] &&
+                         touches[static_cast<std::size_t>(c)];
+    if (enclosed[v] || cut_off) {
+      label[v] = Region::kOther;
+      ++relabelled;
+    }
+  }
+  return relabelled;
+}
+
 // Closest vertex of a massage region: pressure points are pressed, so they never sit on a
 // no-go zone or outside the regions.
 class Projector {
@@ -302,9 +404,15 @@ void annotate_head(Head& head) {
   for (std::size_t v = 0; v < mesh.vertices.size(); ++v) {
     head.regions.label[v] = classify(mesh.vertices[v], lm, pr, half_breadth);
   }
+  const std::vector<Vec3> normals = geometry::vertex_normals(mesh);
+  const int enclosed = unlabel_enclosed_skin(mesh, normals, head.regions.label);
+  if (enclosed > 0) {
+    head.warnings.push_back(std::to_string(enclosed) +
+                            " vertices of skin enclosed by the scan (inside the mouth, nose or "
+                            "throat) are not massaged");
+  }
 
   // Pressure points by their proportional definitions, projected onto the surface.
-  const std::vector<Vec3> normals = geometry::vertex_normals(mesh);
   const Projector proj(mesh, head.regions);
   const double cun = pr.cun;
   auto add = [&](Acupoint point, Side side, const Vec3& guess) {

@@ -9,8 +9,10 @@
 #include <map>
 #include <string>
 
+#include "geometry/numerics_meshes.hpp"
 #include "headspa/core/error.hpp"
 #include "headspa/core/random.hpp"
+#include "headspa/geometry/surface_query.hpp"
 #include "test_util.hpp"
 
 namespace headspa::anatomy {
@@ -146,6 +148,54 @@ TEST(BuiltInHead, HasItsAnatomy) {
   }
 }
 
+bool warns_of_enclosed_skin(const Head& head) {
+  for (const std::string& w : head.warnings) {
+    if (w.find("enclosed") != std::string::npos) return true;
+  }
+  return false;
+}
+
+// A cavity inside the head where a cheek would be (as scans that model the inside of the mouth
+// have): its skin lies within the cheek's bounds but no pad can reach it, so it is not massaged.
+// The outside keeps every label it had.
+TEST(BuiltInHead, SkinEnclosedByTheHeadIsNotMassaged) {
+  const Head plain = built_in_head(DefaultHeadOptions{Sex::kFemale, 50, 20000});
+  EXPECT_FALSE(warns_of_enclosed_skin(plain));
+  const Vec3 centre(0.025, -0.025, 0.035);
+  {
+    const geometry::SurfaceQuery query(plain.mesh);
+    ASSERT_LT(query.signed_distance(centre), -0.015) << "the cavity must lie inside the head";
+  }
+  // Outside, beside the cavity: the cheek.
+  int beside = 0;
+  for (std::size_t v = 1; v < plain.mesh.vertices.size(); ++v) {
+    const Vec3 at = centre + Vec3(0.03, 0.0, 0.0);
+    if ((plain.mesh.vertices[v] - at).norm() <
+        (plain.mesh.vertices[static_cast<std::size_t>(beside)] - at).norm()) {
+      beside = static_cast<int>(v);
+    }
+  }
+  ASSERT_EQ(plain.regions[beside], Region::kCheekLeft);
+  Head head = plain;
+  geometry::TriangleMesh cavity = geometry::testing::icosphere(3, 0.012);
+  const int offset = static_cast<int>(head.mesh.vertices.size());
+  for (const Vec3& p : cavity.vertices) head.mesh.vertices.push_back(centre + p);
+  for (auto f : cavity.faces) {
+    std::swap(f[1], f[2]);  // facing into the cavity, as the skin inside a mouth does
+    head.mesh.faces.push_back({f[0] + offset, f[1] + offset, f[2] + offset});
+  }
+  head.warnings.clear();
+  annotate_head(head);
+  EXPECT_TRUE(warns_of_enclosed_skin(head));
+  for (std::size_t v = 0; v < plain.mesh.vertices.size(); ++v) {
+    ASSERT_EQ(head.regions.label[v], plain.regions.label[v]) << "outside vertex " << v;
+  }
+  for (std::size_t v = plain.mesh.vertices.size(); v < head.mesh.vertices.size(); ++v) {
+    EXPECT_FALSE(is_massage_region(head.regions.label[v]))
+        << "cavity vertex " << v << " labelled " << region_name(head.regions.label[v]);
+  }
+}
+
 // Landmarks found from the scan's own shape are held to 1 cm; those carried over from the fitted
 // reference head (eye, brow and mouth corners, jaw angles, mastoids, ear apices, inion) to 1.5 cm.
 double tolerance(Landmark l) {
@@ -215,6 +265,37 @@ TEST(SharedHeads, ImportIntoTheHeadFrame) {
     }
     check_anatomy(head, h.path);
     check_adult_size(head, h.path);
+  }
+}
+
+// MakeHuman and Lee Perry-Smith model the inside of the mouth (and MakeHuman the nose's and
+// the throat's): none of it is massaged. Inside the face, well behind its front and between the
+// cheeks' outer surfaces (2.5 cm behind the mouth's corners, from 2 cm below them up to the
+// nose tip), no vertex carries a cheek or jaw label.
+TEST(SharedHeads, TheInsideOfTheMouthIsNotMassaged) {
+  const std::string data = test::shared_data();
+  if (data.empty()) GTEST_SKIP() << "../shared/data is absent: skipping the real-scan tests";
+  for (const auto& [file, units] :
+       {std::pair<std::string, std::string>{"/heads/makehuman/makehuman_headneck.obj", ""},
+        {"/heads/lee_perry_smith/lee_perry_smith.obj", "auto"}}) {
+    const Head head = import_head(data + file, import_options_for_units(units));
+    SCOPED_TRACE(file);
+    EXPECT_TRUE(warns_of_enclosed_skin(head));
+    const auto& lm = head.landmarks;
+    const Vec3 mouth = 0.5 * (lm[Landmark::kMouthCornerLeft] + lm[Landmark::kMouthCornerRight]);
+    int inside = 0;
+    for (std::size_t v = 0; v < head.mesh.vertices.size(); ++v) {
+      const Vec3& p = head.mesh.vertices[v];
+      const Region r = head.regions.label[v];
+      const bool face = r == Region::kCheekLeft || r == Region::kCheekRight ||
+                        r == Region::kJawLeft || r == Region::kJawRight;
+      if (face && std::abs(p.x()) < 0.03 && p.z() < mouth.z() - 0.025 && p.y() > mouth.y() - 0.02 &&
+          p.y() < lm[Landmark::kNoseTip].y()) {
+        ++inside;
+        ADD_FAILURE() << region_name(r) << " at (" << p.transpose() << ")";
+        if (inside > 5) break;
+      }
+    }
   }
 }
 
