@@ -189,6 +189,13 @@ inline constexpr double kTrackingSlackM = 0.005;
 // Moves through the air keep the pad at least this far from the skin (lifting off and
 // approaching along the normal excepted). Unit: [m]
 inline constexpr double kTravelClearanceM = 0.003;
+// A hop through the air goes straight when every point of the line is this far out of the skin.
+inline constexpr double kStraightHopClearanceM = 0.005;
+// Waypoints of a move through the air are laid this far apart along the straight line; a way
+// round the head whose waypoints end up farther apart than kTravelLongestStepM swings far out
+// (round a scan's shoulders), and the line pushed clear of the skin is tried instead. Unit: [m]
+inline constexpr double kTravelStepM = 0.004;
+inline constexpr double kTravelLongestStepM = 0.012;
 // A pad counts as working (for coverage) at or above this force.
 inline constexpr double kWorkingForceN = 0.5;
 // The pad radius coverage is measured with (a finger pad 1.5 cm wide).

@@ -545,59 +545,43 @@ class Builder {
   // Through the air from the current position to `to`, around the head with clearance.
   // The normal turns smoothly from the current one to `to_normal` on the way (the robot holds
   // the pad a radius out along the normal, so a sudden turn would be a jump of the pad).
+  //
+  // Three ways are tried, in turn:
+  //  - straight, when every point of the line is in the air (across the face, along the neck
+  //    into the shoulder's hollow);
+  //  - an arc about the head centre: directions interpolated, radius kept clear of the skin
+  //    (over the scalp, from one side of the head to the other);
+  //  - the line pushed out to the lift height from the skin under it, when the arc does not
+  //    come clear or swings far out (rays from the centre cross a scan's shoulders far out, so
+  //    the arc is no way to go round the neck).
+  // Each is pushed out to the lift height where it comes close to the skin.
   void travel(std::size_t c, const Vec3& to, const Vec3& to_normal, Phase phase = Phase::kTravel) {
     const Vec3 from = state_[c].parked ? s_.park[c] : state_[c].position;
     const Vec3 from_normal = state_[c].normal;
-    // Waypoints about the head centre: directions interpolated, radius kept clear of the skin.
-    const Vec3 a = from - s_.centre;
-    const Vec3 b = to - s_.centre;
     const double chord = (to - from).norm();
-    const int n = std::max(2, static_cast<int>(std::ceil(chord / 0.004)));
-    std::vector<Vec3> pts;
-    pts.reserve(static_cast<std::size_t>(n) + 1);
-    for (int i = 0; i <= n; ++i) {
-      const double w = static_cast<double>(i) / n;
-      Vec3 d = (1.0 - w) * a.normalized() + w * b.normalized();
-      if (d.norm() < 1e-6) d = Vec3::UnitY();
-      d.normalize();
-      double r = (1.0 - w) * a.norm() + w * b.norm();
-      if (i > 0 && i < n) r = std::max(r, outermost_skin(d) + o_.lift_height_m);
-      pts.push_back(s_.centre + r * d);
+    const int n = std::max(2, static_cast<int>(std::ceil(chord / kTravelStepM)));
+    std::vector<Vec3>& pts = travel_points_;
+    pts.clear();
+    bool straight = true;
+    for (int i = 0; i <= n && straight; ++i) {
+      const Vec3 p = from + (static_cast<double>(i) / n) * (to - from);
+      straight = i == 0 || i == n || s_.query.signed_distance(p) > kStraightHopClearanceM;
+      pts.push_back(p);
     }
-    // Smooth the corners the clearance makes, ends fixed.
-    for (int pass = 0; pass < 8; ++pass) {
-      for (std::size_t i = 1; i + 1 < pts.size(); ++i) {
-        const Vec3 m = 0.5 * (pts[i - 1] + pts[i + 1]);
-        const Vec3 cand = 0.5 * (pts[i] + m);
-        if ((cand - s_.centre).norm() >= (pts[i] - s_.centre).norm() - 1e-4 ||
-            s_.query.signed_distance(cand) > o_.lift_height_m * 0.8) {
-          pts[i] = cand;
+    if (straight) {
+      push_clear(pts);
+    } else {
+      arc_about_centre(from, to, n, pts);
+      bool clear = push_clear(pts);
+      if (!clear || longest_step(pts) > kTravelLongestStepM) {
+        clear = fill_long_steps(pts) && clear;
+        std::vector<Vec3>& line = travel_alternative_;
+        line.clear();
+        for (int i = 0; i <= n; ++i) {
+          line.push_back(from + (static_cast<double>(i) / n) * (to - from));
         }
-      }
-    }
-    // Where the rays from the centre graze the skin (the neck, seen from inside the skull), a
-    // waypoint can still come close to it: push those out to the lift height from the nearest
-    // skin, a few times, easing the neighbours along.
-    for (int pass = 0; pass < 3; ++pass) {
-      bool pushed = false;
-      for (std::size_t i = 1; i + 1 < pts.size(); ++i) {
-        geometry::ClosestPoint closest;  // the foot comes with the distance: one query
-        const double sd = s_.query.signed_distance(pts[i], &closest);
-        if (sd >= o_.lift_height_m) continue;
-        auto f = s_.foot_of(closest.point);
-        f.position = closest.position;
-        f.distance = closest.distance;
-        if (f.vertex < 0) continue;
-        Vec3 out = pts[i] - f.position;
-        out = sd > 1e-6 && out.norm() > 1e-9 ? Vec3(out.normalized()) : f.normal;
-        pts[i] = f.position + o_.lift_height_m * out;
-        pushed = true;
-      }
-      if (!pushed) break;
-      for (std::size_t i = 1; i + 1 < pts.size(); ++i) {
-        const Vec3 m = 0.5 * (pts[i - 1] + pts[i + 1]);
-        const Vec3 cand = 0.5 * (pts[i] + m);
-        if (s_.query.signed_distance(cand) >= o_.lift_height_m) pts[i] = cand;
+        const bool line_clear = push_clear(line, 8) && fill_long_steps(line);
+        if (line_clear && (!clear || path_length(line) < path_length(pts))) pts.swap(line);
       }
     }
     SurfacePath path;
@@ -613,6 +597,105 @@ class Builder {
       if (turn.norm() < 1e-6) turn = w < 0.5 ? from_normal : to_normal;
       emit(c, cursor_[c]++, out[k], turn.normalized(), 0.0, Region::kOther, phase);
     }
+  }
+
+  // Waypoints from `from` to `to` about the head centre, n steps, clear of the outermost skin
+  // along each direction, with the corners that makes smoothed (ends fixed).
+  void arc_about_centre(const Vec3& from, const Vec3& to, int n, std::vector<Vec3>& pts) const {
+    pts.clear();
+    const Vec3 a = from - s_.centre;
+    const Vec3 b = to - s_.centre;
+    for (int i = 0; i <= n; ++i) {
+      const double w = static_cast<double>(i) / n;
+      Vec3 d = (1.0 - w) * a.normalized() + w * b.normalized();
+      if (d.norm() < 1e-6) d = Vec3::UnitY();
+      d.normalize();
+      double r = (1.0 - w) * a.norm() + w * b.norm();
+      if (i > 0 && i < n) r = std::max(r, outermost_skin(d) + o_.lift_height_m);
+      pts.push_back(s_.centre + r * d);
+    }
+    for (int pass = 0; pass < 8; ++pass) {
+      for (std::size_t i = 1; i + 1 < pts.size(); ++i) {
+        const Vec3 m = 0.5 * (pts[i - 1] + pts[i + 1]);
+        const Vec3 cand = 0.5 * (pts[i] + m);
+        if ((cand - s_.centre).norm() >= (pts[i] - s_.centre).norm() - 1e-4 ||
+            s_.query.signed_distance(cand) > o_.lift_height_m * 0.8) {
+          pts[i] = cand;
+        }
+      }
+    }
+  }
+
+  // Pushes the inner waypoints that come within the lift height of the skin out to it, from the
+  // nearest skin, easing the neighbours along; up to `passes` times. True when the last pass
+  // found every waypoint at least half the lift height out (in a hollow, a push from one side
+  // can bring a waypoint nearer the other).
+  bool push_clear(std::vector<Vec3>& pts, int passes = 3) const {
+    double nearest = 0.0;
+    for (int pass = 0; pass < passes; ++pass) {
+      bool pushed = false;
+      nearest = std::numeric_limits<double>::infinity();
+      for (std::size_t i = 1; i + 1 < pts.size(); ++i) {
+        geometry::ClosestPoint closest;  // the foot comes with the distance: one query
+        const double sd = s_.query.signed_distance(pts[i], &closest);
+        nearest = std::min(nearest, sd);
+        if (sd >= o_.lift_height_m) continue;
+        auto f = s_.foot_of(closest.point);
+        f.position = closest.position;
+        f.distance = closest.distance;
+        if (f.vertex < 0) continue;
+        Vec3 out = pts[i] - f.position;
+        out = sd > 1e-6 && out.norm() > 1e-9 ? Vec3(out.normalized()) : f.normal;
+        pts[i] = f.position + o_.lift_height_m * out;
+        pushed = true;
+      }
+      if (!pushed) return true;
+      for (std::size_t i = 1; i + 1 < pts.size(); ++i) {
+        const Vec3 m = 0.5 * (pts[i - 1] + pts[i + 1]);
+        const Vec3 cand = 0.5 * (pts[i] + m);
+        if (s_.query.signed_distance(cand) >= o_.lift_height_m) pts[i] = cand;
+      }
+    }
+    return nearest >= 0.5 * o_.lift_height_m;
+  }
+
+  // Where consecutive waypoints lie far apart (a way pushed off the skin from both sides of the
+  // neck, an arc swung out round the shoulders), puts the midpoint between and pushes it clear,
+  // a few rounds. True when every step is then short and the waypoints clear.
+  bool fill_long_steps(std::vector<Vec3>& pts) {
+    std::vector<Vec3>& next = travel_refined_;
+    for (int round = 0; round < 5; ++round) {
+      if (longest_step(pts) <= kTravelLongestStepM) return true;
+      next.clear();
+      next.push_back(pts.front());
+      for (std::size_t i = 1; i < pts.size(); ++i) {
+        const double step = (pts[i] - pts[i - 1]).norm();
+        if (step > kTravelStepM) {
+          const int parts = std::min(8, static_cast<int>(std::ceil(step / kTravelStepM)));
+          for (int k = 1; k < parts; ++k) {
+            next.push_back(pts[i - 1] + (static_cast<double>(k) / parts) * (pts[i] - pts[i - 1]));
+          }
+        }
+        next.push_back(pts[i]);
+      }
+      pts.swap(next);
+      if (!push_clear(pts)) return false;
+    }
+    return longest_step(pts) <= kTravelLongestStepM;
+  }
+
+  static double longest_step(const std::vector<Vec3>& pts) {
+    double longest = 0.0;
+    for (std::size_t i = 1; i < pts.size(); ++i) {
+      longest = std::max(longest, (pts[i] - pts[i - 1]).norm());
+    }
+    return longest;
+  }
+
+  static double path_length(const std::vector<Vec3>& pts) {
+    double length = 0.0;
+    for (std::size_t i = 1; i < pts.size(); ++i) length += (pts[i] - pts[i - 1]).norm();
+    return length;
   }
 
   // How far from the centre the skin last crosses the ray in direction d (an ear stands out
@@ -869,16 +952,17 @@ class Builder {
     if (!plan_.segments.empty()) plan_.segments.back() = snap.last_segment;
   }
 
-  // True when both hands, from where they are now, can lift and reach their park positions
-  // with half a second to spare before `end_tick`.
-  // Whether every sample on the skin since `from` keeps the no-go margin, and presses only on
+  // Whether every sample since `from` keeps the no-go margin (approaching along the normal into
+  // a hollow beside the throat comes nearer it than the skin point does), and presses only on
   // labelled skin.
   bool clear_of_no_go(const Snapshot& from) const {
     for (std::size_t c = 0; c < kContactCount; ++c) {
       const auto& track = plan_.tracks[c];
       for (std::size_t i = from.samples[c]; i < track.size(); ++i) {
-        if (track[i].phase != Phase::kContact) continue;
-        if (track[i].region == Region::kOther && track[i].force_n > 0.0) return false;
+        if (track[i].phase == Phase::kContact && track[i].region == Region::kOther &&
+            track[i].force_n > 0.0) {
+          return false;
+        }
         if (s_.no_go_distance(track[i].position_m, nullptr) < o_.limits.no_go_margin_m) {
           return false;
         }
@@ -887,6 +971,8 @@ class Builder {
     return true;
   }
 
+  // True when both hands, from where they are now, can lift and reach their park positions
+  // with half a second to spare before `end_tick`.
   bool retract_fits(long end_tick) {
     const Snapshot here = snapshot();
     cursor_ = {tick_, tick_};
@@ -1106,8 +1192,12 @@ class Builder {
       for (int v : area.vertices) {
         const auto i = static_cast<std::size_t>(v);
         if ((V[i].x() >= 0.0) != left || s_.pad_fits[i] == 0) continue;
-        const double r = std::min({reach, s_.no_go_dist[i] - clear, 0.85 * area.inside[i],
-                                   s_.misfit_dist[i] - border_allowance()});
+        // A strip of a region one or two vertices wide (the jaw's angle on a coarse scan,
+        // between the cheek and the throat's margin) is all border: a press that moves the skin
+        // still works it, the force held to the lowest cap under the pad.
+        const double r =
+            std::min({reach, s_.no_go_dist[i] - clear, std::max(kMinReach, 0.85 * area.inside[i]),
+                      s_.misfit_dist[i] - border_allowance()});
         if (r < kMinReach) continue;
         const double g = gain_of(v, r);
         if (g <= 0.0) continue;
@@ -1588,9 +1678,22 @@ class Builder {
       order.push_back({{field.psi(q), field.phi(q)}, v});
     }
     std::sort(order.begin(), order.end());
+    // A strip of a region too narrow to keep the border allowance anywhere (the jaw's angle on
+    // a coarse scan, between the cheek and the throat's margin) is all border: where no
+    // admissible skin is near a gap, a fill stroke may run on the region's border vertices (the
+    // pad then overlaps the next region, and its force keeps to the lowest cap under it).
+    auto allowed = [&](int v, bool on_border) {
+      if (admissible(area, v, 0.0, kStrokeFillMargin)) return true;
+      const auto i = static_cast<std::size_t>(v);
+      return on_border && area.in_set[i] != 0 && s_.pad_fits[i] != 0 &&
+             s_.misfit_dist[i] >= border_allowance() &&
+             s_.no_go_dist[i] >=
+                 o_.limits.no_go_margin_m + kStrokeFillMargin * o_.planning_margin_m;
+    };
+    bool on_border = false;
     auto ok_at = [&](const Vec3& q, PlanningSurface::Impl::Foot* f) {
       *f = s_.foot(q);
-      return f->vertex >= 0 && admissible(area, f->vertex, 0.0, kStrokeFillMargin);
+      return f->vertex >= 0 && allowed(f->vertex, on_border);
     };
     // One walk from a point along (+1) or against (-1) the direction field, or across it.
     auto walk = [&](const PlanningSurface::Impl::Foot& from, double sign, bool across,
@@ -1611,16 +1714,20 @@ class Builder {
     std::vector<PlanningSurface::Impl::Foot> back, ahead;
     for (const auto& [key, x] : order) {
       if (covered[static_cast<std::size_t>(x)] != 0) continue;
-      // The admissible vertex nearest to x.
+      // The admissible vertex nearest to x (a border one where there is none).
       int best = -1;
-      double best_d = std::numeric_limits<double>::infinity();
-      set_grid.for_each_within(V[static_cast<std::size_t>(x)], pad, [&](int v, double d) {
-        if (!admissible(area, v, 0.0, kStrokeFillMargin)) return;
-        if (d < best_d || (d == best_d && v < best)) {
-          best_d = d;
-          best = v;
-        }
-      });
+      for (const bool border : {false, true}) {
+        on_border = border;
+        double best_d = std::numeric_limits<double>::infinity();
+        set_grid.for_each_within(V[static_cast<std::size_t>(x)], pad, [&](int v, double d) {
+          if (!allowed(v, on_border)) return;
+          if (d < best_d || (d == best_d && v < best)) {
+            best_d = d;
+            best = v;
+          }
+        });
+        if (best >= 0) break;
+      }
       if (best < 0) continue;
       PlanningSurface::Impl::Foot start;
       if (!ok_at(V[static_cast<std::size_t>(best)], &start)) continue;
@@ -2390,6 +2497,9 @@ class Builder {
   double shortfall_s_ = 0.0;                  // what the spots left out of a step needed
   double first_round_s_ = -1.0;               // when the step's first round finished
   std::vector<Vec3> smooth_points_;           // scratch for moves
+  std::vector<Vec3> travel_points_;           // scratch: waypoints through the air
+  std::vector<Vec3> travel_alternative_;      // scratch: the other way through the air
+  std::vector<Vec3> travel_refined_;          // scratch: waypoints with long steps filled
   std::vector<Vec3> smooth_normals_;          // scratch for moves
   std::vector<Vec3> centres_;                 // scratch: the pad's centre along a stroke
   mutable std::vector<Vec3> smooth_scratch_;  // scratch for smoothing

@@ -332,6 +332,10 @@ PlanningSurface& PlanningSurface::operator=(PlanningSurface&&) noexcept = defaul
 
 const anatomy::Head& PlanningSurface::head() const noexcept { return *impl_->original; }
 
+std::unique_ptr<anatomy::Head> planning_head(const anatomy::Head& head) {
+  return refined_for_planning(head);
+}
+
 double PlanningSurface::no_go_distance(int vertex) const {
   if (vertex < 0 || static_cast<std::size_t>(vertex) >= impl_->no_go_dist.size()) {
     throw InputError("vertex " + std::to_string(vertex) + " is not on the head");

@@ -85,6 +85,12 @@ class PlanRejected : public std::runtime_error {
   ValidationReport report_;
 };
 
+// The head plans are made on: for a scan coarser than 3.5 mm (mean edge), a copy with each
+// triangle split in four at its edges' midpoints, a new vertex between two labels taking the
+// more careful one (see PlanningSurface::head()); null when the head is planned as given. The
+// twin's safety map is built from it too, so the monitor reads the caps the planner planned to.
+std::unique_ptr<anatomy::Head> planning_head(const anatomy::Head& head);
+
 // Plans every step. Throws InputError for a refused or empty protocol, PlanRejected when the
 // result fails validation.
 SessionPlan make_plan(const PlanningSurface& surface, const PlanInputs& inputs,
