@@ -30,6 +30,7 @@
 #include "headspa/core/log.hpp"
 #include "headspa/geometry/mesh_hash.hpp"
 #include "headspa/plan/plan_io.hpp"
+#include "headspa/plan/planner.hpp"
 #include "headspa/scalp/analysis.hpp"
 #include "headspa/scalp/analyzer.hpp"
 #include "headspa/server/guide.hpp"
@@ -386,7 +387,11 @@ bool Server::Impl::authorised(const Request& req, Response& res) {
 }
 
 const control::HeadField& Server::Impl::head_field() {
-  std::call_once(field_once, [&] { field = std::make_unique<control::HeadField>(head); });
+  std::call_once(field_once, [&] {
+    // The caps as the planner planned to: on a coarse scan, those of its split copy.
+    const std::unique_ptr<anatomy::Head> split = plan::planning_head(head);
+    field = std::make_unique<control::HeadField>(split != nullptr ? *split : head);
+  });
   return *field;
 }
 

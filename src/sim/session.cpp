@@ -13,6 +13,7 @@
 #include "headspa/control/head_field.hpp"
 #include "headspa/core/error.hpp"
 #include "headspa/core/random.hpp"
+#include "headspa/plan/planner.hpp"
 
 namespace headspa::sim {
 namespace {
@@ -159,7 +160,11 @@ SimulationResult simulate(const plan::SessionPlan& plan, const anatomy::Head& he
     if (f.duration_s == 0) f.duration_s = default_duration(f.kind);
     if (f.magnitude == 0) f.magnitude = default_magnitude(f.kind);
   }
-  const control::HeadField field(head);
+  // The monitor's map of caps and no-go distances as the planner planned to: on a coarse scan,
+  // from its split copy, whose region borders lie half an edge from where the scan's own
+  // vertices put them.
+  const std::unique_ptr<anatomy::Head> split = plan::planning_head(head);
+  const control::HeadField field(split != nullptr ? *split : head);
   Twin twin(head, options.twin);
   control::RunnerOptions ro = options.runner;
   ro.pad_radius_m = options.twin.pad_radius_m;
