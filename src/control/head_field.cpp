@@ -38,10 +38,11 @@ float trilinear(const std::vector<float>& v, int nx, int ny, int i, int j, int k
 HeadField::HeadField(const anatomy::Head& head, const HeadFieldOptions& options)
     : options_(options) {
   if (!(options.cell_m > 0.0) || !(options.max_distance_m > options.cell_m) ||
-      !(options.cap_reach_m > 0.0) || !(options.border_m >= options.max_distance_m)) {
+      !(options.cap_reach_m > 0.0) || !(options.unlabelled_margin_m >= 0.0) ||
+      !(options.border_m >= options.max_distance_m)) {
     throw InputError(
-        "head field options: cell_m > 0, max_distance_m > cell_m, cap_reach_m > 0 "
-        "and border_m >= max_distance_m are required");
+        "head field options: cell_m > 0, max_distance_m > cell_m, cap_reach_m > 0, "
+        "unlabelled_margin_m >= 0 and border_m >= max_distance_m are required");
   }
   const auto& mesh = head.mesh;
   if (mesh.vertices.empty() || head.regions.label.size() != mesh.vertices.size()) {
@@ -67,8 +68,11 @@ HeadField::HeadField(const anatomy::Head& head, const HeadFieldOptions& options)
   const int reach = static_cast<int>(std::ceil(options.max_distance_m / h));
   const double max_d2 = options.max_distance_m * options.max_distance_m;
   const auto reach_m = static_cast<float>(options.cap_reach_m);
+  const auto other_m = static_cast<float>(options.unlabelled_margin_m);
+  // Distance to the nearest massage vertex (only while building).
+  std::vector<float> massage_near(n, far);
   // Two passes: distances first, then each massage vertex's cap wherever that vertex lies
-  // within reach of the nearest one.
+  // within reach of the nearest massage vertex.
   for (int pass = 0; pass < 2; ++pass) {
     for (std::size_t v = 0; v < mesh.vertices.size(); ++v) {
       const Eigen::Vector3d& p = mesh.vertices[v];
@@ -92,7 +96,8 @@ HeadField::HeadField(const anatomy::Head& head, const HeadFieldOptions& options)
             if (pass == 0) {
               skin_[idx] = std::min(skin_[idx], d);
               if (no_go) no_go_[idx] = std::min(no_go_[idx], d);
-            } else if (d <= skin_[idx] + reach_m) {
+              if (massage) massage_near[idx] = std::min(massage_near[idx], d);
+            } else if (d <= massage_near[idx] + reach_m) {
               cap_[idx] = std::min(cap_[idx], cap);
             }
           }
@@ -100,8 +105,10 @@ HeadField::HeadField(const anatomy::Head& head, const HeadFieldOptions& options)
       }
     }
   }
-  for (float& c : cap_) {
-    if (std::isinf(c)) c = 0.0f;
+  for (std::size_t idx = 0; idx < n; ++idx) {
+    // Skin that is not massaged (or a no-go zone) clearly nearer than any massage skin: the pad
+    // is over it, and no force is allowed there.
+    if (std::isinf(cap_[idx]) || skin_[idx] + other_m < massage_near[idx]) cap_[idx] = 0.0f;
   }
   // Normals: at each cell near the skin, the direction from the closest point of the surface
   // (not of the vertices: on a coarse scan they can lie far to the side) to the cell, which is

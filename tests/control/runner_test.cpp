@@ -74,6 +74,58 @@ TEST(HeadFieldTest, CapsAndNoGoDistances) {
   EXPECT_EQ(field().at(Eigen::Vector3d(2, 2, 2)).force_cap_n, 0.0);
 }
 
+// Skin that is not massaged (an ear, the shoulders) zeroes the cap where it is clearly nearer
+// than any massage skin (by more than unlabelled_margin_m), not merely where it is the nearest:
+// a pad working just beside it keeps the cap of the skin it presses. A 2 cm patch of the scalp
+// is unlabelled; pad centres are swept from its middle outwards, and each one's distances to
+// the nearest vertex of either kind are measured directly. A fine grid (2 mm) keeps the cell's
+// offset small; the assertions leave it 2 mm either side of the margin.
+TEST(HeadFieldTest, UnlabelledSkinZeroesTheCapOnlyWhereItIsClearlyNearer) {
+  const auto& hf = HeadFixture::get();
+  const auto top = hf.spot(Eigen::Vector3d(0, 1, 0));
+  ASSERT_TRUE(anatomy::is_massage_region(top.region));
+  anatomy::Head head = hf.head;
+  constexpr double kPatch = 0.02;
+  for (std::size_t v = 0; v < head.mesh.vertices.size(); ++v) {
+    if ((head.mesh.vertices[v] - top.position).norm() < kPatch) {
+      head.regions.label[v] = anatomy::Region::kOther;
+    }
+  }
+  HeadFieldOptions options;
+  options.cell_m = 0.002;
+  options.max_distance_m = 0.015;
+  options.border_m = 0.015;
+  const HeadField field(head, options);
+  const double margin = options.unlabelled_margin_m;
+  const double scalp_cap = anatomy::tissue(top.region).force_cap_n;
+  constexpr double kPad = 0.0075;
+  int zero = 0, kept = 0, kept_beside_nearer = 0;
+  for (double tilt = 0.0; tilt < 0.4; tilt += 0.0025) {
+    const auto s = hf.spot(Eigen::Vector3d(std::sin(tilt), std::cos(tilt), 0.0));
+    const Eigen::Vector3d centre = s.position + kPad * s.normal;
+    double other = 1.0, massage = 1.0;
+    for (std::size_t v = 0; v < head.mesh.vertices.size(); ++v) {
+      const double d = (head.mesh.vertices[v] - centre).norm();
+      double& nearest = anatomy::is_massage_region(head.regions.label[v]) ? massage : other;
+      nearest = std::min(nearest, d);
+    }
+    const double cap = field.at(centre).force_cap_n;
+    if (other + margin + 0.002 < massage) {
+      EXPECT_EQ(cap, 0.0) << "tilt " << tilt << ": other " << other << ", massage " << massage;
+      ++zero;
+    } else if (other + margin - 0.002 > massage) {
+      EXPECT_EQ(cap, scalp_cap) << "tilt " << tilt << ": other " << other << ", massage "
+                                << massage;
+      ++kept;
+      if (other < massage) ++kept_beside_nearer;
+    }
+  }
+  EXPECT_GT(zero, 0);
+  EXPECT_GT(kept, 0);
+  // Some of the pad centres that keep the cap have the unlabelled skin nearest.
+  EXPECT_GT(kept_beside_nearer, 0);
+}
+
 TEST(SessionRunnerTest, PressAndHoldRunsToFinishedWithinForceError) {
   const auto plan = test::make_plan({});
   PointRig rig(plan);

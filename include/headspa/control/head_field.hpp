@@ -15,16 +15,22 @@ struct HeadFieldOptions {
   double border_m = 0.03;        // grid extends this far past the head's bounding box
   double max_distance_m = 0.02;  // distances are capped here
   // The cap at a point is the lowest cap of the massage vertices no farther from it than the
-  // nearest vertex plus this: the region under the pad, as the planner and the tissue map
-  // define a cap, resolved to the grid (a cell's value stands for points up to 3.5 mm away).
+  // nearest massage vertex plus this: the region under the pad, as the planner and the tissue
+  // map define a cap, resolved to the grid (a cell's value stands for points up to 3.5 mm away).
   double cap_reach_m = 0.001;
+  // ... and zero where a vertex that is not massaged (unlabelled skin such as the ear, or a
+  // no-go zone) is nearer than the nearest massage vertex by more than this. A pad beside the
+  // ear lobe, or where the neck flares into the shoulders, has unlabelled skin about as near as
+  // the skin it presses (the planner lets the pad come within 0.5 mm of other skin), and the
+  // cell read stands for points up to 3.5 mm away, on a mesh whose vertices are 3 mm apart.
+  double unlabelled_margin_m = 0.003;
 };
 
 // The three values at one point (head frame).
 struct HeadFieldSample {
   double skin_distance_m = 0.0;   // to the nearest vertex, capped at max_distance_m
   double no_go_distance_m = 0.0;  // to the nearest no-go vertex, capped at max_distance_m
-  double force_cap_n = 0.0;       // 0: no massage vertex within reach (see cap_reach_m)
+  double force_cap_n = 0.0;       // 0: no massage vertex near, or other skin nearer (see options)
   // Outward skin normal as a ball centred here meets it: the direction from the closest point
   // of the skin (the face normal on the skin itself), blended across the grid (unit; zero where
   // no skin is within 16 mm).
