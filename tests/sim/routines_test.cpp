@@ -91,11 +91,9 @@ TEST_P(RoutinesTest, RunsToFinishedWithinForceErrorAndCaps) {
   }
 }
 
-// Every routine on every shared head except head therapy on MakeHuman and Lee Perry-Smith and
-// face-and-scalp on MakeHuman: their plans validate, but at a few pad centres (in the neck
-// steps where the neck meets the shoulders or the end of the mesh; beside MakeHuman's ear lobe
-// on the jaw) the nearest vertex to the monitor's 4 mm head-field cell lies on skin that is not
-// massaged, the monitor reads a cap of zero and the session aborts safely.
+// Every routine on every shared head but head therapy on Lee Perry-Smith, which finishes but,
+// at the end of a cheek stroke beside the ear, the pad meets the ear (unlabelled skin, cap 0)
+// at 1.06 N for 9 ms while the plan asks for a 0.3 N touch.
 INSTANTIATE_TEST_SUITE_P(
     Heads, RoutinesTest,
     testing::Values(Case{"japanese-head-spa", "", 0}, Case{"head-therapy", "", 0},
@@ -116,6 +114,8 @@ INSTANTIATE_TEST_SUITE_P(
                     Case{"face-and-scalp", "lee_perry_smith/lee_perry_smith.obj", 0},
                     Case{"scalp-self", "lee_perry_smith/lee_perry_smith.obj", 0},
                     Case{"japanese-head-spa", "makehuman/makehuman_headneck.obj", 0},
+                    Case{"head-therapy", "makehuman/makehuman_headneck.obj", 0},
+                    Case{"face-and-scalp", "makehuman/makehuman_headneck.obj", 0},
                     Case{"scalp-self", "makehuman/makehuman_headneck.obj", 0}),
     name);
 
