@@ -561,25 +561,22 @@ class Builder {
     const double chord = (to - from).norm();
     const int n = std::max(2, static_cast<int>(std::ceil(chord / kTravelStepM)));
     std::vector<Vec3>& pts = travel_points_;
-    pts.clear();
+    std::vector<Vec3>& line = travel_alternative_;
+    line.clear();
+    for (int i = 0; i <= n; ++i) line.push_back(from + (static_cast<double>(i) / n) * (to - from));
     bool straight = true;
-    for (int i = 0; i <= n && straight; ++i) {
-      const Vec3 p = from + (static_cast<double>(i) / n) * (to - from);
-      straight = i == 0 || i == n || s_.query.signed_distance(p) > kStraightHopClearanceM;
-      pts.push_back(p);
+    for (int i = 1; i < n && straight; ++i) {
+      straight =
+          s_.query.signed_distance(line[static_cast<std::size_t>(i)]) > kStraightHopClearanceM;
     }
     if (straight) {
+      pts.swap(line);
       push_clear(pts);
     } else {
       arc_about_centre(from, to, n, pts);
       bool clear = push_clear(pts);
       if (!clear || longest_step(pts) > kTravelLongestStepM) {
         clear = fill_long_steps(pts) && clear;
-        std::vector<Vec3>& line = travel_alternative_;
-        line.clear();
-        for (int i = 0; i <= n; ++i) {
-          line.push_back(from + (static_cast<double>(i) / n) * (to - from));
-        }
         const bool line_clear = push_clear(line, 8) && fill_long_steps(line);
         if (line_clear && (!clear || path_length(line) < path_length(pts))) pts.swap(line);
       }
@@ -1069,12 +1066,14 @@ class Builder {
 
   // `margin`: the share of the planning margin kept beyond the no-go margin (the fill's small
   // patterns and short strokes, whose samples stay within a millimetre of their path, keep half).
-  bool admissible(const StepArea& area, int v, double reach, double margin = 1.0) const {
+  // `on_border`: the spot may lie on the region's border itself (see fill_stroke_gaps).
+  bool admissible(const StepArea& area, int v, double reach, double margin = 1.0,
+                  bool on_border = false) const {
     const auto i = static_cast<std::size_t>(v);
     return area.in_set[i] != 0 && s_.pad_fits[i] != 0 &&
            s_.misfit_dist[i] >= reach + border_allowance() &&
            s_.no_go_dist[i] >= o_.limits.no_go_margin_m + margin * o_.planning_margin_m + reach &&
-           area.inside[i] >= 1.25 * reach + border_allowance();
+           (on_border || area.inside[i] >= 1.25 * reach + border_allowance());
   }
 
   // Spots on one side (left: x >= 0), greedy Poisson-disk in lane order.
@@ -1683,12 +1682,7 @@ class Builder {
     // admissible skin is near a gap, a fill stroke may run on the region's border vertices (the
     // pad then overlaps the next region, and its force keeps to the lowest cap under it).
     auto allowed = [&](int v, bool on_border) {
-      if (admissible(area, v, 0.0, kStrokeFillMargin)) return true;
-      const auto i = static_cast<std::size_t>(v);
-      return on_border && area.in_set[i] != 0 && s_.pad_fits[i] != 0 &&
-             s_.misfit_dist[i] >= border_allowance() &&
-             s_.no_go_dist[i] >=
-                 o_.limits.no_go_margin_m + kStrokeFillMargin * o_.planning_margin_m;
+      return admissible(area, v, 0.0, kStrokeFillMargin, on_border);
     };
     bool on_border = false;
     auto ok_at = [&](const Vec3& q, PlanningSurface::Impl::Foot* f) {
