@@ -3,12 +3,28 @@
 #include "headspa/core/error.hpp"
 
 #include <algorithm>
+#include <limits>
 
 namespace headspa::geometry::detail {
 
 namespace {
 
 const int* ints(void* p) { return static_cast<const int*>(p); }
+
+// Offset of column j of a supernode of nrow rows from the supernode's first packed value.
+std::int64_t packed_column(int j, int nrow) {
+  return static_cast<std::int64_t>(j) * nrow - static_cast<std::int64_t>(j) * (j - 1) / 2;
+}
+
+void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#endif
+}
+
+// Iterations a waiting thread spins before it sleeps: a pass's two halves end within a few
+// microseconds of each other, and solves come in bursts.
+constexpr int kSpin = 1 << 14;
 
 }  // namespace
 
@@ -29,6 +45,7 @@ SupernodalStructure::SupernodalStructure(const cholmod_factor& f) {
     inverse_perm[static_cast<std::size_t>(perm[static_cast<std::size_t>(k)])] = k;
   column_super.assign(static_cast<std::size_t>(n), 0);
   parent.assign(ns, -1);
+  packed_start.assign(ns + 1, 0);
   for (std::size_t s = 0; s < ns; ++s) {
     for (int k = super[s]; k < super[s + 1]; ++k)
       column_super[static_cast<std::size_t>(k)] = static_cast<int>(s);
@@ -37,10 +54,138 @@ SupernodalStructure::SupernodalStructure(const cholmod_factor& f) {
     const int ncol = super[s + 1] - super[s];
     const int nrow = row_start[s + 1] - row_start[s];
     max_rows = std::max(max_rows, nrow);
+    packed_start[s + 1] = packed_start[s] + packed_column(ncol, nrow);
     if (nrow > ncol) {
       const int first_below = rows[static_cast<std::size_t>(row_start[s] + ncol)];
       parent[s] = column_super[static_cast<std::size_t>(first_below)];
       HEADSPA_CHECK(parent[s] > static_cast<int>(s), "supernodes in topological order");
+    }
+  }
+  cut_tree();
+}
+
+void SupernodalStructure::cut_tree() {
+  const auto ns = static_cast<std::size_t>(nsuper);
+  std::vector<std::int64_t> cost(ns), subtree(ns, 0);
+  std::vector<int> child_start(ns + 1, 0);
+  for (std::size_t s = 0; s < ns; ++s) {
+    cost[s] = packed_start[s + 1] - packed_start[s];
+    subtree[s] += cost[s];
+    if (parent[s] >= 0) {
+      subtree[static_cast<std::size_t>(parent[s])] += subtree[s];
+      ++child_start[static_cast<std::size_t>(parent[s]) + 1];
+    }
+  }
+  for (std::size_t s = 0; s < ns; ++s) child_start[s + 1] += child_start[s];
+  std::vector<int> children(ns > 0 ? static_cast<std::size_t>(child_start[ns]) : 0);
+  std::vector<int> fill(child_start.begin(), child_start.end() - 1);
+  std::vector<int> frontier;
+  for (std::size_t s = 0; s < ns; ++s) {
+    if (parent[s] >= 0) {
+      children[static_cast<std::size_t>(fill[static_cast<std::size_t>(parent[s])]++)] =
+          static_cast<int>(s);
+    } else {
+      frontier.push_back(static_cast<int>(s));
+    }
+  }
+
+  // Move the largest subtree of the frontier into the serial top until the frontier can be
+  // split in two; then, for a few more moves, keep the cut whose longer side (top plus the
+  // larger part) is shortest. The parts are filled largest subtree first, each into the
+  // lighter part.
+  std::int64_t serial = 0;
+  std::int64_t frontier_total = 0;
+  for (int r : frontier) frontier_total += subtree[static_cast<std::size_t>(r)];
+  std::vector<int> expanded;
+  auto heavier = [&subtree](int a, int b) {
+    const std::int64_t wa = subtree[static_cast<std::size_t>(a)];
+    const std::int64_t wb = subtree[static_cast<std::size_t>(b)];
+    return wa != wb ? wa > wb : a < b;
+  };
+  auto expand = [&] {
+    const auto it = std::min_element(frontier.begin(), frontier.end(), heavier);
+    const int s = *it;
+    frontier.erase(it);
+    expanded.push_back(s);
+    const auto si = static_cast<std::size_t>(s);
+    serial += cost[si];
+    frontier_total -= subtree[si];
+    for (int c = child_start[si]; c < child_start[si + 1]; ++c) {
+      const int child = children[static_cast<std::size_t>(c)];
+      frontier.push_back(child);
+      frontier_total += subtree[static_cast<std::size_t>(child)];
+    }
+  };
+  while (!frontier.empty() && 2 * subtree[static_cast<std::size_t>(*std::min_element(
+                                      frontier.begin(), frontier.end(), heavier))] >
+                                  frontier_total) {
+    expand();
+  }
+  std::int64_t best_span = std::numeric_limits<std::int64_t>::max();
+  std::size_t best_expanded = 0;
+  std::vector<int> best_frontier;
+  std::vector<int> sorted;
+  for (int round = 0; round < 64 && !frontier.empty() && serial < best_span; ++round) {
+    sorted = frontier;
+    std::sort(sorted.begin(), sorted.end(), heavier);
+    std::int64_t bins[2] = {0, 0};
+    for (int r : sorted) bins[bins[1] < bins[0] ? 1 : 0] += subtree[static_cast<std::size_t>(r)];
+    const std::int64_t span = serial + std::max(bins[0], bins[1]);
+    if (span < best_span) {
+      best_span = span;
+      best_expanded = expanded.size();
+      best_frontier = sorted;
+    }
+    expand();
+  }
+
+  // owner: -1 top, 0 or 1 a part.
+  std::vector<int> owner(ns, -2);
+  for (std::size_t k = 0; k < best_expanded; ++k) owner[static_cast<std::size_t>(expanded[k])] = -1;
+  std::int64_t bins[2] = {0, 0};
+  for (int r : best_frontier) {
+    const int b = bins[1] < bins[0] ? 1 : 0;
+    bins[b] += subtree[static_cast<std::size_t>(r)];
+    owner[static_cast<std::size_t>(r)] = b;
+  }
+  for (std::size_t s = ns; s-- > 0;) {
+    if (owner[s] == -2) owner[s] = parent[s] >= 0 ? owner[static_cast<std::size_t>(parent[s])] : -1;
+  }
+  // Each part's rows in the top must come after its own rows (true for a postordered tree
+  // with sorted rows); otherwise no cut.
+  top_rows_from.assign(ns, 0);
+  bool cut = !best_frontier.empty();
+  for (std::size_t s = 0; s < ns && cut; ++s) {
+    const int ncol = super[s + 1] - super[s];
+    const int nrow = row_start[s + 1] - row_start[s];
+    const int* r = rows.data() + row_start[s];
+    int from = nrow;
+    if (owner[s] >= 0) {
+      from = ncol;
+      while (from < nrow &&
+             owner[static_cast<std::size_t>(column_super[static_cast<std::size_t>(r[from])])] ==
+                 owner[s]) {
+        ++from;
+      }
+      for (int k = from; k < nrow; ++k) {
+        if (owner[static_cast<std::size_t>(column_super[static_cast<std::size_t>(r[k])])] != -1)
+          cut = false;
+      }
+    }
+    top_rows_from[s] = from;
+  }
+  top.clear();
+  part[0].clear();
+  part[1].clear();
+  top_columns.clear();
+  work = {0, 0, 0};
+  for (std::size_t s = 0; s < ns; ++s) {
+    const int o = cut ? owner[s] : -1;
+    if (!cut) top_rows_from[s] = row_start[s + 1] - row_start[s];
+    (o < 0 ? top : part[static_cast<std::size_t>(o)]).push_back(static_cast<int>(s));
+    work[static_cast<std::size_t>(o + 1)] += cost[s];
+    if (o < 0) {
+      for (int k = super[s]; k < super[s + 1]; ++k) top_columns.push_back(k);
     }
   }
 }
@@ -56,44 +201,324 @@ bool SupernodalStructure::matches(const cholmod_factor& f) const {
          std::equal(perm.begin(), perm.end(), ints(f.Perm)) && ns + 1 == value_start.size();
 }
 
+void pack_in_place(cholmod_factor& f) {
+  HEADSPA_CHECK(f.is_super && f.xtype == CHOLMOD_REAL && f.itype == CHOLMOD_INT &&
+                    f.dtype == CHOLMOD_DOUBLE && f.x != nullptr,
+                "a numeric supernodal factor of doubles with int indices");
+  const int* super = ints(f.super);
+  const int* pi = ints(f.pi);
+  const int* px = ints(f.px);
+  auto* x = static_cast<double*>(f.x);
+  std::int64_t to = 0;
+  for (std::size_t s = 0; s < f.nsuper; ++s) {
+    const int ncol = super[s + 1] - super[s];
+    const int nrow = pi[s + 1] - pi[s];
+    const double* block = x + px[s];
+    for (int j = 0; j < ncol; ++j) {
+      // The destination never lies after the source, so a forward copy is safe.
+      const double* from = block + static_cast<std::ptrdiff_t>(j) * nrow + j;
+      const auto count = static_cast<std::size_t>(nrow - j);
+      if (x + to != from) std::copy(from, from + count, x + to);
+      to += static_cast<std::int64_t>(count);
+    }
+  }
+}
+
+TaskPair::TaskPair(bool threaded) {
+  if (threaded) worker_ = std::thread([this] { work(); });
+}
+
+TaskPair::~TaskPair() {
+  if (!worker_.joinable()) return;
+  quit_.store(true, std::memory_order_release);
+  posted_.fetch_add(1, std::memory_order_acq_rel);
+  posted_.notify_one();
+  worker_.join();
+}
+
+void TaskPair::run(Task task, void* context) {
+  if (!worker_.joinable()) {
+    task(context, 0);
+    task(context, 1);
+    return;
+  }
+  task_ = task;
+  context_ = context;
+  const std::uint32_t ticket = posted_.load(std::memory_order_relaxed) + 1;
+  posted_.store(ticket, std::memory_order_release);
+  posted_.notify_one();
+  task(context, 0);
+  for (int i = 0; i < kSpin && done_.load(std::memory_order_acquire) != ticket; ++i) cpu_relax();
+  for (std::uint32_t d; (d = done_.load(std::memory_order_acquire)) != ticket;) {
+    done_.wait(d, std::memory_order_acquire);
+  }
+}
+
+void TaskPair::work() {
+  std::uint32_t seen = 0;
+  for (;;) {
+    std::uint32_t ticket = posted_.load(std::memory_order_acquire);
+    for (int i = 0; i < kSpin && ticket == seen; ++i) {
+      cpu_relax();
+      ticket = posted_.load(std::memory_order_acquire);
+    }
+    while (ticket == seen) {
+      posted_.wait(seen, std::memory_order_acquire);
+      ticket = posted_.load(std::memory_order_acquire);
+    }
+    if (quit_.load(std::memory_order_acquire)) return;
+    seen = ticket;
+    task_(context_, 1);
+    done_.store(ticket, std::memory_order_release);
+    done_.notify_one();
+  }
+}
+
 SupernodalWorkspace::SupernodalWorkspace(const SupernodalStructure& s)
-    : w(static_cast<std::size_t>(s.max_rows)), mark(static_cast<std::size_t>(s.nsuper), 0) {
+    : mark(static_cast<std::size_t>(s.nsuper), 0) {
+  for (std::size_t h = 0; h < 2; ++h) {
+    w[h].assign(static_cast<std::size_t>(s.max_rows), 0.0);
+    t[h].assign(static_cast<std::size_t>(s.max_rows), 0.0);
+    top_update[h].assign(static_cast<std::size_t>(s.n), 0.0);
+  }
   visit.reserve(static_cast<std::size_t>(s.nsuper));
 }
 
 namespace {
 
-// Forward step on supernode s: solve with its diagonal block, then subtract the block below
-// from the rows it touches. Each column is one contiguous multiply-subtract.
+// Four partial sums in a fixed order: vectorisable and deterministic.
+double dot4(const double* a, const double* b, int len) {
+  double a0 = 0.0, a1 = 0.0, a2 = 0.0, a3 = 0.0;
+  int r = 0;
+  for (; r + 4 <= len; r += 4) {
+    a0 += a[r] * b[r];
+    a1 += a[r + 1] * b[r + 1];
+    a2 += a[r + 2] * b[r + 2];
+    a3 += a[r + 3] * b[r + 3];
+  }
+  for (; r < len; ++r) a0 += a[r] * b[r];
+  return (a0 + a1) + (a2 + a3);
+}
+
+// Forward step on supernode sn: solve with its diagonal block, then subtract the block below
+// from the rows it touches; rows from position `split` on are added into `far` instead of y.
+// Each column is one contiguous multiply-subtract.
 void forward_supernode(const SupernodalStructure& s, const double* values, double* w, int sn,
-                       double* y) {
+                       int split, double* y, double* far) {
   const auto si = static_cast<std::size_t>(sn);
   const int k1 = s.super[si];
   const int ncol = s.super[si + 1] - k1;
   const int nrow = s.row_start[si + 1] - s.row_start[si];
   const int* rows = s.rows.data() + s.row_start[si];
-  const double* block = values + s.value_start[si];
+  const double* col = values + s.packed_start[si];
   for (int r = 0; r < ncol; ++r) w[r] = y[k1 + r];
   for (int r = ncol; r < nrow; ++r) w[r] = 0.0;
   for (int j = 0; j < ncol; ++j) {
-    const double* col = block + static_cast<std::ptrdiff_t>(j) * nrow;
-    const double wj = w[j] / (col[j]);
-    w[j] = wj;
-    for (int r = j + 1; r < nrow; ++r) w[r] -= (col[r]) * wj;
+    const int len = nrow - j;
+    const double wj = w[j] / col[0];
+    double* wr = w + j;
+    wr[0] = wj;
+    for (int r = 1; r < len; ++r) wr[r] -= col[r] * wj;
+    col += len;
+  }
+  for (int r = 0; r < ncol; ++r) y[k1 + r] = w[r];
+  for (int r = ncol; r < split; ++r) y[rows[r]] += w[r];
+  for (int r = split; r < nrow; ++r) far[rows[r]] += w[r];
+}
+
+// Backward step on supernode sn: reads y at its rows below (final already), writes its columns.
+// The block is read in memory order: first each column's part below the diagonal block against
+// the known values (into t), then the diagonal block, from the cache, column by column upwards.
+void backward_supernode(const SupernodalStructure& s, const double* values, double* w, double* t,
+                        int sn, double* y) {
+  const auto si = static_cast<std::size_t>(sn);
+  const int k1 = s.super[si];
+  const int ncol = s.super[si + 1] - k1;
+  const int nrow = s.row_start[si + 1] - s.row_start[si];
+  const int* rows = s.rows.data() + s.row_start[si];
+  const double* block = values + s.packed_start[si];
+  for (int r = 0; r < ncol; ++r) w[r] = y[k1 + r];
+  for (int r = ncol; r < nrow; ++r) w[r] = y[rows[r]];
+  const int below = nrow - ncol;
+  const double* col = block;
+  for (int j = 0; j < ncol; ++j) {
+    const int len = nrow - j;
+    t[j] = below > 0 ? dot4(col + (ncol - j), w + ncol, below) : 0.0;
+    col += len;
+  }
+  for (int j = ncol - 1; j >= 0; --j) {
+    col = block + packed_column(j, nrow);
+    w[j] = (w[j] - (t[j] + dot4(col + 1, w + j + 1, ncol - j - 1))) / col[0];
+  }
+  for (int r = 0; r < ncol; ++r) y[k1 + r] = w[r];
+}
+
+// Supernodes of the top with at least this many entries are solved by blocks of kBlock
+// columns: each block's small triangle on one thread, its rows below in two halves side by side.
+constexpr std::int64_t kSplitEntries = 1 << 16;
+constexpr int kBlock = 64;
+constexpr std::ptrdiff_t kPrefetchBytes = 4096;
+
+bool split_supernode(const SupernodalStructure& s, int sn) {
+  const auto si = static_cast<std::size_t>(sn);
+  return s.packed_start[si + 1] - s.packed_start[si] >= kSplitEntries;
+}
+
+struct BlockContext {
+  const double* block;
+  int nrow, j0, j1, mid;
+  double* w;
+  double* t0;
+  double* t1;
+};
+
+// Forward, rows [j1, nrow) of one half: subtract columns j0 .. j1-1 (in that order, as the
+// unblocked loop does, so the bits are the same).
+void forward_block_half(void* context, int half) {
+  const auto& c = *static_cast<const BlockContext*>(context);
+  const int ra = half == 0 ? c.j1 : c.mid;
+  const int rb = half == 0 ? c.mid : c.nrow;
+  for (int j = c.j0; j < c.j1; ++j) {
+    const double* col = c.block + packed_column(j, c.nrow) - j;  // col[r]: row r
+    const double wj = c.w[j];
+    for (int r = ra; r < rb; ++r) c.w[r] -= col[r] * wj;
+  }
+}
+
+// Backward, rows [j1, nrow) of one half: each column's sum over those rows.
+void backward_block_half(void* context, int half) {
+  const auto& c = *static_cast<const BlockContext*>(context);
+  const int ra = half == 0 ? c.j1 : c.mid;
+  const int rb = half == 0 ? c.mid : c.nrow;
+  double* t = half == 0 ? c.t0 : c.t1;
+  for (int j = c.j0; j < c.j1; ++j) {
+    const double* col = c.block + packed_column(j, c.nrow) - j;
+    t[j] = dot4(col + ra, c.w + ra, rb - ra);
+  }
+}
+
+void forward_split_supernode(const SupernodalStructure& s, const double* values, double* w,
+                             TaskPair& pair, int sn, double* y) {
+  const auto si = static_cast<std::size_t>(sn);
+  const int k1 = s.super[si];
+  const int ncol = s.super[si + 1] - k1;
+  const int nrow = s.row_start[si + 1] - s.row_start[si];
+  const int* rows = s.rows.data() + s.row_start[si];
+  const double* block = values + s.packed_start[si];
+  for (int r = 0; r < ncol; ++r) w[r] = y[k1 + r];
+  for (int r = ncol; r < nrow; ++r) w[r] = 0.0;
+  for (int j0 = 0; j0 < ncol; j0 += kBlock) {
+    const int j1 = std::min(j0 + kBlock, ncol);
+    for (int j = j0; j < j1; ++j) {
+      const double* col = block + packed_column(j, nrow) - j;
+      const double wj = w[j] / col[j];
+      w[j] = wj;
+      for (int r = j + 1; r < j1; ++r) w[r] -= col[r] * wj;
+    }
+    if (j1 < nrow) {
+      BlockContext context{block, nrow, j0, j1, j1 + (nrow - j1) / 2, w, nullptr, nullptr};
+      pair.run(forward_block_half, &context);
+    }
   }
   for (int r = 0; r < ncol; ++r) y[k1 + r] = w[r];
   for (int r = ncol; r < nrow; ++r) y[rows[r]] += w[r];
 }
 
-}  // namespace
-
-void forward_dense(const SupernodalStructure& s, SupernodalValues l, SupernodalWorkspace& ws,
-                   double* y) {
-  for (int sn = 0; sn < s.nsuper; ++sn) forward_supernode(s, l.x, ws.w.data(), sn, y);
+void backward_split_supernode(const SupernodalStructure& s, const double* values, double* w,
+                              double* t0, double* t1, TaskPair& pair, int sn, double* y) {
+  const auto si = static_cast<std::size_t>(sn);
+  const int k1 = s.super[si];
+  const int ncol = s.super[si + 1] - k1;
+  const int nrow = s.row_start[si + 1] - s.row_start[si];
+  const int* rows = s.rows.data() + s.row_start[si];
+  const double* block = values + s.packed_start[si];
+  for (int r = 0; r < ncol; ++r) w[r] = y[k1 + r];
+  for (int r = ncol; r < nrow; ++r) w[r] = y[rows[r]];
+  for (int j1 = ncol; j1 > 0; j1 -= std::min(j1, kBlock)) {
+    const int j0 = std::max(j1 - kBlock, 0);
+    // Blocks are cut from the end so that the last block is the short one.
+    BlockContext context{block, nrow, j0, j1, j1 + (nrow - j1) / 2, w, t0, t1};
+    if (j1 < nrow) {
+      pair.run(backward_block_half, &context);
+    } else {
+      for (int j = j0; j < j1; ++j) t0[j] = t1[j] = 0.0;
+    }
+    for (int j = j1 - 1; j >= j0; --j) {
+      const double* col = block + packed_column(j, nrow) - j;
+      w[j] = (w[j] - ((t0[j] + t1[j]) + dot4(col + j + 1, w + j + 1, j1 - j - 1))) / col[j];
+    }
+  }
+  for (int r = 0; r < ncol; ++r) y[k1 + r] = w[r];
 }
 
-void forward_sparse(const SupernodalStructure& s, SupernodalValues l, SupernodalWorkspace& ws,
-                    std::span<const int> nonzero_columns, double* y) {
+// Asks for the first lines of a supernode's values ahead of a backward step: the passes run
+// through the supernodes downwards, which the hardware's stream detection follows poorly.
+void prefetch_supernode(const SupernodalStructure& s, const double* values, int sn) {
+  const auto si = static_cast<std::size_t>(sn);
+  const auto* begin = reinterpret_cast<const char*>(values + s.packed_start[si]);
+  const auto* end = reinterpret_cast<const char*>(values + s.packed_start[si + 1]);
+  const char* stop = std::min(end, begin + kPrefetchBytes);
+  for (const char* p = begin; p < stop; p += 64) __builtin_prefetch(p);
+}
+
+struct PassContext {
+  const SupernodalStructure* s;
+  const double* values;
+  SupernodalWorkspace* ws;
+  double* y;
+};
+
+void forward_half(void* context, int half) {
+  const auto& c = *static_cast<const PassContext*>(context);
+  const auto h = static_cast<std::size_t>(half);
+  double* w = c.ws->w[h].data();
+  double* far = c.ws->top_update[h].data();
+  for (int sn : c.s->part[h]) {
+    forward_supernode(*c.s, c.values, w, sn, c.s->top_rows_from[static_cast<std::size_t>(sn)], c.y,
+                      far);
+  }
+}
+
+void backward_half(void* context, int half) {
+  const auto& c = *static_cast<const PassContext*>(context);
+  const auto h = static_cast<std::size_t>(half);
+  double* w = c.ws->w[h].data();
+  double* t = c.ws->t[h].data();
+  const std::vector<int>& list = c.s->part[h];
+  for (auto it = list.rbegin(); it != list.rend(); ++it) {
+    if (it + 1 != list.rend()) prefetch_supernode(*c.s, c.values, *(it + 1));
+    backward_supernode(*c.s, c.values, w, t, *it, c.y);
+  }
+}
+
+}  // namespace
+
+void forward_dense(const SupernodalStructure& s, const SupernodalValues& l, SupernodalWorkspace& ws,
+                   TaskPair& pair, double* y) {
+  PassContext context{&s, l.x, &ws, y};
+  if (!s.part[0].empty() || !s.part[1].empty()) {
+    pair.run(forward_half, &context);
+    double* u0 = ws.top_update[0].data();
+    double* u1 = ws.top_update[1].data();
+    for (int k : s.top_columns) {
+      y[k] += u0[k] + u1[k];
+      u0[k] = 0.0;
+      u1[k] = 0.0;
+    }
+  }
+  double* w = ws.w[0].data();
+  for (int sn : s.top) {
+    if (split_supernode(s, sn)) {
+      forward_split_supernode(s, l.x, w, pair, sn, y);
+    } else {
+      forward_supernode(s, l.x, w, sn, s.top_rows_from[static_cast<std::size_t>(sn)], y, y);
+    }
+  }
+}
+
+void forward_sparse(const SupernodalStructure& s, const SupernodalValues& l,
+                    SupernodalWorkspace& ws, TaskPair& pair, std::span<const int> nonzero_columns,
+                    double* y) {
   if (++ws.stamp == 0) {  // wrapped: clear the marks once
     std::fill(ws.mark.begin(), ws.mark.end(), 0);
     ws.stamp = 1;
@@ -108,36 +533,31 @@ void forward_sparse(const SupernodalStructure& s, SupernodalValues l, Supernodal
     }
   }
   std::sort(ws.visit.begin(), ws.visit.end());  // children before parents
-  for (int sn : ws.visit) forward_supernode(s, l.x, ws.w.data(), sn, y);
+  double* w = ws.w[0].data();
+  for (int sn : ws.visit) {
+    const auto si = static_cast<std::size_t>(sn);
+    if (split_supernode(s, sn)) {
+      forward_split_supernode(s, l.x, w, pair, sn, y);
+    } else {
+      forward_supernode(s, l.x, w, sn, s.row_start[si + 1] - s.row_start[si], y, y);
+    }
+  }
 }
 
-void backward(const SupernodalStructure& s, SupernodalValues l, SupernodalWorkspace& ws,
-              double* y) {
-  double* w = ws.w.data();
-  for (int sn = s.nsuper - 1; sn >= 0; --sn) {
-    const auto si = static_cast<std::size_t>(sn);
-    const int k1 = s.super[si];
-    const int ncol = s.super[si + 1] - k1;
-    const int nrow = s.row_start[si + 1] - s.row_start[si];
-    const int* rows = s.rows.data() + s.row_start[si];
-    const double* block = l.x + s.value_start[si];
-    for (int r = 0; r < ncol; ++r) w[r] = y[k1 + r];
-    for (int r = ncol; r < nrow; ++r) w[r] = y[rows[r]];
-    for (int j = ncol - 1; j >= 0; --j) {
-      const double* col = block + static_cast<std::ptrdiff_t>(j) * nrow;
-      // Four partial sums in a fixed order: vectorisable and deterministic.
-      double a0 = 0.0, a1 = 0.0, a2 = 0.0, a3 = 0.0;
-      int r = j + 1;
-      for (; r + 4 <= nrow; r += 4) {
-        a0 += (col[r]) * w[r];
-        a1 += (col[r + 1]) * w[r + 1];
-        a2 += (col[r + 2]) * w[r + 2];
-        a3 += (col[r + 3]) * w[r + 3];
-      }
-      for (; r < nrow; ++r) a0 += (col[r]) * w[r];
-      w[j] = (w[j] - ((a0 + a1) + (a2 + a3))) / (col[j]);
+void backward(const SupernodalStructure& s, const SupernodalValues& l, SupernodalWorkspace& ws,
+              TaskPair& pair, double* y) {
+  double* w = ws.w[0].data();
+  double* t = ws.t[0].data();
+  for (auto it = s.top.rbegin(); it != s.top.rend(); ++it) {
+    if (split_supernode(s, *it)) {
+      backward_split_supernode(s, l.x, w, t, ws.t[1].data(), pair, *it, y);
+    } else {
+      backward_supernode(s, l.x, w, t, *it, y);
     }
-    for (int r = 0; r < ncol; ++r) y[k1 + r] = w[r];
+  }
+  if (!s.part[0].empty() || !s.part[1].empty()) {
+    PassContext context{&s, l.x, &ws, y};
+    pair.run(backward_half, &context);
   }
 }
 

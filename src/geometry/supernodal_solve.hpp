@@ -6,22 +6,38 @@
 // with the solve, and allocate nothing:
 //   - the symbolic structure (supernodes, row indices, permutation) is stored once and shared by
 //     the factors of one analysis (the heat and Poisson factors);
-//   - the values stay in CHOLMOD's factor (no copy). They stay double: a float copy would halve
-//     the traffic, but the factor's fill entries span hundreds of orders of magnitude (they
-//     carry the heat step's exp(-d / sqrt(t)) decay) and float flushes the small ones to zero,
-//     which on the 100k head moved distances by up to 8 mm;
+//   - the values are rewritten once, in CHOLMOD's own array, into a packed lower-trapezoid
+//     layout: CHOLMOD stores each supernode's diagonal block as a full square, whose upper
+//     triangle (about a sixth of the factor on a head) a solve never reads but would drag
+//     through the cache line by line;
+//   - the values stay double: a float copy would halve the traffic, but the factor's fill entries
+//     span hundreds of orders of magnitude (they carry the heat step's exp(-d / sqrt(t)) decay)
+//     and float flushes the small ones to zero, which on the 100k head moved distances by up to
+//     8 mm;
 //   - forward_sparse solves L y = b for a right-hand side with a few nonzeros: only the
 //     supernodes on the paths from those columns to the root of the elimination tree are
-//     visited (the heat step's right-hand side is one vertex or one face).
-// Layout (CHOLMOD's): supernode s holds columns super[s] .. super[s+1]-1 as a dense column-major
-// block of nrow(s) rows (leading dimension nrow(s)); its row indices are rows[row_start[s] ..
-// row_start[s+1]), the first ncol(s) of which are its own columns.
+//     visited (the heat step's right-hand side is one vertex or one face);
+//   - the full passes run on two threads. The elimination tree is cut once into a serial top
+//     (the supernodes nearest the root) and two parts of about equal size, each a set of whole
+//     subtrees hanging from the top. The two parts are independent: a backward pass solves the top
+//     and then both parts side by side, and reads and writes exactly what the serial order would,
+//     so it gives the same bits. A forward pass solves both parts side by side first; each part's
+//     updates to the top's rows go to that part's own buffer, added to the right-hand side in a
+//     fixed order before the top is solved. The result does not depend on timing or on whether
+//     a second thread runs at all (with one thread the parts run in turn, same bits).
+// Layout: supernode s holds columns super[s] .. super[s+1]-1 and rows rows[row_start[s] ..
+// row_start[s+1]) (its own columns first, then the rows below, ascending). Its values start at
+// packed_start[s]; column j (0-based within s) holds rows j .. nrow(s)-1, diagonal first, and
+// starts at packed_start[s] + j * nrow - j * (j - 1) / 2.
 #pragma once
 
 #include <suitesparse/cholmod.h>
 
+#include <array>
+#include <atomic>
 #include <cstdint>
 #include <span>
+#include <thread>
 #include <vector>
 
 namespace headspa::geometry::detail {
@@ -30,44 +46,93 @@ namespace headspa::geometry::detail {
 struct SupernodalStructure {
   int n = 0;
   int nsuper = 0;
-  std::vector<int> super;                 // nsuper + 1: first column of each supernode
-  std::vector<int> row_start;             // nsuper + 1: offsets into rows
-  std::vector<std::int64_t> value_start;  // nsuper + 1: offsets into a factor's values
-  std::vector<int> rows;                  // row indices, per supernode
-  std::vector<int> parent;                // supernodal elimination tree, -1 at a root
-  std::vector<int> column_super;          // n: the supernode of each column
-  std::vector<int> perm;                  // n: perm[k] = the original index of pivot k
-  std::vector<int> inverse_perm;          // n: inverse_perm[perm[k]] = k
-  int max_rows = 0;                       // the tallest supernode
+  std::vector<int> super;                  // nsuper + 1: first column of each supernode
+  std::vector<int> row_start;              // nsuper + 1: offsets into rows
+  std::vector<std::int64_t> value_start;   // nsuper + 1: offsets into CHOLMOD's values
+  std::vector<std::int64_t> packed_start;  // nsuper + 1: offsets into the packed values
+  std::vector<int> rows;                   // row indices, per supernode
+  std::vector<int> parent;                 // supernodal elimination tree, -1 at a root
+  std::vector<int> column_super;           // n: the supernode of each column
+  std::vector<int> perm;                   // n: perm[k] = the original index of pivot k
+  std::vector<int> inverse_perm;           // n: inverse_perm[perm[k]] = k
+  int max_rows = 0;                        // the tallest supernode
 
-  // Copies the structure of a numeric supernodal LL^T factor.
+  // The two-way cut of the elimination tree (file comment). Supernode lists are ascending
+  // (children before parents). When the tree does not allow a cut, both parts are empty and
+  // the top is every supernode.
+  std::vector<int> top;
+  std::array<std::vector<int>, 2> part;
+  std::vector<int> top_columns;        // columns of the top's supernodes, ascending
+  std::vector<int> top_rows_from;      // per supernode: position in its rows where top rows begin
+  std::array<std::int64_t, 3> work{};  // packed values in the top and in each part
+
+  // Copies the structure of a numeric supernodal LL^T factor and cuts its tree.
   explicit SupernodalStructure(const cholmod_factor& factor);
   // True when the factor has exactly this structure.
   bool matches(const cholmod_factor& factor) const;
+
+ private:
+  void cut_tree();
 };
 
-// The numeric values of one factor with a SupernodalStructure (CHOLMOD's array, not owned).
+// Rewrites a numeric supernodal factor's values, in place, into the packed layout (file
+// comment): each entry moves to a lower address, so one ascending pass suffices and no memory is
+// added. CHOLMOD must not use the factor's values afterwards (its structure is intact).
+void pack_in_place(cholmod_factor& factor);
+
+// The packed numeric values of one factor with a SupernodalStructure (the factor's array, not
+// owned).
 struct SupernodalValues {
   const double* x = nullptr;
 };
 
-// Reusable buffers of the sparse forward solve and the dense per-supernode workspace.
+// Runs a task as two halves, one on the calling thread and one on a worker thread that waits
+// between tasks (or both on the calling thread, in turn, when not threaded). Posting a task
+// allocates nothing.
+class TaskPair {
+ public:
+  using Task = void (*)(void* context, int half);
+  explicit TaskPair(bool threaded);
+  ~TaskPair();
+  TaskPair(const TaskPair&) = delete;
+  TaskPair& operator=(const TaskPair&) = delete;
+
+  // task(context, 0) here and task(context, 1) on the worker; returns when both are done.
+  void run(Task task, void* context);
+  bool threaded() const noexcept { return worker_.joinable(); }
+
+ private:
+  void work();
+  std::thread worker_;
+  std::atomic<std::uint32_t> posted_{0};
+  std::atomic<std::uint32_t> done_{0};
+  std::atomic<bool> quit_{false};
+  Task task_ = nullptr;
+  void* context_ = nullptr;
+};
+
+// Reusable buffers: per half, the dense per-supernode workspace and the forward pass's updates
+// to the top's rows; the sparse forward solve's marks.
 struct SupernodalWorkspace {
-  std::vector<double> w;   // max_rows
-  std::vector<int> mark;   // nsuper, stamped with `stamp`
-  std::vector<int> visit;  // supernodes to visit
+  std::array<std::vector<double>, 2> w;           // max_rows each
+  std::array<std::vector<double>, 2> t;           // max_rows each (backward: sums below)
+  std::array<std::vector<double>, 2> top_update;  // n each, zero between passes
+  std::vector<int> mark;                          // nsuper, stamped with `stamp`
+  std::vector<int> visit;                         // supernodes to visit
   int stamp = 0;
   explicit SupernodalWorkspace(const SupernodalStructure& s);
 };
 
 // y := L^{-1} y (permuted space), over every supernode.
-void forward_dense(const SupernodalStructure& s, SupernodalValues l, SupernodalWorkspace& ws,
-                   double* y);
+void forward_dense(const SupernodalStructure& s, const SupernodalValues& l, SupernodalWorkspace& ws,
+                   TaskPair& pair, double* y);
 // y := L^{-1} y where y is zero outside `nonzero_columns` (permuted indices); entries off the
 // elimination-tree paths of those columns stay zero.
-void forward_sparse(const SupernodalStructure& s, SupernodalValues l, SupernodalWorkspace& ws,
-                    std::span<const int> nonzero_columns, double* y);
+void forward_sparse(const SupernodalStructure& s, const SupernodalValues& l,
+                    SupernodalWorkspace& ws, TaskPair& pair, std::span<const int> nonzero_columns,
+                    double* y);
 // y := L^{-T} y (permuted space).
-void backward(const SupernodalStructure& s, SupernodalValues l, SupernodalWorkspace& ws, double* y);
+void backward(const SupernodalStructure& s, const SupernodalValues& l, SupernodalWorkspace& ws,
+              TaskPair& pair, double* y);
 
 }  // namespace headspa::geometry::detail

@@ -120,6 +120,34 @@ TEST(HeatGeodesic, FactorsSideBySideOrInTurnGiveTheSameBitsAndLeaveBlasAsItWas) 
   }
 }
 
+TEST(HeatGeodesic, SolvesOnTwoThreadsOrOneGiveTheSameBits) {
+  const TriangleMesh mesh = testing::icosphere(6, 0.1);  // 41k vertices: a solve uses two threads
+  HeatGeodesicOptions one;
+  one.parallel_solves = false;
+  HeatGeodesicSolver a(mesh, HeatGeodesicOptions{});
+  HeatGeodesicSolver b(mesh, one);
+  EXPECT_EQ(a.precompute_report().solve_threads, 2);
+  EXPECT_EQ(b.precompute_report().solve_threads, 1);
+  EXPECT_LT(a.precompute_report().serial_fraction, 0.5);
+  Eigen::VectorXd da, db;
+  for (int round = 0; round < 3; ++round) {
+    for (int source : {0, 777, 20000, 40961}) {
+      a.distance(std::span<const int>(&source, 1), da);
+      b.distance(std::span<const int>(&source, 1), db);
+      ASSERT_EQ(da.size(), db.size());
+      EXPECT_EQ(0, std::memcmp(da.data(), db.data(),
+                               sizeof(double) * static_cast<std::size_t>(da.size())))
+          << "source " << source;
+    }
+  }
+  // A point source takes the same path.
+  const SurfacePoint point{100, {0.2, 0.3, 0.5}};
+  da = a.distance(point);
+  db = b.distance(point);
+  EXPECT_EQ(
+      0, std::memcmp(da.data(), db.data(), sizeof(double) * static_cast<std::size_t>(da.size())));
+}
+
 TEST(HeatGeodesic, SeveralSourcesGiveTheDistanceToTheNearest) {
   const TriangleMesh mesh = testing::icosphere(5);
   const int north = testing::nearest_vertex(mesh, Vec3(0, 0, 1));

@@ -29,11 +29,22 @@
 //     iteration costs one solve with the factor; for meshes that are solved from once or twice.
 // Solves (kSecondFactor). CHOLMOD factors; the triangular solves are headspa's own
 // (src/geometry/supernodal_solve.hpp), on CHOLMOD's supernodal factors in place. A solve is
-// memory-bound: on the 100k-vertex default head each factor holds 8.5M values (68 MB), and a
+// bound by memory traffic: on the 100k-vertex default head each factor holds 8.0M values, and a
 // solve streams them three times, not four: the heat step's right-hand side is one vertex (or
 // one face), so its forward solve visits only the supernodes on that column's path to the root
-// of the elimination tree (a few hundred of 12k); its backward solve and both Poisson solves are
-// full passes. Tried and left out, measured on that head:
+// of the elimination tree; its backward solve and both Poisson solves are full passes. To stream
+// less and faster:
+//   - the values are packed in place after each factorisation (the upper triangles of the
+//     diagonal blocks dropped: 6.8M values read per pass instead of 8.0M);
+//   - supernodes are merged with half the explicit zeros CHOLMOD allows by default;
+//   - each full pass runs on two threads (parallel_solves), over two halves of the elimination
+//     tree cut once at precompute, and the largest supernodes at the top of the tree by blocks
+//     of columns, their rows split between the threads; the divergence of the heat step's
+//     gradient runs on two halves of the faces. The distances are the same bits with one
+//     thread or two (precompute_report().solve_threads says which ran).
+//   - everything between the two solves stays in the factor's pivot order.
+// Together: about 2x faster than the single-threaded solve straight on CHOLMOD's layout.
+// Tried and left out, measured on that head:
 //   - float factors (half the traffic): the heat factor's fill entries span hundreds of orders
 //     of magnitude, as the heat does, and float flushes the small ones to zero; distances moved
 //     by up to 8 mm (2.5%). The Poisson factor is nearly singular (eps above) and cannot lose
@@ -41,9 +52,11 @@
 //   - METIS instead of AMD: 23% fewer factor values and half the flops, but CHOLMOD's METIS
 //     ordering alone takes 0.5 s, more than it saves in the factorisations. A geometric nested
 //     dissection (median planes, CAMD inside the parts) analysed in about the same time as AMD
-//     but saved only 6% of the values.
-//   - tighter supernode amalgamation (CHOLMOD's nrelax/zrelax): 10% fewer values, 6% slower
-//     factorisations.
+//     but saved only 6-9% of the values.
+//   - still fewer explicit zeros (zrelax 0.2, 0.02, 0.01): no faster to solve within the
+//     noise, 25% slower factorisations; more of them (0.8, 0.2-0.4, 0.1-0.2): slower solves.
+//   - prefetching two supernodes ahead instead of one; AVX2 or AVX-512 builds of the kernels
+//     (no faster: the passes wait on memory, not arithmetic).
 // On the unit sphere (icosphere, 40962 vertices) the distance is within 1% of the great-circle
 // distance with either method (tests/geometry/heat_geodesic_test.cpp).
 //
@@ -108,6 +121,9 @@ struct HeatGeodesicOptions {
   // Either way OpenBLAS is held to one thread while they are factored (and restored after), so
   // the factors are the same bits whatever the machine's core count.
   bool concurrent_factorisations = true;
+  // kSecondFactor: run each full triangular pass of a solve on two threads (on large meshes),
+  // rather than on the calling thread alone. The distances are the same bits either way.
+  bool parallel_solves = true;
   // kSharedFactor only: stop when |L phi - b| <= poisson_tolerance * |b|.
   double poisson_tolerance = 1e-7;
   // kSharedFactor only: at most this many conjugate-gradient iterations.
@@ -124,6 +140,8 @@ struct HeatPrecomputeReport {
   double factorise_seconds = 0.0;  // numeric factorisation(s)
   double factor_nonzeros = 0.0;    // nonzeros of one Cholesky factor
   int numeric_factorisations = 0;  // 1 (kSharedFactor) or 2 (kSecondFactor)
+  int solve_threads = 1;           // threads of a solve's full triangular passes
+  double serial_fraction = 1.0;    // kSecondFactor: share of the factor solved by one thread
 };
 
 // What the last distance solve did.
