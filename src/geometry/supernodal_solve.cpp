@@ -286,6 +286,21 @@ SupernodalWorkspace::SupernodalWorkspace(const SupernodalStructure& s)
 
 namespace {
 
+// One supernode's place in the structure and its packed values.
+struct Supernode {
+  int k1, ncol, nrow;  // first column, columns, rows
+  const int* rows;
+  const double* block;
+  Supernode(const SupernodalStructure& s, const double* values, int sn) {
+    const auto si = static_cast<std::size_t>(sn);
+    k1 = s.super[si];
+    ncol = s.super[si + 1] - k1;
+    nrow = s.row_start[si + 1] - s.row_start[si];
+    rows = s.rows.data() + s.row_start[si];
+    block = values + s.packed_start[si];
+  }
+};
+
 // Four partial sums in a fixed order: vectorisable and deterministic.
 double dot4(const double* a, const double* b, int len) {
   double a0 = 0.0, a1 = 0.0, a2 = 0.0, a3 = 0.0;
@@ -305,12 +320,10 @@ double dot4(const double* a, const double* b, int len) {
 // Each column is one contiguous multiply-subtract.
 void forward_supernode(const SupernodalStructure& s, const double* values, double* w, int sn,
                        int split, double* y, double* far) {
-  const auto si = static_cast<std::size_t>(sn);
-  const int k1 = s.super[si];
-  const int ncol = s.super[si + 1] - k1;
-  const int nrow = s.row_start[si + 1] - s.row_start[si];
-  const int* rows = s.rows.data() + s.row_start[si];
-  const double* col = values + s.packed_start[si];
+  const Supernode sv(s, values, sn);
+  const int k1 = sv.k1, ncol = sv.ncol, nrow = sv.nrow;
+  const int* rows = sv.rows;
+  const double* col = sv.block;
   for (int r = 0; r < ncol; ++r) w[r] = y[k1 + r];
   for (int r = ncol; r < nrow; ++r) w[r] = 0.0;
   for (int j = 0; j < ncol; ++j) {
@@ -331,12 +344,10 @@ void forward_supernode(const SupernodalStructure& s, const double* values, doubl
 // the known values (into t), then the diagonal block, from the cache, column by column upwards.
 void backward_supernode(const SupernodalStructure& s, const double* values, double* w, double* t,
                         int sn, double* y) {
-  const auto si = static_cast<std::size_t>(sn);
-  const int k1 = s.super[si];
-  const int ncol = s.super[si + 1] - k1;
-  const int nrow = s.row_start[si + 1] - s.row_start[si];
-  const int* rows = s.rows.data() + s.row_start[si];
-  const double* block = values + s.packed_start[si];
+  const Supernode sv(s, values, sn);
+  const int k1 = sv.k1, ncol = sv.ncol, nrow = sv.nrow;
+  const int* rows = sv.rows;
+  const double* block = sv.block;
   for (int r = 0; r < ncol; ++r) w[r] = y[k1 + r];
   for (int r = ncol; r < nrow; ++r) w[r] = y[rows[r]];
   const int below = nrow - ncol;
@@ -399,12 +410,10 @@ void backward_block_half(void* context, int half) {
 
 void forward_split_supernode(const SupernodalStructure& s, const double* values, double* w,
                              TaskPair& pair, int sn, double* y) {
-  const auto si = static_cast<std::size_t>(sn);
-  const int k1 = s.super[si];
-  const int ncol = s.super[si + 1] - k1;
-  const int nrow = s.row_start[si + 1] - s.row_start[si];
-  const int* rows = s.rows.data() + s.row_start[si];
-  const double* block = values + s.packed_start[si];
+  const Supernode sv(s, values, sn);
+  const int k1 = sv.k1, ncol = sv.ncol, nrow = sv.nrow;
+  const int* rows = sv.rows;
+  const double* block = sv.block;
   for (int r = 0; r < ncol; ++r) w[r] = y[k1 + r];
   for (int r = ncol; r < nrow; ++r) w[r] = 0.0;
   for (int j0 = 0; j0 < ncol; j0 += kBlock) {
@@ -426,17 +435,15 @@ void forward_split_supernode(const SupernodalStructure& s, const double* values,
 
 void backward_split_supernode(const SupernodalStructure& s, const double* values, double* w,
                               double* t0, double* t1, TaskPair& pair, int sn, double* y) {
-  const auto si = static_cast<std::size_t>(sn);
-  const int k1 = s.super[si];
-  const int ncol = s.super[si + 1] - k1;
-  const int nrow = s.row_start[si + 1] - s.row_start[si];
-  const int* rows = s.rows.data() + s.row_start[si];
-  const double* block = values + s.packed_start[si];
+  const Supernode sv(s, values, sn);
+  const int k1 = sv.k1, ncol = sv.ncol, nrow = sv.nrow;
+  const int* rows = sv.rows;
+  const double* block = sv.block;
   for (int r = 0; r < ncol; ++r) w[r] = y[k1 + r];
   for (int r = ncol; r < nrow; ++r) w[r] = y[rows[r]];
   for (int j1 = ncol; j1 > 0; j1 -= std::min(j1, kBlock)) {
     const int j0 = std::max(j1 - kBlock, 0);
-    // Blocks are cut from the end so that the last block is the short one.
+    // Blocks are cut from the end, so the first columns make the short block.
     BlockContext context{block, nrow, j0, j1, j1 + (nrow - j1) / 2, w, t0, t1};
     if (j1 < nrow) {
       pair.run(backward_block_half, &context);
