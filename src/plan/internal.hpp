@@ -125,7 +125,9 @@ struct PlanningSurface::Impl {
   std::vector<double> misfit_dist;    // per vertex: to the nearest that does not (capped)
   std::vector<double> footprint_cap;  // per vertex: lowest cap under the pad, with slack. [N]
   NearestPoints no_go_points;         // no-go vertices, id = vertex
-  Vec3 centre = Vec3::Zero();         // inside the skull, for travel around the head
+  // Skin that is neither massaged nor a no-go zone (an ear, unlabelled skin), id = vertex.
+  NearestPoints other_points;
+  Vec3 centre = Vec3::Zero();  // inside the skull, for travel around the head
   std::array<Vec3, kContactCount> park{Vec3::Zero(), Vec3::Zero()};
   double mean_edge = 0.0;
 
@@ -134,6 +136,9 @@ struct PlanningSurface::Impl {
   const std::vector<Vec3>& normals() const { return log_map.vertex_normals(); }
   // Distance to the nearest no-go vertex (capped at kNoGoReach), and its zone.
   double no_go_distance(const Vec3& p, anatomy::Region* zone) const;
+  // How far a pad centred at `pad_centre` stays clear of unlabelled skin: the distance to its
+  // nearest vertex less the pad radius (read up to kOtherSkinClearanceM + 1 cm). Unit: [m]
+  double other_skin_gap(const Vec3& pad_centre) const;
   // Closest surface point with its interpolated normal and dominant-corner region.
   struct Foot {
     Vec3 position = Vec3::Zero();
@@ -183,6 +188,11 @@ inline constexpr double kMinWorkableAreaM2 = 1.0e-4;
 inline constexpr double kPadRadiusM = 0.0075;
 inline constexpr double kApproachHeightM = 0.02;
 inline constexpr double kPadFitToleranceM = 0.0005;
+// A pad resting on massaged skin keeps its ball this far from skin that is neither massaged
+// nor a no-go zone (an ear beside the cheek or the temple, a shoulder below the neck), whose cap
+// is zero: a pad drifting on the skin or sinking into soft tissue must not press it. On a
+// flat border this keeps the pad's centre 4 mm in from the nearest such vertex. Unit: [m]
+inline constexpr double kOtherSkinClearanceM = 0.001;
 // How far a force-controlled pad may stray from its planned point (tracking, skin drag): the
 // caps under the pad are taken this much wider. Unit: [m]
 inline constexpr double kTrackingSlackM = 0.005;

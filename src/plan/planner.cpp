@@ -1348,13 +1348,45 @@ class Builder {
   }
 
   // True when the pad's centre along smooth_points_ / smooth_normals_ would pass the
-  // acceleration or jerk limits (with the planner's 20% to spare).
-  bool centre_swings() {
-    centres_.resize(smooth_points_.size());
-    for (std::size_t k = 0; k < centres_.size(); ++k) {
-      centres_[k] = smooth_points_[k] + kPadRadiusM * smooth_normals_[k];
+  // acceleration or jerk limits (with the planner's 20% to spare), coming on from the contact's
+  // last samples when they run on in time: a pad that arrives still moving and turns back at
+  // once swings as much as one whose pattern does.
+  bool centre_swings(std::size_t c) {
+    const auto& track = plan_.tracks[c];
+    std::size_t history = 0;  // earlier samples joined in time to the last one
+    while (history < 2 && history + 1 < track.size() &&
+           track[track.size() - 1 - history].t_s - track[track.size() - 2 - history].t_s <
+               1.5 * dt_) {
+      ++history;
     }
-    return slow_down(centres_) > 1.0;
+    if (track.empty() || (track.back().position_m - smooth_points_.front()).norm() > 0.0) {
+      history = 0;
+    }
+    centres_.clear();
+    for (std::size_t h = history; h > 0; --h) {
+      const Sample& smp = track[track.size() - 1 - h];
+      centres_.push_back(smp.position_m + kPadRadiusM * smp.normal);
+    }
+    for (std::size_t k = 0; k < smooth_points_.size(); ++k) {
+      centres_.push_back(smooth_points_[k] + kPadRadiusM * smooth_normals_[k]);
+    }
+    if (history == 0) return slow_down(centres_) > 1.0;
+    // As slow_down, but moving (not at rest) before the first of the history.
+    double peak_a = 0.0;
+    double peak_j = 0.0;
+    Vec3 v_prev = (centres_[1] - centres_[0]) / dt_;
+    Vec3 a_prev = Vec3::Zero();
+    for (std::size_t i = 1; i < centres_.size(); ++i) {
+      const Vec3 v =
+          i + 1 < centres_.size() ? Vec3((centres_[i + 1] - centres_[i]) / dt_) : Vec3::Zero();
+      const Vec3 a = (v - v_prev) / dt_;
+      peak_a = std::max(peak_a, a.norm());
+      if (i >= 2) peak_j = std::max(peak_j, ((a - a_prev) / dt_).norm());
+      v_prev = v;
+      a_prev = a;
+    }
+    return peak_a > 0.8 * o_.limits.max_acceleration_m_per_s2 ||
+           peak_j > 0.8 * o_.limits.max_jerk_m_per_s3;
   }
 
   void work_spot(std::size_t c, const Work& w, SpotPattern pat, const StepArea& area,
@@ -1384,7 +1416,8 @@ class Builder {
     std::vector<Vec3>& normals = smooth_normals_;
     // Where the skin turns sharply under the pattern (a crease, a tight curve) the pad's centre,
     // a radius out along the normal, swings: the pattern is made smaller there until the
-    // centre keeps within the acceleration and jerk limits (three tries).
+    // centre keeps within the acceleration and jerk limits (three tries), and where it still
+    // swings the pad holds the spot without the pattern.
     for (int attempt = 0;; ++attempt) {
       buffer_.clear();
       force_cap = std::numeric_limits<double>::infinity();
@@ -1407,8 +1440,8 @@ class Builder {
       // Where the log map folds (a crease of the skin, the patch's rim) the pattern can step;
       // smooth it in time like a slide.
       smooth_pattern(c);
-      if (attempt == 3 || !centre_swings()) break;
-      pat.radius *= 0.6;
+      if (attempt == kPatternTries || !centre_swings(c)) break;
+      pat.radius = attempt + 1 < kPatternTries ? 0.6 * pat.radius : 0.0;
     }
     const double f0 = state_[c].force;
     const double target =
@@ -1485,8 +1518,8 @@ class Builder {
         if (env > 0.0) force_cap = std::min(force_cap, force_at(area, f) / mod);
       }
       smooth_pattern(c);
-      if (attempt == 3 || !centre_swings()) break;
-      shrink *= 0.6;
+      if (attempt == kPatternTries || !centre_swings(c)) break;
+      shrink = attempt + 1 < kPatternTries ? 0.6 * shrink : 0.0;
     }
     const double f0 = state_[c].force;
     const double target =
@@ -2497,6 +2530,9 @@ class Builder {
   std::vector<Vec3> smooth_normals_;          // scratch for moves
   std::vector<Vec3> centres_;                 // scratch: the pad's centre along a stroke
   mutable std::vector<Vec3> smooth_scratch_;  // scratch for smoothing
+  // A spot's or a sweep's pattern is tried at this many sizes (each 0.6 of the last), then
+  // left out (the pad presses without it).
+  static constexpr int kPatternTries = 4;
   const PlanningSurface::Impl& s_;
   const PlanOptions& o_;
   SessionPlan& plan_;

@@ -179,9 +179,14 @@ PlanningSurface::Impl::Impl(const anatomy::Head& original_head)
   vertex_area = geometry::vertex_areas(mesh);
   adjacency = geometry::vertex_adjacency(mesh);
   for (std::size_t v = 0; v < n; ++v) {
-    if (anatomy::is_no_go(h.regions.label[v]))
+    const anatomy::Region r = h.regions.label[v];
+    if (anatomy::is_no_go(r)) {
       no_go_points.add(mesh.vertices[v], static_cast<int>(v));
+    } else if (!anatomy::is_massage_region(r)) {
+      other_points.add(mesh.vertices[v], static_cast<int>(v));
+    }
   }
+  other_points.build();
   no_go_dist.assign(n, kNoGoReach);
   no_go_points.build();
   if (no_go_points.size() > 0) {
@@ -193,7 +198,8 @@ PlanningSurface::Impl::Impl(const anatomy::Head& original_head)
   mean_edge = mean_face_edge(mesh);
 
   // Where a pad can work: its ball, resting on the skin at the vertex and on the way down the
-  // normal to it, touches no other skin (an ear beside the temple, a fold).
+  // normal to it, touches no other skin (an ear beside the temple, a fold), and resting it
+  // keeps clear of unlabelled skin by kOtherSkinClearanceM.
   pad_fits.assign(n, 0);
   neck_cut.assign(n, 0);
   const auto& normal = log_map.vertex_normals();
@@ -208,8 +214,9 @@ PlanningSurface::Impl::Impl(const anatomy::Head& original_head)
       continue;  // no pad there
     }
     const Vec3& p = mesh.vertices[v];
-    bool fits = true;
+    bool fits = other_skin_gap(p + kPadRadiusM * normal[v]) >= kOtherSkinClearanceM;
     for (const double up : {0.0, 0.5 * kApproachHeightM, kApproachHeightM}) {
+      if (!fits) break;
       const double gap = query.signed_distance(p + (kPadRadiusM + up) * normal[v]) - kPadRadiusM;
       if (gap < 0.5 * up - kPadFitToleranceM) {
         fits = false;
@@ -296,6 +303,12 @@ double PlanningSurface::Impl::no_go_distance(const Vec3& p, anatomy::Region* zon
     *zone = id >= 0 ? head->regions[id] : anatomy::Region::kOther;
   }
   return id >= 0 ? d : kNoGoReach;
+}
+
+double PlanningSurface::Impl::other_skin_gap(const Vec3& pad_centre) const {
+  const double reach = kPadRadiusM + kOtherSkinClearanceM + 0.01;
+  const auto [id, d] = other_points.nearest(pad_centre, reach);
+  return (id >= 0 ? d : reach) - kPadRadiusM;
 }
 
 PlanningSurface::Impl::Foot PlanningSurface::Impl::foot_of(const geometry::SurfacePoint& sp) const {

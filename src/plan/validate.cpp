@@ -131,6 +131,7 @@ ValidationReport validate_plan(const SessionPlan& plan, const PlanningSurface& s
   const std::size_t cover = checks.add("coverage", L.min_coverage, "fraction", false);
   const std::size_t clearance = checks.add("clearance", kTravelClearanceM, "m", false);
   const std::size_t pad_fit = checks.add("pad_fit", -2.0 * kPadFitToleranceM, "m", false);
+  const std::size_t other_skin = checks.add("other_skin", 0.0, "m", false);
 
   const double dt = 1.0 / plan.sample_rate_hz;
   for (std::size_t c = 0; c < kContactCount; ++c) {
@@ -177,6 +178,14 @@ ValidationReport validate_plan(const SessionPlan& plan, const PlanningSurface& s
           return where(c, t) + ": the pad reaches " + fixed(-fit * 1000.0, 1) +
                  " mm into the skin beside it";
         });
+        // A pad pressing keeps its ball off unlabelled skin (cap zero: an ear, a shoulder).
+        if (smp.force_n > 0.0) {
+          const double other = s.other_skin_gap(pad(smp));
+          checks.value(other_skin, other, [&] {
+            return where(c, t) + ": the pad presses " + fixed(smp.force_n, 2) + " N " +
+                   fixed(other * 1000.0, 1) + " mm from unlabelled skin (cap 0)";
+          });
+        }
       } else {
         const double ratio = smp.force_n > 0.0 ? 1e9 : 0.0;
         checks.value(force, ratio, [&] {

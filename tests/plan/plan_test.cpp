@@ -4,15 +4,18 @@
 
 #include <algorithm>
 #include <fstream>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <string>
 
 #include "headspa/anatomy/head.hpp"
+#include "headspa/anatomy/regions.hpp"
 #include "headspa/care/builtin.hpp"
 #include "headspa/care/personalise.hpp"
 #include "headspa/care/products.hpp"
 #include "headspa/care/screening.hpp"
 #include "headspa/core/error.hpp"
+#include "headspa/geometry/mesh.hpp"
 #include "headspa/geometry/surface_query.hpp"
 #include "headspa/plan/plan_io.hpp"
 #include "headspa/plan/planner.hpp"
@@ -221,6 +224,50 @@ TEST_F(Injected, TravelGrazingTheSkin) {
   const ValidationReport r = validate_plan(plan, fixture().surface);
   EXPECT_FALSE(r.ok);
   EXPECT_FALSE(check(r, "clearance").passed);
+}
+
+TEST_F(Injected, PadPressingBesideTheEar) {
+  // A pressing sample moved onto the massaged skin where a resting pad's ball comes nearest to
+  // unlabelled skin (the ear stands out beside the temple and the cheek).
+  const anatomy::Head& head = fixture().surface.head();
+  const auto& V = head.mesh.vertices;
+  const std::vector<Eigen::Vector3d> N = geometry::vertex_normals(head.mesh);
+  const double r = 0.0075;  // the pad radius the planner plans for
+  std::vector<std::size_t> other;
+  for (std::size_t v = 0; v < V.size(); ++v) {
+    const anatomy::Region g = head.regions.label[v];
+    if (!anatomy::is_massage_region(g) && !anatomy::is_no_go(g)) other.push_back(v);
+  }
+  ASSERT_FALSE(other.empty()) << "the built-in head has unlabelled skin (its ears)";
+  std::size_t worst = 0;
+  double worst_gap = std::numeric_limits<double>::infinity();
+  for (std::size_t v = 0; v < V.size(); ++v) {
+    if (!anatomy::is_massage_region(head.regions.label[v])) continue;
+    const Eigen::Vector3d centre = V[v] + r * N[v];
+    for (const std::size_t u : other) {
+      const double gap = (V[u] - centre).norm() - r;
+      if (gap < worst_gap) {
+        worst_gap = gap;
+        worst = v;
+      }
+    }
+  }
+  ASSERT_LT(worst_gap, 0.0) << "some resting pad would touch unlabelled skin";
+  Sample& s = plan.tracks[0][contact_sample()];
+  s.position_m = V[worst];
+  s.normal = N[worst];
+  s.region = head.regions.label[worst];
+  s.force_n = 0.5;
+  const ValidationReport r2 = validate_plan(plan, fixture().surface);
+  EXPECT_FALSE(r2.ok);
+  EXPECT_FALSE(check(r2, "other_skin").passed);
+}
+
+// The same plan validates with the check in it: no pressing pad comes near unlabelled skin.
+TEST(Planner, NoPressingPadTouchesUnlabelledSkin) {
+  const ValidationReport r = validate_plan(japanese(), fixture().surface);
+  EXPECT_TRUE(check(r, "other_skin").passed) << check(r, "other_skin").worst;
+  EXPECT_GE(check(r, "other_skin").worst, 0.0);
 }
 
 TEST(Planner, SameBytesInAFreshProcessState) {
