@@ -458,6 +458,43 @@ void divergence_half(void* context, int half) {
   }
 }
 
+// The divergence's two halves added into `sum` over one half of the entries, with that half's
+// squared norm (whose only use is to tell a zero right-hand side).
+struct SumContext {
+  const double* b0;
+  const double* b1;
+  double* sum;
+  int n;
+  std::array<double, 2> norm2;
+};
+
+void sum_half(void* context, int half) {
+  auto& c = *static_cast<SumContext*>(context);
+  const int begin = half == 0 ? 0 : c.n / 2;
+  const int end = half == 0 ? c.n / 2 : c.n;
+  double norm2 = 0.0;
+  for (int k = begin; k < end; ++k) {
+    c.sum[k] = c.b0[k] + c.b1[k];
+    norm2 += c.sum[k] * c.sum[k];
+  }
+  c.norm2[static_cast<std::size_t>(half)] = norm2;
+}
+
+// Out of pivot order, over one half of the entries.
+struct UnpermuteContext {
+  const double* permuted;
+  const int* perm;
+  double* out;
+  int n;
+};
+
+void unpermute_half(void* context, int half) {
+  const auto& c = *static_cast<const UnpermuteContext*>(context);
+  const int begin = half == 0 ? 0 : c.n / 2;
+  const int end = half == 0 ? c.n / 2 : c.n;
+  for (int k = begin; k < end; ++k) c.out[c.perm[k]] = c.permuted[k];
+}
+
 }  // namespace
 
 void HeatGeodesicSolver::Impl::run_copied(std::span<const int> support, Eigen::VectorXd& out) {
@@ -468,22 +505,17 @@ void HeatGeodesicSolver::Impl::run_copied(std::span<const int> support, Eigen::V
   DivergenceContext context{&pivot_faces, &hat_gradient, &face_area, permuted.data(),
                             &half_divergence};
   pair->run(divergence_half, &context);
-  const double* b0 = half_divergence[0].data();
-  const double* b1 = half_divergence[1].data();
-  double norm2 = 0.0;
-  for (int k = 0; k < n; ++k) {
-    permuted[k] = b0[k] + b1[k];
-    norm2 += permuted[k] * permuted[k];
-  }
+  SumContext sum{half_divergence[0].data(), half_divergence[1].data(), permuted.data(), n, {}};
+  pair->run(sum_half, &sum);
   last = HeatSolveReport{};
-  if (!(norm2 > 0.0)) {
+  if (!(sum.norm2[0] + sum.norm2[1] > 0.0)) {
     out.setZero();
     return;
   }
   detail::forward_dense(*structure, poisson_values, *workspace, *pair, permuted.data());
   detail::backward(*structure, poisson_values, *workspace, *pair, permuted.data());
-  const std::vector<int>& perm = structure->perm;
-  for (int k = 0; k < n; ++k) out[perm[static_cast<std::size_t>(k)]] = permuted[k];
+  UnpermuteContext unpermute{permuted.data(), structure->perm.data(), out.data(), n};
+  pair->run(unpermute_half, &unpermute);
 }
 
 void HeatGeodesicSolver::Impl::heat_step_copied(std::span<const int> support) {

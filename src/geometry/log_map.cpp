@@ -254,7 +254,16 @@ void LogMap::compute(const LogMapRequest& request, LogMapPatch& patch) const {
       Node& fresh = patch.nodes_.emplace_back();
       fresh.vertex = v;
       fresh.r = std::numeric_limits<double>::infinity();
-      fresh.chord = (mesh_.vertices[static_cast<std::size_t>(v)] - c).norm();
+      const auto vi = static_cast<std::size_t>(v);
+      fresh.chord = (mesh_.vertices[vi] - c).norm();
+      // The vertex is settled later, after other work: fetch what settling it reads now. On a
+      // large mesh a patch's vertices are spread over tens of megabytes of normals, incidences
+      // and step factors, and waiting on them took about an eighth of the time.
+      const auto first = static_cast<std::size_t>(face_offsets_[vi]);
+      __builtin_prefetch(&normals_[vi]);
+      __builtin_prefetch(&incident_[first]);
+      __builtin_prefetch(&step_scale_[first]);
+      __builtin_prefetch(&step_scale_[first] + 4);
     }
     return local;
   };
