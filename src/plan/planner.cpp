@@ -1188,6 +1188,14 @@ class Builder {
     bool any_short = false;
     for (std::size_t k = 0; k < total.size(); ++k) any_short = any_short || short_of(k);
     if (any_short) {
+      // Each candidate's reach first; then, from every vertex still to gain, the candidates
+      // whose reach takes it in (the same distance test as gain_of). Only those can gain:
+      // the others are skipped without a query, as they were when their gain came to zero.
+      std::vector<double>& reach_of = fill_reach_;
+      std::vector<char>& may_gain = fill_may_gain_;
+      reach_of.assign(V.size(), -1.0);
+      may_gain.assign(V.size(), 0);
+      double widest = 0.0;
       for (int v : area.vertices) {
         const auto i = static_cast<std::size_t>(v);
         if ((V[i].x() >= 0.0) != left || s_.pad_fits[i] == 0) continue;
@@ -1198,6 +1206,23 @@ class Builder {
             std::min({reach, s_.no_go_dist[i] - clear, std::max(kMinReach, 0.85 * area.inside[i]),
                       s_.misfit_dist[i] - border_allowance()});
         if (r < kMinReach) continue;
+        reach_of[i] = r;
+        widest = std::max(widest, narrow * r + pad);
+      }
+      for (int u : todo) {
+        const auto i = static_cast<std::size_t>(u);
+        if (covered[i] != 0 || !short_of(static_cast<std::size_t>(s_.head->regions.label[i]))) {
+          continue;
+        }
+        set_grid.for_each_within(V[i], widest, [&](int v, double d) {
+          const double r = reach_of[static_cast<std::size_t>(v)];
+          if (r >= 0.0 && d <= narrow * r + pad) may_gain[static_cast<std::size_t>(v)] = 1;
+        });
+      }
+      for (int v : area.vertices) {
+        const auto i = static_cast<std::size_t>(v);
+        if (may_gain[i] == 0) continue;
+        const double r = reach_of[i];
         const double g = gain_of(v, r);
         if (g <= 0.0) continue;
         heap.emplace(g, -static_cast<int>(candidates.size()));
@@ -2530,6 +2555,8 @@ class Builder {
   std::vector<Vec3> smooth_normals_;          // scratch for moves
   std::vector<Vec3> centres_;                 // scratch: the pad's centre along a stroke
   mutable std::vector<Vec3> smooth_scratch_;  // scratch for smoothing
+  mutable std::vector<double> fill_reach_;    // fill_gaps: each candidate's reach, or -1
+  mutable std::vector<char> fill_may_gain_;   // fill_gaps: candidates that can gain
   // A spot's or a sweep's pattern is tried at this many sizes (each 0.6 of the last), then
   // left out (the pad presses without it).
   static constexpr int kPatternTries = 4;
