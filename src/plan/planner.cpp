@@ -866,19 +866,21 @@ class Builder {
   }
 
   // How much longer a move starting and ending at rest must take for its peak acceleration
-  // and jerk to stay within 80% of the limits (1: it is within them).
-  double slow_down(const std::vector<Vec3>& pts) const {
+  // and jerk to stay within 80% of the limits (1: none). `moving`: the move does not start at
+  // rest, but goes on from pts[0] at the speed of its first step (the first points are samples
+  // already made).
+  double slow_down(const std::vector<Vec3>& pts, bool moving = false) const {
     if (pts.size() < 2) return 1.0;
     double peak_a = 0.0;
     double peak_j = 0.0;
-    Vec3 v_prev = Vec3::Zero();
+    Vec3 v_prev = moving ? Vec3((pts[1] - pts[0]) / dt_) : Vec3::Zero();
     Vec3 a_prev = Vec3::Zero();
-    for (std::size_t i = 0; i + 1 <= pts.size(); ++i) {
-      // At rest before the first sample and after the last.
+    for (std::size_t i = moving ? 1 : 0; i + 1 <= pts.size(); ++i) {
+      // At rest after the last sample (and before the first unless moving).
       const Vec3 v = i + 1 < pts.size() ? Vec3((pts[i + 1] - pts[i]) / dt_) : Vec3::Zero();
       const Vec3 a = (v - v_prev) / dt_;
       peak_a = std::max(peak_a, a.norm());
-      peak_j = std::max(peak_j, ((a - a_prev) / dt_).norm());
+      if (!moving || i >= 2) peak_j = std::max(peak_j, ((a - a_prev) / dt_).norm());
       v_prev = v;
       a_prev = a;
     }
@@ -1395,23 +1397,7 @@ class Builder {
     for (std::size_t k = 0; k < smooth_points_.size(); ++k) {
       centres_.push_back(smooth_points_[k] + kPadRadiusM * smooth_normals_[k]);
     }
-    if (history == 0) return slow_down(centres_) > 1.0;
-    // As slow_down, but moving (not at rest) before the first of the history.
-    double peak_a = 0.0;
-    double peak_j = 0.0;
-    Vec3 v_prev = (centres_[1] - centres_[0]) / dt_;
-    Vec3 a_prev = Vec3::Zero();
-    for (std::size_t i = 1; i < centres_.size(); ++i) {
-      const Vec3 v =
-          i + 1 < centres_.size() ? Vec3((centres_[i + 1] - centres_[i]) / dt_) : Vec3::Zero();
-      const Vec3 a = (v - v_prev) / dt_;
-      peak_a = std::max(peak_a, a.norm());
-      if (i >= 2) peak_j = std::max(peak_j, ((a - a_prev) / dt_).norm());
-      v_prev = v;
-      a_prev = a;
-    }
-    return peak_a > 0.8 * o_.limits.max_acceleration_m_per_s2 ||
-           peak_j > 0.8 * o_.limits.max_jerk_m_per_s3;
+    return slow_down(centres_, history > 0) > 1.0;
   }
 
   void work_spot(std::size_t c, const Work& w, SpotPattern pat, const StepArea& area,
