@@ -83,6 +83,9 @@ class NearestPoints {
   void build();
   // The nearest point within radius (its id and distance; the lower id on a tie), or id -1.
   std::pair<int, double> nearest(const Vec3& p, double radius) const;
+  // The same among the points above the plane through `on` with normal `up` only.
+  std::pair<int, double> nearest_above(const Vec3& p, double radius, const Vec3& on,
+                                       const Vec3& up) const;
   std::size_t size() const noexcept { return entries_.size(); }
 
  private:
@@ -91,8 +94,11 @@ class NearestPoints {
     int id;
   };
   void build(std::size_t lo, std::size_t hi, int axis);
-  void search(std::size_t lo, std::size_t hi, int axis, const Vec3& p, int& best,
-              double& best_d) const;
+  struct Plane {
+    Vec3 on, up;
+  };
+  void search(std::size_t lo, std::size_t hi, int axis, const Vec3& p, const Plane* above,
+              int& best, double& best_d) const;
   std::vector<Entry> entries_;
   bool built_ = true;
 };
@@ -139,6 +145,10 @@ struct PlanningSurface::Impl {
   // How far a pad centred at `pad_centre` stays clear of unlabelled skin: the distance to its
   // nearest vertex less the pad radius (read up to kOtherSkinClearanceM + 1 cm). Unit: [m]
   double other_skin_gap(const Vec3& pad_centre) const;
+  // The same for a pad resting at `contact` (normal `n`), counting only the unlabelled skin that
+  // rises above the skin's tangent plane there, towards the pad (an ear standing out beside the
+  // cheek), not skin that falls away from it (a flat or curving border, a hollow). Unit: [m]
+  double rising_other_skin_gap(const Vec3& contact, const Vec3& n) const;
   // Closest surface point with its interpolated normal and dominant-corner region.
   struct Foot {
     Vec3 position = Vec3::Zero();
@@ -189,9 +199,8 @@ inline constexpr double kPadRadiusM = 0.0075;
 inline constexpr double kApproachHeightM = 0.02;
 inline constexpr double kPadFitToleranceM = 0.0005;
 // A pad resting on massaged skin keeps its ball this far from skin that is neither massaged
-// nor a no-go zone (an ear beside the cheek or the temple, a shoulder below the neck), whose cap
-// is zero: a pad drifting on the skin or sinking into soft tissue must not press it. On a
-// flat border this keeps the pad's centre 4 mm in from the nearest such vertex. Unit: [m]
+// nor a no-go zone and rises towards the pad (an ear beside the cheek or the temple), whose cap
+// is zero: a pad drifting on the skin or sinking into soft tissue must not press it. Unit: [m]
 inline constexpr double kOtherSkinClearanceM = 0.001;
 // How far a force-controlled pad may stray from its planned point (tracking, skin drag): the
 // caps under the pad are taken this much wider. Unit: [m]

@@ -54,24 +54,25 @@ void NearestPoints::build(std::size_t lo, std::size_t hi, int axis) {
   build(mid + 1, hi, (axis + 1) % 3);
 }
 
-void NearestPoints::search(std::size_t lo, std::size_t hi, int axis, const Vec3& p, int& best,
-                           double& best_d) const {
+void NearestPoints::search(std::size_t lo, std::size_t hi, int axis, const Vec3& p,
+                           const Plane* above, int& best, double& best_d) const {
   if (lo >= hi) return;
   const std::size_t mid = lo + (hi - lo) / 2;
   const Entry& e = entries_[mid];
   const double d = (e.p - p).norm();
-  if (d < best_d || (d == best_d && (best < 0 || e.id < best))) {
+  if ((d < best_d || (d == best_d && (best < 0 || e.id < best))) &&
+      (above == nullptr || (e.p - above->on).dot(above->up) > 0.0)) {
     best_d = d;
     best = e.id;
   }
   const double diff = p[axis] - e.p[axis];
   const int next = (axis + 1) % 3;
   if (diff < 0.0) {
-    search(lo, mid, next, p, best, best_d);
-    if (diff * diff <= best_d * best_d) search(mid + 1, hi, next, p, best, best_d);
+    search(lo, mid, next, p, above, best, best_d);
+    if (diff * diff <= best_d * best_d) search(mid + 1, hi, next, p, above, best, best_d);
   } else {
-    search(mid + 1, hi, next, p, best, best_d);
-    if (diff * diff <= best_d * best_d) search(lo, mid, next, p, best, best_d);
+    search(mid + 1, hi, next, p, above, best, best_d);
+    if (diff * diff <= best_d * best_d) search(lo, mid, next, p, above, best, best_d);
   }
 }
 
@@ -79,7 +80,18 @@ std::pair<int, double> NearestPoints::nearest(const Vec3& p, double radius) cons
   if (!built_) throw InternalError("NearestPoints: nearest() before build()");
   int best = -1;
   double best_d = radius;
-  search(0, entries_.size(), 0, p, best, best_d);
+  search(0, entries_.size(), 0, p, nullptr, best, best_d);
+  if (best < 0) return {-1, std::numeric_limits<double>::infinity()};
+  return {best, best_d};
+}
+
+std::pair<int, double> NearestPoints::nearest_above(const Vec3& p, double radius, const Vec3& on,
+                                                    const Vec3& up) const {
+  if (!built_) throw InternalError("NearestPoints: nearest_above() before build()");
+  int best = -1;
+  double best_d = radius;
+  const Plane plane{on, up};
+  search(0, entries_.size(), 0, p, &plane, best, best_d);
   if (best < 0) return {-1, std::numeric_limits<double>::infinity()};
   return {best, best_d};
 }
@@ -199,7 +211,7 @@ PlanningSurface::Impl::Impl(const anatomy::Head& original_head)
 
   // Where a pad can work: its ball, resting on the skin at the vertex and on the way down the
   // normal to it, touches no other skin (an ear beside the temple, a fold), and resting it
-  // keeps clear of unlabelled skin by kOtherSkinClearanceM.
+  // keeps clear of unlabelled skin rising towards it by kOtherSkinClearanceM.
   pad_fits.assign(n, 0);
   neck_cut.assign(n, 0);
   const auto& normal = log_map.vertex_normals();
@@ -214,7 +226,7 @@ PlanningSurface::Impl::Impl(const anatomy::Head& original_head)
       continue;  // no pad there
     }
     const Vec3& p = mesh.vertices[v];
-    bool fits = other_skin_gap(p + kPadRadiusM * normal[v]) >= kOtherSkinClearanceM;
+    bool fits = rising_other_skin_gap(p, normal[v]) >= kOtherSkinClearanceM;
     for (const double up : {0.0, 0.5 * kApproachHeightM, kApproachHeightM}) {
       if (!fits) break;
       const double gap = query.signed_distance(p + (kPadRadiusM + up) * normal[v]) - kPadRadiusM;
@@ -308,6 +320,12 @@ double PlanningSurface::Impl::no_go_distance(const Vec3& p, anatomy::Region* zon
 double PlanningSurface::Impl::other_skin_gap(const Vec3& pad_centre) const {
   const double reach = kPadRadiusM + kOtherSkinClearanceM + 0.01;
   const auto [id, d] = other_points.nearest(pad_centre, reach);
+  return (id >= 0 ? d : reach) - kPadRadiusM;
+}
+
+double PlanningSurface::Impl::rising_other_skin_gap(const Vec3& contact, const Vec3& n) const {
+  const double reach = kPadRadiusM + kOtherSkinClearanceM + 0.01;
+  const auto [id, d] = other_points.nearest_above(contact + kPadRadiusM * n, reach, contact, n);
   return (id >= 0 ? d : reach) - kPadRadiusM;
 }
 

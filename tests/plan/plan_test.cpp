@@ -406,7 +406,9 @@ TEST(Planner, ACoarseHeadIsPlannedOnSplitTrianglesOfTheSameSurface) {
       ++pressing;
       const auto c = query.closest_point(s.position_m);
       ASSERT_TRUE(c.has_value());
-      ASSERT_LT(c->distance, 2e-4) << "t = " << s.t_s;  // validation allows 0.5 mm
+      // On the head as given: the split triangles lie in its faces, and a path smoothed on the
+      // skin is held within 0.6 of validation's 0.5 mm (smooth_on_skin).
+      ASSERT_LE(c->distance, 0.6 * plan.limits.surface_tolerance_m + 1e-9) << "t = " << s.t_s;
       // The corner of the original face nearest the sample is massage skin.
       const auto& face = head.mesh.faces[static_cast<std::size_t>(c->point.face)];
       int k = 0;
