@@ -429,6 +429,12 @@ void HeatGeodesicSolver::Impl::poisson(Eigen::VectorXd& out) {
 
 namespace {
 
+// The entries [first, second) of `count` that half 0 or 1 of a two-thread task takes.
+std::pair<std::size_t, std::size_t> half_range(std::size_t count, int half) {
+  return half == 0 ? std::pair<std::size_t, std::size_t>{0, count / 2}
+                   : std::pair<std::size_t, std::size_t>{count / 2, count};
+}
+
 struct DivergenceContext {
   const std::vector<Face>* faces;
   const std::vector<std::array<Vec3, 3>>* hat_gradient;
@@ -442,8 +448,7 @@ struct DivergenceContext {
 void divergence_half(void* context, int half) {
   const auto& c = *static_cast<const DivergenceContext*>(context);
   const std::size_t count = c.faces->size();
-  const std::size_t begin = half == 0 ? 0 : count / 2;
-  const std::size_t end = half == 0 ? count / 2 : count;
+  const auto [begin, end] = half_range(count, half);
   std::vector<double>& b = (*c.out)[static_cast<std::size_t>(half)];
   std::fill(b.begin(), b.end(), 0.0);
   const double* u = c.u;
@@ -470,10 +475,9 @@ struct SumContext {
 
 void sum_half(void* context, int half) {
   auto& c = *static_cast<SumContext*>(context);
-  const int begin = half == 0 ? 0 : c.n / 2;
-  const int end = half == 0 ? c.n / 2 : c.n;
+  const auto [begin, end] = half_range(static_cast<std::size_t>(c.n), half);
   double norm2 = 0.0;
-  for (int k = begin; k < end; ++k) {
+  for (std::size_t k = begin; k < end; ++k) {
     c.sum[k] = c.b0[k] + c.b1[k];
     norm2 += c.sum[k] * c.sum[k];
   }
@@ -490,9 +494,8 @@ struct UnpermuteContext {
 
 void unpermute_half(void* context, int half) {
   const auto& c = *static_cast<const UnpermuteContext*>(context);
-  const int begin = half == 0 ? 0 : c.n / 2;
-  const int end = half == 0 ? c.n / 2 : c.n;
-  for (int k = begin; k < end; ++k) c.out[c.perm[k]] = c.permuted[k];
+  const auto [begin, end] = half_range(static_cast<std::size_t>(c.n), half);
+  for (std::size_t k = begin; k < end; ++k) c.out[c.perm[k]] = c.permuted[k];
 }
 
 }  // namespace

@@ -299,6 +299,11 @@ struct Supernode {
     rows = s.rows.data() + s.row_start[si];
     block = values + s.packed_start[si];
   }
+  // w = y at the supernode's rows: its own columns, then the rows below (a backward step).
+  void gather(const double* y, double* w) const {
+    for (int r = 0; r < ncol; ++r) w[r] = y[k1 + r];
+    for (int r = ncol; r < nrow; ++r) w[r] = y[rows[r]];
+  }
 };
 
 // Four partial sums in a fixed order: vectorisable and deterministic.
@@ -346,10 +351,8 @@ void backward_supernode(const SupernodalStructure& s, const double* values, doub
                         int sn, double* y) {
   const Supernode sv(s, values, sn);
   const int k1 = sv.k1, ncol = sv.ncol, nrow = sv.nrow;
-  const int* rows = sv.rows;
   const double* block = sv.block;
-  for (int r = 0; r < ncol; ++r) w[r] = y[k1 + r];
-  for (int r = ncol; r < nrow; ++r) w[r] = y[rows[r]];
+  sv.gather(y, w);
   const int below = nrow - ncol;
   const double* col = block;
   for (int j = 0; j < ncol; ++j) {
@@ -437,10 +440,8 @@ void backward_split_supernode(const SupernodalStructure& s, const double* values
                               double* t0, double* t1, TaskPair& pair, int sn, double* y) {
   const Supernode sv(s, values, sn);
   const int k1 = sv.k1, ncol = sv.ncol, nrow = sv.nrow;
-  const int* rows = sv.rows;
   const double* block = sv.block;
-  for (int r = 0; r < ncol; ++r) w[r] = y[k1 + r];
-  for (int r = ncol; r < nrow; ++r) w[r] = y[rows[r]];
+  sv.gather(y, w);
   for (int j1 = ncol; j1 > 0; j1 -= std::min(j1, kBlock)) {
     const int j0 = std::max(j1 - kBlock, 0);
     // Blocks are cut from the end, so the first columns make the short block.
