@@ -12,7 +12,7 @@ using detail::child_path;
 using detail::index_path;
 using detail::Reader;
 
-constexpr std::string_view kFormat = "headspa/intake@1";
+constexpr std::string_view kIntakeFormat = "headspa/intake@1";
 // Time budgets from a 5-minute add-on to a 3-hour appointment.
 constexpr double kBudgetMinS = 300.0, kBudgetMaxS = 10800.0;
 
@@ -32,7 +32,7 @@ Intake parse_intake(std::string_view text, std::string_view file_name) {
   r.expect_map(root, "",
                {"format", "client", "conditions", "goals", "pressure_preference", "sensitive_areas",
                 "tense_areas", "allergies", "time_budget_s", "hair_length"});
-  r.expect_format(root, kFormat);
+  r.expect_format(root, kIntakeFormat);
   Intake in;
   if (auto v = Reader::optional(root, "client"); v.IsDefined()) {
     in.client = r.string(v, "client", true);

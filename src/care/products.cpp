@@ -13,7 +13,7 @@ using detail::child_path;
 using detail::index_path;
 using detail::Reader;
 
-constexpr std::string_view kFormat = "headspa/products@1";
+constexpr std::string_view kProductsFormat = "headspa/products@1";
 
 bool is_snake_id(std::string_view id) {
   return !id.empty() && std::all_of(id.begin(), id.end(), [](char c) {
@@ -33,7 +33,7 @@ ProductCatalogue ProductCatalogue::parse(std::string_view text, std::string_view
   const Reader r(file_name);
   const YAML::Node root = r.load(text);
   r.expect_map(root, "", {"format", "ingredients", "products"});
-  r.expect_format(root, kFormat);
+  r.expect_format(root, kProductsFormat);
   ProductCatalogue cat;
   std::set<std::string> ids;
   const auto ingredients = r.sequence(r.required(root, "ingredients", ""), "ingredients");

@@ -15,7 +15,7 @@ using detail::child_path;
 using detail::index_path;
 using detail::Reader;
 
-constexpr std::string_view kFormat = "headspa/protocol@1";
+constexpr std::string_view kProtocolFormat = "headspa/protocol@1";
 
 // Limits of the technique parameters (see TechniqueParams).
 constexpr double kRadiusMinM = 0.003, kRadiusMaxM = 0.03;
@@ -370,7 +370,7 @@ Protocol parse_protocol(std::string_view text, std::string_view file_name) {
   const Reader r(file_name);
   const YAML::Node root = r.load(text);
   r.expect_map(root, "", {"format", "id", "title", "source", "duration_s", "steps"});
-  r.expect_format(root, kFormat);
+  r.expect_format(root, kProtocolFormat);
   Protocol p;
   p.id = read_id(r, r.required(root, "id", ""), "id");
   p.title = r.string(r.required(root, "title", ""), "title");

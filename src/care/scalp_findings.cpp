@@ -9,7 +9,7 @@ using detail::child_path;
 using detail::index_path;
 using detail::Reader;
 
-constexpr std::string_view kFormat = "headspa/scalp-analysis@1";
+constexpr std::string_view kScalpFindingsFormat = "headspa/scalp-analysis@1";
 
 }  // namespace
 
@@ -31,7 +31,7 @@ ScalpFindings parse_scalp_findings(std::string_view text, std::string_view file_
   const Reader r(file_name);
   const YAML::Node root = r.load(text);
   if (!root.IsMap()) r.fail(root, "", "expected a JSON object");
-  r.expect_format(root, kFormat);
+  r.expect_format(root, kScalpFindingsFormat);
   ScalpFindings out;
   const YAML::Node list = r.required(root, "findings", "");
   const auto items = r.sequence(list, "findings");

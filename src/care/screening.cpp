@@ -14,7 +14,7 @@ using detail::child_path;
 using detail::index_path;
 using detail::Reader;
 
-constexpr std::string_view kFormat = "headspa/screening-rules@1";
+constexpr std::string_view kScreeningFormat = "headspa/screening-rules@1";
 
 RuleTrigger read_trigger(const Reader& r, const YAML::Node& node, std::string_view path) {
   r.expect_map(node, path, {"condition", "finding"});
@@ -106,7 +106,7 @@ RuleTable RuleTable::parse(std::string_view text, std::string_view file_name) {
   const Reader r(file_name);
   const YAML::Node root = r.load(text);
   r.expect_map(root, "", {"format", "rules"});
-  r.expect_format(root, kFormat);
+  r.expect_format(root, kScreeningFormat);
   RuleTable table;
   std::set<std::string> ids;
   const auto items = r.sequence(r.required(root, "rules", ""), "rules");

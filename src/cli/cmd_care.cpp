@@ -170,7 +170,7 @@ void add_care_commands(CLI::App& app) {
 }  // namespace
 
 namespace {
-const bool kRegistered = headspa::cli::register_area(20, &add_care_commands);
+const bool kCareRegistered = headspa::cli::register_area(20, &add_care_commands);
 }  // namespace
 
 }  // namespace headspa::cli

@@ -110,7 +110,7 @@ void add_guide(CLI::App& app) {
   });
 }
 
-const bool kRegistered = register_area(70, &add_guide);
+const bool kGuideRegistered = register_area(70, &add_guide);
 
 }  // namespace
 }  // namespace headspa::cli

@@ -221,7 +221,7 @@ void add_head_commands(CLI::App& app) {
   });
 }
 
-const bool kRegistered = register_area(10, &add_head_commands);
+const bool kHeadRegistered = register_area(10, &add_head_commands);
 
 }  // namespace
 }  // namespace headspa::cli

@@ -124,7 +124,7 @@ void add_plan(CLI::App& app) {
   });
 }
 
-const bool kRegistered = register_area(40, &add_plan);
+const bool kPlanRegistered = register_area(40, &add_plan);
 
 }  // namespace
 }  // namespace headspa::cli

@@ -44,9 +44,6 @@
 namespace headspa::cli {
 namespace {
 
-constexpr int kExitAborted = 4;  // the session ended early but safely
-constexpr int kExitUnsafe = 5;   // a safety requirement was missed
-
 constexpr const char* kDemoProtocol = "japanese-head-spa";
 
 // The demo's sample client (the same answers as examples/demo-client.yaml; a test compares them).
@@ -495,7 +492,7 @@ void add_run(CLI::App& app) {
   });
 }
 
-const bool kRegistered = register_area(45, &add_run);
+const bool kRunRegistered = register_area(45, &add_run);
 
 }  // namespace
 }  // namespace headspa::cli

@@ -137,7 +137,7 @@ void add_scalp_commands(CLI::App& app) {
 }  // namespace
 
 namespace {
-const bool kRegistered = headspa::cli::register_area(30, &add_scalp_commands);
+const bool kScalpRegistered = headspa::cli::register_area(30, &add_scalp_commands);
 }  // namespace
 
 }  // namespace headspa::cli

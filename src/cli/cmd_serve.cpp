@@ -93,7 +93,7 @@ void add_serve(CLI::App& app) {
   });
 }
 
-const bool kRegistered = register_area(80, &add_serve);
+const bool kServeRegistered = register_area(80, &add_serve);
 
 }  // namespace
 }  // namespace headspa::cli

@@ -17,10 +17,6 @@
 namespace headspa::cli {
 namespace {
 
-// Outcomes beyond the shared statuses.
-constexpr int kExitAborted = 4;  // the session ended early but safely (a fault or a stop)
-constexpr int kExitUnsafe = 5;   // a safety requirement was not met
-
 struct SimArgs {
   std::string plan;
   std::string head;
@@ -127,7 +123,7 @@ void add_simulate(CLI::App& app) {
   cmd->callback([args] { run_simulate(*args); });
 }
 
-const bool kRegistered = register_area(60, &add_simulate);
+const bool kSimRegistered = register_area(60, &add_simulate);
 
 }  // namespace
 }  // namespace headspa::cli

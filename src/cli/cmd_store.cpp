@@ -103,7 +103,7 @@ void add_token(CLI::App& app) {
   });
 }
 
-const bool kRegistered = register_area(70, [](CLI::App& app) {
+const bool kStoreRegistered = register_area(70, [](CLI::App& app) {
   add_db(app);
   add_token(app);
 });

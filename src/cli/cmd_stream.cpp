@@ -20,9 +20,6 @@
 namespace headspa::cli {
 namespace {
 
-constexpr int kExitAborted = 4;  // the session ended early but safely (a fault or a stop)
-constexpr int kExitUnsafe = 5;   // the link was lost before the pads were known to be clear
-
 struct StreamArgs {
   std::string plan;
   std::string endpoint;
@@ -148,7 +145,7 @@ void add_stream(CLI::App& app) {
   cmd->callback([args] { run_stream(*args); });
 }
 
-const bool kRegistered = register_area(61, &add_stream);
+const bool kStreamRegistered = register_area(61, &add_stream);
 
 }  // namespace
 }  // namespace headspa::cli

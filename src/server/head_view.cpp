@@ -13,7 +13,7 @@ using Json = nlohmann::ordered_json;
 
 double round_to(double v, double step) { return std::round(v / step) * step; }
 
-Json vec3(const Eigen::Vector3d& v) {
+Json rounded_vec3(const Eigen::Vector3d& v) {
   return Json::array({round_to(v.x(), 1e-5), round_to(v.y(), 1e-5), round_to(v.z(), 1e-5)});
 }
 
@@ -89,8 +89,8 @@ std::string head_view_json(const anatomy::Head& head) {
   for (const auto& p : head.pressure_points) {
     points.push_back({{"point", anatomy::acupoint_name(p.point)},
                       {"side", anatomy::side_name(p.side)},
-                      {"position_m", vec3(p.position)},
-                      {"normal", vec3(p.normal)},
+                      {"position_m", rounded_vec3(p.position)},
+                      {"normal", rounded_vec3(p.normal)},
                       {"region", anatomy::region_name(p.region)}});
   }
   return j.dump();
@@ -151,7 +151,7 @@ std::string playback_json(const plan::SessionPlan& plan, const anatomy::Head& he
         contacts.push_back(nullptr);
         continue;
       }
-      contacts.push_back({{"p", vec3(s->position_m)},
+      contacts.push_back({{"p", rounded_vec3(s->position_m)},
                           {"f", round_to(s->force_n, 1e-3)},
                           {"ph", plan::phase_name(s->phase)}});
     }
