@@ -46,18 +46,25 @@ std::string fault_list(const std::vector<sim::Fault>& faults) {
 }
 
 void run_simulate(const SimArgs& a) {
-  const plan::SessionPlan plan = plan::read_plan_json_file(a.plan);
-  const anatomy::Head head =
-      a.head.empty() ? anatomy::built_in_head({})
-                     : anatomy::import_head(a.head, anatomy::import_options_for_units(a.units));
+  // Everything the command line can get wrong is checked before the head is built and the
+  // session run, so a mistake is told at once rather than after minutes of simulation.
   sim::SimulationOptions options;
   options.twin.seed = a.seed;
   if (a.campaign <= 0) {
     options.faults = sim::parse_faults(a.faults);
-    if (isatty(STDERR_FILENO)) options.progress = [](double f) { progress_bar(f); };
-    const sim::SimulationResult r = sim::simulate(plan, head, options);
     if (a.out.empty())
       throw InputError(InputLocation{"", 0, 0, "-o"}, "an output folder is required");
+  } else if (!a.faults.empty()) {
+    throw InputError(InputLocation{"", 0, 0, "--faults"},
+                     "a campaign draws its own faults per run; leave out --faults or --campaign");
+  }
+  const plan::SessionPlan plan = plan::read_plan_json_file(a.plan);
+  const anatomy::Head head =
+      a.head.empty() ? anatomy::built_in_head({})
+                     : anatomy::import_head(a.head, anatomy::import_options_for_units(a.units));
+  if (a.campaign <= 0) {
+    if (isatty(STDERR_FILENO)) options.progress = [](double f) { progress_bar(f); };
+    const sim::SimulationResult r = sim::simulate(plan, head, options);
     sim::write_outputs(r, plan, a.out);
     const auto& m = r.metrics;
     std::printf(

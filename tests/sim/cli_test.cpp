@@ -37,6 +37,10 @@ TEST(SimulateCliTest, WritesOutputsAndTellsTheOutcome) {
             std::string::npos);
   EXPECT_EQ(run_cli("simulate " + plan_path + " --faults meteor@3 -o " + dir.file("bad")), 2);
   EXPECT_EQ(run_cli("simulate " + dir.file("missing.json") + " -o " + dir.file("bad")), 2);
+  // Told before any simulation: no output folder; faults given to a campaign, which draws its own.
+  EXPECT_EQ(run_cli("simulate " + plan_path), 2);
+  EXPECT_EQ(
+      run_cli("simulate " + plan_path + " --campaign 2 --faults estop@3 -o " + dir.file("bad")), 2);
   EXPECT_EQ(run_cli("simulate " + plan_path + " --campaign 3 -o " + dir.file("campaign")), 0);
 }
 
