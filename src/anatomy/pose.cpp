@@ -19,10 +19,12 @@
 #include "point_index.hpp"
 
 namespace headspa::anatomy::detail {
+
+using Vec3 = Eigen::Vector3d;  // as in default_head_shape.hpp (the two may share a unit)
+
 namespace {
 
 using geometry::TriangleMesh;
-using Vec3 = Eigen::Vector3d;
 
 // The nose's cap must be this many times smaller than a typical extremity's cap.
 constexpr double kMinNoseSharpness = 3.0;
