@@ -194,21 +194,45 @@ const TriangleMesh& SurfaceQuery::mesh() const noexcept { return impl_->mesh; }
 
 namespace {
 
+// This thread's last answer (see the header): the hierarchy it came from and the face.
+struct LastAnswer {
+  RTCScene scene = nullptr;
+  int face = -1;
+};
+thread_local LastAnswer last_answer;
+
 bool run_closest(const SurfaceQuery& self, RTCScene scene, const Vec3& p, double max_distance,
                  ClosestSearch& search) {
-  search.mesh = &self.mesh();
+  const TriangleMesh& m = self.mesh();
+  search.mesh = &m;
   search.p = p;
   search.best = max_distance;
+  // The last answer's face is scored first, exactly as the callback scores a face: its
+  // distance bounds the sphere, and the callback's rule (nearer, or as near with a lower index)
+  // still decides among every face within that bound, so the result is that of an unbounded
+  // search. The face is only trusted for the hierarchy it came from (and range-checked).
+  const int hint = last_answer.scene == scene ? last_answer.face : -1;
+  if (hint >= 0 && hint < static_cast<int>(m.faces.size())) {
+    const detail::ClosestOnTriangle c = detail::closest_on_triangle(
+        p, detail::corner(m, hint, 0), detail::corner(m, hint, 1), detail::corner(m, hint, 2));
+    const double d = (c.point - p).norm();
+    if (d < search.best) {
+      search.best = d;
+      search.face = hint;
+      search.hit = c;
+    }
+  }
   RTCPointQuery query;
   query.x = static_cast<float>(p.x());
   query.y = static_cast<float>(p.y());
   query.z = static_cast<float>(p.z());
   query.time = 0.0f;
-  query.radius = std::isfinite(max_distance) ? radius_bound(max_distance, p)
-                                             : std::numeric_limits<float>::infinity();
+  query.radius = std::isfinite(search.best) ? radius_bound(search.best, p)
+                                            : std::numeric_limits<float>::infinity();
   RTCPointQueryContext context;
   rtcInitPointQueryContext(&context);
   rtcPointQuery(scene, &query, &context, closest_callback, &search);
+  if (search.face >= 0) last_answer = {scene, search.face};
   return search.face >= 0;
 }
 

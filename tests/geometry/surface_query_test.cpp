@@ -153,6 +153,50 @@ TEST(SurfaceQuery, ConcurrentQueriesAgreeWithSerialOnes) {
   EXPECT_EQ(serial, parallel);
 }
 
+// Each thread's last answer bounds its next search (see the header). The answers must be those
+// of an unbounded search, bit for bit, whatever face came last: near the query or far from it,
+// and at a vertex, where every face around it is exactly as near and the lowest index wins.
+TEST(SurfaceQuery, TheLastAnswerNeverChangesTheNextOne) {
+  const TriangleMesh mesh = testing::icosphere(4, 0.1);
+  const SurfaceQuery query(mesh);
+  const SurfaceQuery other(mesh);  // querying it makes `query` forget its last answer
+  std::vector<Vec3> points;
+  std::mt19937 rng(17);
+  std::uniform_real_distribution<double> u(-0.15, 0.15);
+  for (int i = 0; i < 300; ++i) points.emplace_back(u(rng), u(rng), u(rng));
+  for (std::size_t v = 0; v < mesh.vertices.size(); v += 97) {
+    points.push_back(mesh.vertices[v]);
+    points.push_back(1.01 * mesh.vertices[v]);
+  }
+  const auto centroid = [&](int f) {
+    const Face& t = mesh.faces[static_cast<std::size_t>(f)];
+    return Vec3((mesh.vertices[static_cast<std::size_t>(t[0])] +
+                 mesh.vertices[static_cast<std::size_t>(t[1])] +
+                 mesh.vertices[static_cast<std::size_t>(t[2])]) /
+                3.0);
+  };
+  const int faces = static_cast<int>(mesh.faces.size());
+  for (const Vec3& p : points) {
+    (void)other.closest_point(p);
+    ClosestPoint fresh;
+    const double fresh_d = query.signed_distance(p, &fresh);
+    // Faces to come last: the answer itself, its neighbours by index, and a far one.
+    for (const int f :
+         {fresh.point.face, std::max(fresh.point.face - 1, 0),
+          std::min(fresh.point.face + 1, faces - 1), (fresh.point.face + faces / 2) % faces}) {
+      ASSERT_EQ(query.closest_point(centroid(f))->point.face, f);
+      ClosestPoint again;
+      const double d = query.signed_distance(p, &again);
+      EXPECT_EQ(d, fresh_d);
+      EXPECT_EQ(again.point.face, fresh.point.face) << "after face " << f;
+      EXPECT_EQ(again.point.barycentric, fresh.point.barycentric);
+      const std::optional<ClosestPoint> bounded = query.closest_point(p, fresh.distance * 2 + 1e-9);
+      ASSERT_TRUE(bounded.has_value());
+      EXPECT_EQ(bounded->point.face, fresh.point.face);
+    }
+  }
+}
+
 TEST(SurfaceQuery, RejectsAnEmptyMesh) { EXPECT_THROW(SurfaceQuery(TriangleMesh{}), InputError); }
 
 }  // namespace
