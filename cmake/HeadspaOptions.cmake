@@ -13,6 +13,12 @@ function(headspa_target_sanitize target)
   if(HEADSPA_BUILD_FUZZERS)
     # Libraries linked into fuzzers carry ASan/UBSan and coverage instrumentation.
     target_compile_options(${target} PRIVATE -fsanitize=fuzzer-no-link,address,undefined)
+    # The other programs of such a build (the command, the tools) link those libraries too,
+    # so they need the sanitizer runtimes (which also answer the coverage hooks).
+    get_target_property(type ${target} TYPE)
+    if(type STREQUAL "EXECUTABLE")
+      target_link_options(${target} PRIVATE -fsanitize=address,undefined)
+    endif()
   elseif(HEADSPA_SANITIZE)
     target_compile_options(${target} PRIVATE -fsanitize=address,undefined
                            -fno-sanitize-recover=undefined -fno-omit-frame-pointer)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs each libFuzzer target for SECONDS from its seed corpus; fails on any finding.
 set -euo pipefail
-build=${1:?usage: fuzz.sh BUILD SECONDS}
+build=$(cd "${1:?usage: fuzz.sh BUILD SECONDS}" && pwd)  # absolute: each run starts in its corpus
 seconds=${2:?usage: fuzz.sh BUILD SECONDS}
 root=$(cd "$(dirname "$0")/.." && pwd)
 shopt -s nullglob
