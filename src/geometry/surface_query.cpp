@@ -30,21 +30,26 @@ float radius_bound(double distance, const Vec3& p) {
   return static_cast<float>(distance + slack);
 }
 
-bool closest_callback(RTCPointQueryFunctionArguments* args) {
-  auto* search = static_cast<ClosestSearch*>(args->userPtr);
-  const int f = static_cast<int>(args->primID);
-  const TriangleMesh& m = *search->mesh;
+// Scores face f: true when it becomes the best so far (nearer, or as near with a lower index).
+bool consider(ClosestSearch& search, int f) {
+  const TriangleMesh& m = *search.mesh;
   const detail::ClosestOnTriangle c = detail::closest_on_triangle(
-      search->p, detail::corner(m, f, 0), detail::corner(m, f, 1), detail::corner(m, f, 2));
-  const double d = (c.point - search->p).norm();
-  if (d < search->best || (d == search->best && f < search->face)) {
-    search->best = d;
-    search->face = f;
-    search->hit = c;
-    args->query->radius = std::min(args->query->radius, radius_bound(d, search->p));
+      search.p, detail::corner(m, f, 0), detail::corner(m, f, 1), detail::corner(m, f, 2));
+  const double d = (c.point - search.p).norm();
+  if (d < search.best || (d == search.best && f < search.face)) {
+    search.best = d;
+    search.face = f;
+    search.hit = c;
     return true;
   }
   return false;
+}
+
+bool closest_callback(RTCPointQueryFunctionArguments* args) {
+  auto* search = static_cast<ClosestSearch*>(args->userPtr);
+  if (!consider(*search, static_cast<int>(args->primID))) return false;
+  args->query->radius = std::min(args->query->radius, radius_bound(search->best, search->p));
+  return true;
 }
 
 }  // namespace
@@ -207,21 +212,12 @@ bool run_closest(const SurfaceQuery& self, RTCScene scene, const Vec3& p, double
   search.mesh = &m;
   search.p = p;
   search.best = max_distance;
-  // The last answer's face is scored first, exactly as the callback scores a face: its
-  // distance bounds the sphere, and the callback's rule (nearer, or as near with a lower index)
-  // still decides among every face within that bound, so the result is that of an unbounded
-  // search. The face is only trusted for the hierarchy it came from (and range-checked).
+  // The last answer's face is scored first, as the callback scores a face: its distance bounds
+  // the sphere, and the callback's rule still decides among every face within that bound, so
+  // the result is that of an unbounded search. The face is only trusted for the hierarchy it
+  // came from (and range-checked).
   const int hint = last_answer.scene == scene ? last_answer.face : -1;
-  if (hint >= 0 && hint < static_cast<int>(m.faces.size())) {
-    const detail::ClosestOnTriangle c = detail::closest_on_triangle(
-        p, detail::corner(m, hint, 0), detail::corner(m, hint, 1), detail::corner(m, hint, 2));
-    const double d = (c.point - p).norm();
-    if (d < search.best) {
-      search.best = d;
-      search.face = hint;
-      search.hit = c;
-    }
-  }
+  if (hint >= 0 && hint < static_cast<int>(m.faces.size())) consider(search, hint);
   RTCPointQuery query;
   query.x = static_cast<float>(p.x());
   query.y = static_cast<float>(p.y());
