@@ -18,8 +18,9 @@
 // Nearby queries are cheaper. Each thread remembers the face of its last closest-point answer
 // on each hierarchy it last queried; the next closest-point or signed-distance query scores that
 // face first and searches only the part of the hierarchy within its distance, instead of
-// starting unbounded. Points along a path (samples, a pad's trajectory) are answered several
-// times faster. The answer never depends on it: every face within the bound is still scored,
+// starting unbounded. Points along a path (samples, a pad's trajectory) are answered faster
+// (planning the Japanese head spa on the built-in head: 884 -> 681 ms). The answer never
+// depends on it: every face within the bound is still scored,
 // ties going to the lower face index, exactly as in an unbounded search.
 //
 // Example:
