@@ -12,11 +12,13 @@
 #include <array>
 #include <chrono>
 #include <cmath>
+#include <exception>
 #include <limits>
 #include <mutex>
 #include <numbers>
 #include <optional>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 namespace headspa::geometry {
@@ -93,6 +95,14 @@ class OneBlasThread {
 
 }  // namespace
 
+// A face for the divergence step of headspa's own solves: its corners as pivots and
+// area * the gradient of each corner's hat function (x, y, z per corner), in T.
+template <class T>
+struct PivotFace {
+  std::array<int, 3> corner;
+  std::array<T, 9> gradient;
+};
+
 struct HeatGeodesicSolver::Impl {
   HeatGeodesicOptions options;
   int n = 0;
@@ -117,13 +127,16 @@ struct HeatGeodesicSolver::Impl {
   cholmod_dense* work_e = nullptr;
   Eigen::VectorXd u, phi, b, r, z, p, q;
   // kSecondFactor: the structure of both factors for headspa's own triangular solves
-  // (supernodal_solve.hpp), which read the values in place.
+  // (supernodal_solve.hpp).
   std::optional<detail::SupernodalStructure> structure;
-  detail::SupernodalValues heat_values, poisson_values;  // the CHOLMOD factors' arrays, packed
+  // kSecondFactor: packed copies of both factors' values (supernodal_solve.hpp), partly floats.
+  detail::PackedFactor heat_values, poisson_values;
   std::optional<detail::SupernodalWorkspace> workspace;
   std::optional<detail::TaskPair> pair;  // the second thread of the full passes
   Eigen::VectorXd permuted;              // a right-hand side / solution in pivot order
-  std::vector<Face> pivot_faces;         // the faces with their corners as pivots
+  // kSecondFactor: the faces for the divergence step, in float when single_values is set.
+  std::vector<PivotFace<float>> pivot_faces_single;
+  std::vector<PivotFace<double>> pivot_faces_double;
   std::array<std::vector<double>, 2> half_divergence;  // per half of the faces, in pivot order
   std::vector<int> source_columns;  // pivots of the heat step's nonzero right-hand side
 
@@ -280,7 +293,6 @@ HeatGeodesicSolver::Impl::Impl(const TriangleMesh& mesh, const HeatGeodesicOptio
     cholmod_free_sparse(&bm, &poisson_common);
     poisson_ok =
         poisson_common.status == CHOLMOD_OK && poisson_factor->minor == static_cast<std::size_t>(n);
-    if (poisson_ok) detail::pack_in_place(*poisson_factor);
   };
   const bool second = heat_factor != nullptr && options.poisson == HeatPoissonMethod::kSecondFactor;
   if (second) {
@@ -295,8 +307,6 @@ HeatGeodesicSolver::Impl::Impl(const TriangleMesh& mesh, const HeatGeodesicOptio
   cholmod_free_sparse(&a, &common);
   const bool heat_ok = heat_factor != nullptr && common.status == CHOLMOD_OK &&
                        heat_factor->minor == static_cast<std::size_t>(n);
-  // headspa's own solves read the factors packed; kSharedFactor solves with CHOLMOD.
-  if (heat_ok && second) detail::pack_in_place(*heat_factor);
   if (poisson_thread.joinable()) {
     poisson_thread.join();
   } else if (second && poisson_ok && heat_ok) {
@@ -317,10 +327,44 @@ HeatGeodesicSolver::Impl::Impl(const TriangleMesh& mesh, const HeatGeodesicOptio
   precompute.numeric_factorisations = poisson_factor != nullptr ? 2 : 1;
   if (options.poisson == HeatPoissonMethod::kSecondFactor) {
     laplacian.resize(0, 0);
+    // headspa's own solves read packed copies of the values (supernodal_solve.hpp), made side
+    // by side (the Poisson factor's on a second thread, as it was factored) and then freed.
+    start = Clock::now();
     structure.emplace(*heat_factor);
     HEADSPA_CHECK(structure->matches(*poisson_factor), "both factors share one analysis");
-    heat_values.x = static_cast<const double*>(heat_factor->x);
-    poisson_values.x = static_cast<const double*>(poisson_factor->x);
+    std::exception_ptr poisson_error;
+    auto pack_poisson = [&] {
+      try {
+        poisson_values = detail::pack_factor(*structure, *poisson_factor, options.single_values);
+      } catch (...) {
+        poisson_error = std::current_exception();
+        return;
+      }
+      // Freed here too, through a workspace of this thread's own (CHOLMOD's bookkeeping of
+      // memory in use is per workspace; the memory itself is plain malloc).
+      cholmod_common own{};
+      cholmod_start(&own);
+      cholmod_free_factor(&poisson_factor, &own);
+      cholmod_finish(&own);
+    };
+    std::thread pack_thread;
+    if (options.concurrent_factorisations) pack_thread = std::thread(pack_poisson);
+    try {
+      heat_values = detail::pack_factor(*structure, *heat_factor, options.single_values);
+    } catch (...) {
+      if (pack_thread.joinable()) pack_thread.join();
+      throw;
+    }
+    if (!pack_thread.joinable()) pack_poisson();
+    cholmod_free_factor(&heat_factor, &common);
+    if (pack_thread.joinable()) pack_thread.join();
+    if (poisson_error) std::rethrow_exception(poisson_error);
+    precompute.pack_seconds = seconds_since(start);
+    const auto entries =
+        static_cast<double>(std::max<std::int64_t>(structure->packed_start.back(), 1));
+    precompute.heat_single_fraction = static_cast<double>(heat_values.single_entries) / entries;
+    precompute.poisson_single_fraction =
+        static_cast<double>(poisson_values.single_entries) / entries;
     workspace.emplace(*structure);
     // A second thread pays for itself from about a quarter of a million factor entries.
     const std::int64_t packed = structure->packed_start.back();
@@ -330,11 +374,27 @@ HeatGeodesicSolver::Impl::Impl(const TriangleMesh& mesh, const HeatGeodesicOptio
     precompute.serial_fraction =
         packed > 0 ? static_cast<double>(structure->work[0]) / static_cast<double>(packed) : 1.0;
     permuted.setZero(n);
-    pivot_faces.resize(faces.size());
-    for (std::size_t f = 0; f < faces.size(); ++f) {
-      for (std::size_t k = 0; k < 3; ++k)
-        pivot_faces[f][k] = structure->inverse_perm[static_cast<std::size_t>(faces[f][k])];
+    auto fill = [&](auto& list) {
+      list.resize(faces.size());
+      for (std::size_t f = 0; f < faces.size(); ++f) {
+        auto& pf = list[f];
+        using T = std::remove_reference_t<decltype(pf.gradient[0])>;
+        for (std::size_t k = 0; k < 3; ++k) {
+          pf.corner[k] = structure->inverse_perm[static_cast<std::size_t>(faces[f][k])];
+          const Vec3 weighted = face_area[f] * hat_gradient[f][k];
+          for (std::size_t d = 0; d < 3; ++d)
+            pf.gradient[3 * k + d] = static_cast<T>(weighted[static_cast<Eigen::Index>(d)]);
+        }
+      }
+    };
+    if (options.single_values) {
+      fill(pivot_faces_single);
+    } else {
+      fill(pivot_faces_double);
     }
+    // Only kSharedFactor's solve reads these.
+    hat_gradient = {};
+    face_area = {};
     for (auto& d : half_divergence) d.assign(static_cast<std::size_t>(n), 0.0);
   }
 
@@ -435,31 +495,42 @@ std::pair<std::size_t, std::size_t> half_range(std::size_t count, int half) {
                    : std::pair<std::size_t, std::size_t>{count / 2, count};
 }
 
+template <class T>
 struct DivergenceContext {
-  const std::vector<Face>* faces;
-  const std::vector<std::array<Vec3, 3>>* hat_gradient;
-  const std::vector<double>* face_area;
+  const std::vector<PivotFace<T>>* faces;
   const double* u;
   std::array<std::vector<double>, 2>* out;
 };
 
 // One half of the faces: out[half] = sum over its faces of area * <X, grad psi_i>,
-// X = -grad u / |grad u|.
+// X = -grad u / |grad u|. With G_k = area * grad psi_k (what a PivotFace holds) and
+// g = sum_k u_k G_k = area * grad u, that is -<g, G_i> / |g|.
+template <class T>
 void divergence_half(void* context, int half) {
-  const auto& c = *static_cast<const DivergenceContext*>(context);
+  const auto& c = *static_cast<const DivergenceContext<T>*>(context);
   const std::size_t count = c.faces->size();
   const auto [begin, end] = half_range(count, half);
   std::vector<double>& b = (*c.out)[static_cast<std::size_t>(half)];
   std::fill(b.begin(), b.end(), 0.0);
   const double* u = c.u;
   for (std::size_t f = begin; f < end; ++f) {
-    const auto& g = (*c.hat_gradient)[f];
-    const Face& face = (*c.faces)[f];
-    const Vec3 grad = u[face[0]] * g[0] + u[face[1]] * g[1] + u[face[2]] * g[2];
-    const double len = grad.norm();
+    const PivotFace<T>& face = (*c.faces)[f];
+    double g[3] = {0.0, 0.0, 0.0};
+    double dots[3];
+    for (std::size_t k = 0; k < 3; ++k) {
+      const double uk = u[face.corner[k]];
+      for (std::size_t d = 0; d < 3; ++d)
+        g[d] += uk * static_cast<double>(face.gradient[3 * k + d]);
+    }
+    const double len = std::sqrt(g[0] * g[0] + g[1] * g[1] + g[2] * g[2]);
     if (!(len > 0.0)) continue;
-    const Vec3 x = (-(*c.face_area)[f] / len) * grad;
-    for (std::size_t k = 0; k < 3; ++k) b[static_cast<std::size_t>(face[k])] += x.dot(g[k]);
+    for (std::size_t k = 0; k < 3; ++k) {
+      dots[k] = g[0] * static_cast<double>(face.gradient[3 * k]) +
+                g[1] * static_cast<double>(face.gradient[3 * k + 1]) +
+                g[2] * static_cast<double>(face.gradient[3 * k + 2]);
+    }
+    for (std::size_t k = 0; k < 3; ++k)
+      b[static_cast<std::size_t>(face.corner[k])] -= dots[k] / len;
   }
 }
 
@@ -505,9 +576,13 @@ void HeatGeodesicSolver::Impl::run_copied(std::span<const int> support, Eigen::V
   // `permuted`, the divergence of its normalised gradient (two halves of the faces, on two
   // threads, added in a fixed order), the Poisson step in `permuted` again.
   heat_step_copied(support);
-  DivergenceContext context{&pivot_faces, &hat_gradient, &face_area, permuted.data(),
-                            &half_divergence};
-  pair->run(divergence_half, &context);
+  if (options.single_values) {
+    DivergenceContext<float> context{&pivot_faces_single, permuted.data(), &half_divergence};
+    pair->run(divergence_half<float>, &context);
+  } else {
+    DivergenceContext<double> context{&pivot_faces_double, permuted.data(), &half_divergence};
+    pair->run(divergence_half<double>, &context);
+  }
   SumContext sum{half_divergence[0].data(), half_divergence[1].data(), permuted.data(), n, {}};
   pair->run(sum_half, &sum);
   last = HeatSolveReport{};

@@ -3,6 +3,7 @@
 #include "headspa/core/error.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 
 namespace headspa::geometry::detail {
@@ -201,29 +202,6 @@ bool SupernodalStructure::matches(const cholmod_factor& f) const {
          std::equal(perm.begin(), perm.end(), ints(f.Perm)) && ns + 1 == value_start.size();
 }
 
-void pack_in_place(cholmod_factor& f) {
-  HEADSPA_CHECK(f.is_super && f.xtype == CHOLMOD_REAL && f.itype == CHOLMOD_INT &&
-                    f.dtype == CHOLMOD_DOUBLE && f.x != nullptr,
-                "a numeric supernodal factor of doubles with int indices");
-  const int* super = ints(f.super);
-  const int* pi = ints(f.pi);
-  const int* px = ints(f.px);
-  auto* x = static_cast<double*>(f.x);
-  std::int64_t to = 0;
-  for (std::size_t s = 0; s < f.nsuper; ++s) {
-    const int ncol = super[s + 1] - super[s];
-    const int nrow = pi[s + 1] - pi[s];
-    const double* block = x + px[s];
-    for (int j = 0; j < ncol; ++j) {
-      // The destination never lies after the source, so a forward copy is safe.
-      const double* from = block + static_cast<std::ptrdiff_t>(j) * nrow + j;
-      const auto count = static_cast<std::size_t>(nrow - j);
-      if (x + to != from) std::copy(from, from + count, x + to);
-      to += static_cast<std::int64_t>(count);
-    }
-  }
-}
-
 TaskPair::TaskPair(bool threaded) {
   if (threaded) worker_ = std::thread([this] { work(); });
 }
@@ -286,18 +264,22 @@ SupernodalWorkspace::SupernodalWorkspace(const SupernodalStructure& s)
 
 namespace {
 
-// One supernode's place in the structure and its packed values.
+// One supernode's place in the structure and its packed values (T: float or double), which
+// stand for scale * value.
+template <class T>
 struct Supernode {
   int k1, ncol, nrow;  // first column, columns, rows
   const int* rows;
-  const double* block;
-  Supernode(const SupernodalStructure& s, const double* values, int sn) {
+  const T* block;
+  double scale;
+  Supernode(const SupernodalStructure& s, const T* values, double value_scale, int sn) {
     const auto si = static_cast<std::size_t>(sn);
     k1 = s.super[si];
     ncol = s.super[si + 1] - k1;
     nrow = s.row_start[si + 1] - s.row_start[si];
     rows = s.rows.data() + s.row_start[si];
-    block = values + s.packed_start[si];
+    block = values;
+    scale = value_scale;
   }
   // w = y at the supernode's rows: its own columns, then the rows below (a backward step).
   void gather(const double* y, double* w) const {
@@ -306,37 +288,57 @@ struct Supernode {
   }
 };
 
+// A stored value as the double it stands for: the scale is a power of two, so the product is
+// exact (and for doubles, whose scale is 1, it is the value itself).
+template <class T>
+double at(const T* x, int r, double scale) {
+  return static_cast<double>(x[r]) * scale;
+}
+
 // Four partial sums in a fixed order: vectorisable and deterministic.
-double dot4(const double* a, const double* b, int len) {
+template <class T>
+double dot4(const T* a, double scale, const double* b, int len) {
   double a0 = 0.0, a1 = 0.0, a2 = 0.0, a3 = 0.0;
   int r = 0;
   for (; r + 4 <= len; r += 4) {
-    a0 += a[r] * b[r];
-    a1 += a[r + 1] * b[r + 1];
-    a2 += a[r + 2] * b[r + 2];
-    a3 += a[r + 3] * b[r + 3];
+    a0 += at(a, r, scale) * b[r];
+    a1 += at(a, r + 1, scale) * b[r + 1];
+    a2 += at(a, r + 2, scale) * b[r + 2];
+    a3 += at(a, r + 3, scale) * b[r + 3];
   }
-  for (; r < len; ++r) a0 += a[r] * b[r];
+  for (; r < len; ++r) a0 += at(a, r, scale) * b[r];
   return (a0 + a1) + (a2 + a3);
+}
+
+// Calls f(values, scale) with supernode sn's stored values in their own type.
+template <class F>
+void with_values(const PackedFactor& l, int sn, F&& f) {
+  const auto si = static_cast<std::size_t>(sn);
+  if (l.single[si] != 0) {
+    f(l.singles.get() + l.start[si], l.scale[si]);
+  } else {
+    f(l.doubles.get() + l.start[si], 1.0);
+  }
 }
 
 // Forward step on supernode sn: solve with its diagonal block, then subtract the block below
 // from the rows it touches; rows from position `split` on are added into `far` instead of y.
 // Each column is one contiguous multiply-subtract.
-void forward_supernode(const SupernodalStructure& s, const double* values, double* w, int sn,
-                       int split, double* y, double* far) {
-  const Supernode sv(s, values, sn);
+template <class T>
+void forward_supernode(const SupernodalStructure& s, const T* values, double scale, double* w,
+                       int sn, int split, double* y, double* far) {
+  const Supernode sv(s, values, scale, sn);
   const int k1 = sv.k1, ncol = sv.ncol, nrow = sv.nrow;
   const int* rows = sv.rows;
-  const double* col = sv.block;
+  const T* col = sv.block;
   for (int r = 0; r < ncol; ++r) w[r] = y[k1 + r];
   for (int r = ncol; r < nrow; ++r) w[r] = 0.0;
   for (int j = 0; j < ncol; ++j) {
     const int len = nrow - j;
-    const double wj = w[j] / col[0];
+    const double wj = w[j] / at(col, 0, scale);
     double* wr = w + j;
     wr[0] = wj;
-    for (int r = 1; r < len; ++r) wr[r] -= col[r] * wj;
+    for (int r = 1; r < len; ++r) wr[r] -= at(col, r, scale) * wj;
     col += len;
   }
   for (int r = 0; r < ncol; ++r) y[k1 + r] = w[r];
@@ -347,22 +349,23 @@ void forward_supernode(const SupernodalStructure& s, const double* values, doubl
 // Backward step on supernode sn: reads y at its rows below (final already), writes its columns.
 // The block is read in memory order: first each column's part below the diagonal block against
 // the known values (into t), then the diagonal block, from the cache, column by column upwards.
-void backward_supernode(const SupernodalStructure& s, const double* values, double* w, double* t,
-                        int sn, double* y) {
-  const Supernode sv(s, values, sn);
+template <class T>
+void backward_supernode(const SupernodalStructure& s, const T* values, double scale, double* w,
+                        double* t, int sn, double* y) {
+  const Supernode sv(s, values, scale, sn);
   const int k1 = sv.k1, ncol = sv.ncol, nrow = sv.nrow;
-  const double* block = sv.block;
+  const T* block = sv.block;
   sv.gather(y, w);
   const int below = nrow - ncol;
-  const double* col = block;
+  const T* col = block;
   for (int j = 0; j < ncol; ++j) {
     const int len = nrow - j;
-    t[j] = below > 0 ? dot4(col + (ncol - j), w + ncol, below) : 0.0;
+    t[j] = below > 0 ? dot4(col + (ncol - j), scale, w + ncol, below) : 0.0;
     col += len;
   }
   for (int j = ncol - 1; j >= 0; --j) {
     col = block + packed_column(j, nrow);
-    w[j] = (w[j] - (t[j] + dot4(col + 1, w + j + 1, ncol - j - 1))) / col[0];
+    w[j] = (w[j] - (t[j] + dot4(col + 1, scale, w + j + 1, ncol - j - 1))) / at(col, 0, scale);
   }
   for (int r = 0; r < ncol; ++r) y[k1 + r] = w[r];
 }
@@ -371,15 +374,16 @@ void backward_supernode(const SupernodalStructure& s, const double* values, doub
 // columns: each block's small triangle on one thread, its rows below in two halves side by side.
 constexpr std::int64_t kSplitEntries = 1 << 16;
 constexpr int kBlock = 64;
-constexpr std::ptrdiff_t kPrefetchBytes = 4096;
 
 bool split_supernode(const SupernodalStructure& s, int sn) {
   const auto si = static_cast<std::size_t>(sn);
   return s.packed_start[si + 1] - s.packed_start[si] >= kSplitEntries;
 }
 
+template <class T>
 struct BlockContext {
-  const double* block;
+  const T* block;
+  double scale;
   int nrow, j0, j1, mid;
   double* w;
   double* t0;
@@ -388,90 +392,151 @@ struct BlockContext {
 
 // Forward, rows [j1, nrow) of one half: subtract columns j0 .. j1-1 (in that order, as the
 // unblocked loop does, so the bits are the same).
+template <class T>
 void forward_block_half(void* context, int half) {
-  const auto& c = *static_cast<const BlockContext*>(context);
+  const auto& c = *static_cast<const BlockContext<T>*>(context);
   const int ra = half == 0 ? c.j1 : c.mid;
   const int rb = half == 0 ? c.mid : c.nrow;
   for (int j = c.j0; j < c.j1; ++j) {
-    const double* col = c.block + packed_column(j, c.nrow) - j;  // col[r]: row r
+    const T* col = c.block + packed_column(j, c.nrow) - j;  // col[r]: row r
     const double wj = c.w[j];
-    for (int r = ra; r < rb; ++r) c.w[r] -= col[r] * wj;
+    for (int r = ra; r < rb; ++r) c.w[r] -= at(col, r, c.scale) * wj;
   }
 }
 
 // Backward, rows [j1, nrow) of one half: each column's sum over those rows.
+template <class T>
 void backward_block_half(void* context, int half) {
-  const auto& c = *static_cast<const BlockContext*>(context);
+  const auto& c = *static_cast<const BlockContext<T>*>(context);
   const int ra = half == 0 ? c.j1 : c.mid;
   const int rb = half == 0 ? c.mid : c.nrow;
   double* t = half == 0 ? c.t0 : c.t1;
   for (int j = c.j0; j < c.j1; ++j) {
-    const double* col = c.block + packed_column(j, c.nrow) - j;
-    t[j] = dot4(col + ra, c.w + ra, rb - ra);
+    const T* col = c.block + packed_column(j, c.nrow) - j;
+    t[j] = dot4(col + ra, c.scale, c.w + ra, rb - ra);
   }
 }
 
-void forward_split_supernode(const SupernodalStructure& s, const double* values, double* w,
+template <class T>
+void forward_split_supernode(const SupernodalStructure& s, const T* values, double scale, double* w,
                              TaskPair& pair, int sn, double* y) {
-  const Supernode sv(s, values, sn);
+  const Supernode sv(s, values, scale, sn);
   const int k1 = sv.k1, ncol = sv.ncol, nrow = sv.nrow;
   const int* rows = sv.rows;
-  const double* block = sv.block;
+  const T* block = sv.block;
   for (int r = 0; r < ncol; ++r) w[r] = y[k1 + r];
   for (int r = ncol; r < nrow; ++r) w[r] = 0.0;
   for (int j0 = 0; j0 < ncol; j0 += kBlock) {
     const int j1 = std::min(j0 + kBlock, ncol);
     for (int j = j0; j < j1; ++j) {
-      const double* col = block + packed_column(j, nrow) - j;
-      const double wj = w[j] / col[j];
+      const T* col = block + packed_column(j, nrow) - j;
+      const double wj = w[j] / at(col, j, scale);
       w[j] = wj;
-      for (int r = j + 1; r < j1; ++r) w[r] -= col[r] * wj;
+      for (int r = j + 1; r < j1; ++r) w[r] -= at(col, r, scale) * wj;
     }
     if (j1 < nrow) {
-      BlockContext context{block, nrow, j0, j1, j1 + (nrow - j1) / 2, w, nullptr, nullptr};
-      pair.run(forward_block_half, &context);
+      BlockContext<T> context{block, scale,   nrow,   j0, j1, j1 + (nrow - j1) / 2,
+                              w,     nullptr, nullptr};
+      pair.run(forward_block_half<T>, &context);
     }
   }
   for (int r = 0; r < ncol; ++r) y[k1 + r] = w[r];
   for (int r = ncol; r < nrow; ++r) y[rows[r]] += w[r];
 }
 
-void backward_split_supernode(const SupernodalStructure& s, const double* values, double* w,
-                              double* t0, double* t1, TaskPair& pair, int sn, double* y) {
-  const Supernode sv(s, values, sn);
+template <class T>
+void backward_split_supernode(const SupernodalStructure& s, const T* values, double scale,
+                              double* w, double* t0, double* t1, TaskPair& pair, int sn,
+                              double* y) {
+  const Supernode sv(s, values, scale, sn);
   const int k1 = sv.k1, ncol = sv.ncol, nrow = sv.nrow;
-  const double* block = sv.block;
+  const T* block = sv.block;
   sv.gather(y, w);
   for (int j1 = ncol; j1 > 0; j1 -= std::min(j1, kBlock)) {
     const int j0 = std::max(j1 - kBlock, 0);
     // Blocks are cut from the end, so the first columns make the short block.
-    BlockContext context{block, nrow, j0, j1, j1 + (nrow - j1) / 2, w, t0, t1};
+    BlockContext<T> context{block, scale, nrow, j0, j1, j1 + (nrow - j1) / 2, w, t0, t1};
     if (j1 < nrow) {
-      pair.run(backward_block_half, &context);
+      pair.run(backward_block_half<T>, &context);
     } else {
       for (int j = j0; j < j1; ++j) t0[j] = t1[j] = 0.0;
     }
     for (int j = j1 - 1; j >= j0; --j) {
-      const double* col = block + packed_column(j, nrow) - j;
-      w[j] = (w[j] - ((t0[j] + t1[j]) + dot4(col + j + 1, w + j + 1, j1 - j - 1))) / col[j];
+      const T* col = block + packed_column(j, nrow) - j;
+      w[j] = (w[j] - ((t0[j] + t1[j]) + dot4(col + j + 1, scale, w + j + 1, j1 - j - 1))) /
+             at(col, j, scale);
     }
   }
   for (int r = 0; r < ncol; ++r) y[k1 + r] = w[r];
 }
 
-// Asks for the first lines of a supernode's values ahead of a backward step: the passes run
-// through the supernodes downwards, which the hardware's stream detection follows poorly.
-void prefetch_supernode(const SupernodalStructure& s, const double* values, int sn) {
-  const auto si = static_cast<std::size_t>(sn);
-  const auto* begin = reinterpret_cast<const char*>(values + s.packed_start[si]);
-  const auto* end = reinterpret_cast<const char*>(values + s.packed_start[si + 1]);
-  const char* stop = std::min(end, begin + kPrefetchBytes);
-  for (const char* p = begin; p < stop; p += 64) __builtin_prefetch(p);
+// Requests a supernode's values from memory; returns their size in bytes.
+std::int64_t prefetch_supernode(const SupernodalStructure& s, const PackedFactor& l, int sn) {
+  std::int64_t bytes = 0;
+  with_values(l, sn, [&](const auto* values, double) {
+    const auto si = static_cast<std::size_t>(sn);
+    const std::int64_t count = s.packed_start[si + 1] - s.packed_start[si];
+    const auto* begin = reinterpret_cast<const char*>(values);
+    const auto* end = reinterpret_cast<const char*>(values + count);
+    bytes = end - begin;
+    for (const char* p = begin; p < end; p += 64) __builtin_prefetch(p);
+  });
+  return bytes;
+}
+
+// Keeps about kAheadBytes of the values of the supernodes a pass solves next requested from
+// memory: the supernodes of a part are small and, in a pass that runs against the layout's
+// order, jump backwards in memory, which the hardware's stream detection does not follow.
+template <class It>
+class Lookahead {
+ public:
+  Lookahead(const SupernodalStructure& s, const PackedFactor& l, It begin, It end)
+      : s_(s), l_(l), next_(begin), end_(end) {}
+  // Before supernode sn (the next in the list) is solved.
+  void before(int sn) {
+    while (next_ != end_ && ahead_ < kAheadBytes) {
+      ahead_ += prefetch_supernode(s_, l_, *next_);
+      ++next_;
+    }
+    const auto si = static_cast<std::size_t>(sn);
+    ahead_ -= (s_.packed_start[si + 1] - s_.packed_start[si]) *
+              (l_.single[si] != 0 ? std::int64_t{sizeof(float)} : std::int64_t{sizeof(double)});
+  }
+
+ private:
+  static constexpr std::int64_t kAheadBytes = 16384;
+  const SupernodalStructure& s_;
+  const PackedFactor& l_;
+  It next_, end_;
+  std::int64_t ahead_ = 0;
+};
+
+// A forward step on supernode sn, split across both threads when it is large.
+void forward_step(const SupernodalStructure& s, const PackedFactor& l, double* w, TaskPair* pair,
+                  int sn, int split, double* y, double* far) {
+  with_values(l, sn, [&](const auto* values, double scale) {
+    if (pair != nullptr && split_supernode(s, sn)) {
+      forward_split_supernode(s, values, scale, w, *pair, sn, y);
+    } else {
+      forward_supernode(s, values, scale, w, sn, split, y, far);
+    }
+  });
+}
+
+void backward_step(const SupernodalStructure& s, const PackedFactor& l, double* w, double* t0,
+                   double* t1, TaskPair* pair, int sn, double* y) {
+  with_values(l, sn, [&](const auto* values, double scale) {
+    if (pair != nullptr && split_supernode(s, sn)) {
+      backward_split_supernode(s, values, scale, w, t0, t1, *pair, sn, y);
+    } else {
+      backward_supernode(s, values, scale, w, t0, sn, y);
+    }
+  });
 }
 
 struct PassContext {
   const SupernodalStructure* s;
-  const double* values;
+  const PackedFactor* values;
   SupernodalWorkspace* ws;
   double* y;
 };
@@ -481,9 +546,12 @@ void forward_half(void* context, int half) {
   const auto h = static_cast<std::size_t>(half);
   double* w = c.ws->w[h].data();
   double* far = c.ws->top_update[h].data();
-  for (int sn : c.s->part[h]) {
-    forward_supernode(*c.s, c.values, w, sn, c.s->top_rows_from[static_cast<std::size_t>(sn)], c.y,
-                      far);
+  const std::vector<int>& list = c.s->part[h];
+  Lookahead look(*c.s, *c.values, list.begin(), list.end());
+  for (auto it = list.begin(); it != list.end(); ++it) {
+    look.before(*it);
+    forward_step(*c.s, *c.values, w, nullptr, *it,
+                 c.s->top_rows_from[static_cast<std::size_t>(*it)], c.y, far);
   }
 }
 
@@ -493,17 +561,96 @@ void backward_half(void* context, int half) {
   double* w = c.ws->w[h].data();
   double* t = c.ws->t[h].data();
   const std::vector<int>& list = c.s->part[h];
+  Lookahead look(*c.s, *c.values, list.rbegin(), list.rend());
   for (auto it = list.rbegin(); it != list.rend(); ++it) {
-    if (it + 1 != list.rend()) prefetch_supernode(*c.s, c.values, *(it + 1));
-    backward_supernode(*c.s, c.values, w, t, *it, c.y);
+    look.before(*it);
+    backward_step(*c.s, *c.values, w, t, nullptr, nullptr, *it, c.y);
+  }
+}
+
+// The binary exponent span within which a supernode's nonzero entries are stored as floats:
+// scaled so that the largest lies near 2^120, the smallest then stays above 2^-121, inside
+// float's normal range (from 2^-126), and no entry becomes a slow denormal or zero.
+constexpr int kSingleExponentSpan = 240;
+constexpr int kSingleTopExponent = 120;
+// Scales stay far inside double's range, so that value * (1 / scale) is exact too.
+constexpr int kLargestScaleExponent = 1000;
+
+// Copies supernode sn's packed values, divided by its scale, into `to`.
+template <class T>
+void copy_packed(const SupernodalStructure& s, const double* x, std::size_t sn, double scale,
+                 T* to) {
+  const int ncol = s.super[sn + 1] - s.super[sn];
+  const int nrow = s.row_start[sn + 1] - s.row_start[sn];
+  const double* block = x + s.value_start[sn];
+  const double inverse = 1.0 / scale;  // a power of two: exact
+  for (int j = 0; j < ncol; ++j) {
+    const double* from = block + static_cast<std::ptrdiff_t>(j) * nrow + j;
+    for (int r = 0; r < nrow - j; ++r) *to++ = static_cast<T>(from[r] * inverse);
   }
 }
 
 }  // namespace
 
-void forward_dense(const SupernodalStructure& s, const SupernodalValues& l, SupernodalWorkspace& ws,
+PackedFactor pack_factor(const SupernodalStructure& s, const cholmod_factor& f, bool allow_single) {
+  HEADSPA_CHECK(s.matches(f) && f.x != nullptr && f.dtype == CHOLMOD_DOUBLE,
+                "a numeric factor of doubles with the structure");
+  const auto* x = static_cast<const double*>(f.x);
+  const auto ns = static_cast<std::size_t>(s.nsuper);
+  PackedFactor out;
+  out.start.assign(ns, 0);
+  out.scale.assign(ns, 1.0);
+  out.single.assign(ns, 0);
+  // One pass: each supernode's entries are scanned for their range and copied while they are
+  // still in the cache. Both arrays have room for every entry; the pages past the last entry
+  // written are never touched, so they take no memory.
+  const auto entries = static_cast<std::size_t>(s.packed_start.back());
+  out.singles = std::make_unique_for_overwrite<float[]>(allow_single ? entries : 0);
+  out.doubles = std::make_unique_for_overwrite<double[]>(entries);
+  std::int64_t double_entries = 0;
+  for (std::size_t sn = 0; sn < ns; ++sn) {
+    const int ncol = s.super[sn + 1] - s.super[sn];
+    const int nrow = s.row_start[sn + 1] - s.row_start[sn];
+    const double* block = x + s.value_start[sn];
+    // The smallest nonzero and the largest magnitude among the entries a solve reads, and
+    // their sum, which a NaN or an infinity makes non-finite.
+    double smallest = std::numeric_limits<double>::infinity(), largest = 0.0, sum = 0.0;
+    for (int j = 0; j < ncol; ++j) {
+      const double* column = block + static_cast<std::ptrdiff_t>(j) * nrow;
+      for (int r = j; r < nrow; ++r) {
+        const double a = std::abs(column[r]);
+        sum += a;
+        largest = std::max(largest, a);
+        const double nonzero = a > 0.0 ? a : std::numeric_limits<double>::infinity();
+        smallest = std::min(smallest, nonzero);
+      }
+    }
+    int low = 0, high = 0;
+    std::frexp(smallest, &low);
+    std::frexp(largest, &high);
+    const bool zero = largest == 0.0;
+    const bool single = allow_single && std::isfinite(sum) &&
+                        (zero || (high - low <= kSingleExponentSpan &&
+                                  std::abs(high - kSingleTopExponent) < kLargestScaleExponent));
+    const std::int64_t count = s.packed_start[sn + 1] - s.packed_start[sn];
+    if (single) {
+      out.single[sn] = 1;
+      out.scale[sn] = zero ? 1.0 : std::ldexp(1.0, high - kSingleTopExponent);
+      out.start[sn] = out.single_entries;
+      copy_packed(s, x, sn, out.scale[sn], out.singles.get() + out.single_entries);
+      out.single_entries += count;
+    } else {
+      out.start[sn] = double_entries;
+      copy_packed(s, x, sn, 1.0, out.doubles.get() + double_entries);
+      double_entries += count;
+    }
+  }
+  return out;
+}
+
+void forward_dense(const SupernodalStructure& s, const PackedFactor& l, SupernodalWorkspace& ws,
                    TaskPair& pair, double* y) {
-  PassContext context{&s, l.x, &ws, y};
+  PassContext context{&s, &l, &ws, y};
   if (!s.part[0].empty() || !s.part[1].empty()) {
     pair.run(forward_half, &context);
     double* u0 = ws.top_update[0].data();
@@ -516,17 +663,12 @@ void forward_dense(const SupernodalStructure& s, const SupernodalValues& l, Supe
   }
   double* w = ws.w[0].data();
   for (int sn : s.top) {
-    if (split_supernode(s, sn)) {
-      forward_split_supernode(s, l.x, w, pair, sn, y);
-    } else {
-      forward_supernode(s, l.x, w, sn, s.top_rows_from[static_cast<std::size_t>(sn)], y, y);
-    }
+    forward_step(s, l, w, &pair, sn, s.top_rows_from[static_cast<std::size_t>(sn)], y, y);
   }
 }
 
-void forward_sparse(const SupernodalStructure& s, const SupernodalValues& l,
-                    SupernodalWorkspace& ws, TaskPair& pair, std::span<const int> nonzero_columns,
-                    double* y) {
+void forward_sparse(const SupernodalStructure& s, const PackedFactor& l, SupernodalWorkspace& ws,
+                    TaskPair& pair, std::span<const int> nonzero_columns, double* y) {
   if (++ws.stamp == 0) {  // wrapped: clear the marks once
     std::fill(ws.mark.begin(), ws.mark.end(), 0);
     ws.stamp = 1;
@@ -544,27 +686,18 @@ void forward_sparse(const SupernodalStructure& s, const SupernodalValues& l,
   double* w = ws.w[0].data();
   for (int sn : ws.visit) {
     const auto si = static_cast<std::size_t>(sn);
-    if (split_supernode(s, sn)) {
-      forward_split_supernode(s, l.x, w, pair, sn, y);
-    } else {
-      forward_supernode(s, l.x, w, sn, s.row_start[si + 1] - s.row_start[si], y, y);
-    }
+    forward_step(s, l, w, &pair, sn, s.row_start[si + 1] - s.row_start[si], y, y);
   }
 }
 
-void backward(const SupernodalStructure& s, const SupernodalValues& l, SupernodalWorkspace& ws,
+void backward(const SupernodalStructure& s, const PackedFactor& l, SupernodalWorkspace& ws,
               TaskPair& pair, double* y) {
   double* w = ws.w[0].data();
-  double* t = ws.t[0].data();
   for (auto it = s.top.rbegin(); it != s.top.rend(); ++it) {
-    if (split_supernode(s, *it)) {
-      backward_split_supernode(s, l.x, w, t, ws.t[1].data(), pair, *it, y);
-    } else {
-      backward_supernode(s, l.x, w, t, *it, y);
-    }
+    backward_step(s, l, w, ws.t[0].data(), ws.t[1].data(), &pair, *it, y);
   }
   if (!s.part[0].empty() || !s.part[1].empty()) {
-    PassContext context{&s, l.x, &ws, y};
+    PassContext context{&s, &l, &ws, y};
     pair.run(backward_half, &context);
   }
 }

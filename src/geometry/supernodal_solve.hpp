@@ -6,14 +6,23 @@
 // with the solve, and allocate nothing:
 //   - the symbolic structure (supernodes, row indices, permutation) is stored once and shared by
 //     the factors of one analysis (the heat and Poisson factors);
-//   - the values are rewritten once, in CHOLMOD's own array, into a packed lower-trapezoid
-//     layout: CHOLMOD stores each supernode's diagonal block as a full square, whose upper
-//     triangle (about a sixth of the factor on a head) a solve never reads but would drag
-//     through the cache line by line;
-//   - the values stay double: a float copy would halve the traffic, but the factor's fill entries
-//     span hundreds of orders of magnitude (they carry the heat step's exp(-d / sqrt(t)) decay)
-//     and float flushes the small ones to zero, which on the 100k head moved distances by up to
-//     8 mm;
+//   - the values are copied once into a packed lower-trapezoid layout: CHOLMOD stores each
+//     supernode's diagonal block as a full square, whose upper triangle (about a sixth of the
+//     factor on a head) a solve never reads but would drag through the cache line by line;
+//   - a supernode's values are stored as floats, scaled by a power of two, when its nonzero
+//     entries span at most 2^240 (float's normal range is 2^253), and as doubles otherwise.
+//     Floats halve the bytes a pass streams. Both factors are M-matrix-like or well scaled, so a
+//     solve has little cancellation and float rounding of the entries (relative 6e-8) moves
+//     distances by micrometres; what float cannot hold is range. The heat factor's fill entries
+//     carry the heat step's exp(-d / sqrt(t)) decay: on the 100k-vertex head a sixth of its
+//     entries lie in supernodes spanning more than 70 decades, which stay double (rounding
+//     them to float would flush the small ones to zero and move distances by millimetres).
+//     The Poisson factor spans about 28 decades and is all float;
+//   - the supernodes lie in memory in ascending order. A pass asks for the next 16 KB of values
+//     ahead of time (software prefetch): a backward pass visits the small supernodes of the
+//     tree's lower levels in descending order, which the hardware's stream detection does not
+//     follow. On the 100k head that took a backward pass from about 4 to 2.5 ms; laying a
+//     factor out in backward order as well gained no more than the noise (2%);
 //   - forward_sparse solves L y = b for a right-hand side with a few nonzeros: only the
 //     supernodes on the paths from those columns to the root of the elimination tree are
 //     visited (the heat step's right-hand side is one vertex or one face);
@@ -26,9 +35,9 @@
 //     fixed order before the top is solved. The result does not depend on timing or on whether
 //     a second thread runs at all (with one thread the parts run in turn, same bits).
 // Layout: supernode s holds columns super[s] .. super[s+1]-1 and rows rows[row_start[s] ..
-// row_start[s+1]) (its own columns first, then the rows below, ascending). Its values start at
-// packed_start[s]; column j (0-based within s) holds rows j .. nrow(s)-1, diagonal first, and
-// starts at packed_start[s] + j * nrow - j * (j - 1) / 2.
+// row_start[s+1]) (its own columns first, then the rows below, ascending), and
+// packed_start[s+1] - packed_start[s] packed values: column j (0-based within s) holds rows
+// j .. nrow(s)-1, diagonal first, and starts j * nrow - j * (j - 1) / 2 values after the first.
 #pragma once
 
 #include <suitesparse/cholmod.h>
@@ -36,6 +45,7 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <thread>
 #include <vector>
@@ -75,16 +85,25 @@ struct SupernodalStructure {
   void cut_tree();
 };
 
-// Rewrites a numeric supernodal factor's values, in place, into the packed layout (file
-// comment): each entry moves to a lower address, so one ascending pass suffices and no memory is
-// added. CHOLMOD must not use the factor's values afterwards (its structure is intact).
-void pack_in_place(cholmod_factor& factor);
-
-// The packed numeric values of one factor with a SupernodalStructure (the factor's array, not
-// owned).
-struct SupernodalValues {
-  const double* x = nullptr;
+// The packed values of one factor (file comment), supernode by supernode: as floats where the
+// supernode's nonzero entries span few enough binary orders of magnitude to fit float's normal
+// range after scaling by a power of two (the stored float times scale[s] is the entry rounded
+// to float), as doubles otherwise. The solves' arithmetic is double either way.
+struct PackedFactor {
+  // The float and the double supernodes' values, each in ascending order. Each array has room
+  // for every entry, but the pages past the last one written take no memory.
+  std::unique_ptr<float[]> singles;
+  std::unique_ptr<double[]> doubles;
+  std::vector<std::int64_t> start;   // per supernode: first value in singles or doubles
+  std::vector<double> scale;         // per supernode: a power of two (1 for doubles)
+  std::vector<std::uint8_t> single;  // per supernode: 1 when stored as floats
+  std::int64_t single_entries = 0;   // entries stored as floats
 };
+
+// Copies a numeric supernodal factor with this structure into the packed layout; with
+// allow_single false every supernode stays double.
+PackedFactor pack_factor(const SupernodalStructure& structure, const cholmod_factor& factor,
+                         bool allow_single);
 
 // Runs a task as two halves, one on the calling thread and one on a worker thread that waits
 // between tasks (or both on the calling thread, in turn, when not threaded). Posting a task
@@ -124,15 +143,14 @@ struct SupernodalWorkspace {
 };
 
 // y := L^{-1} y (permuted space), over every supernode.
-void forward_dense(const SupernodalStructure& s, const SupernodalValues& l, SupernodalWorkspace& ws,
+void forward_dense(const SupernodalStructure& s, const PackedFactor& l, SupernodalWorkspace& ws,
                    TaskPair& pair, double* y);
 // y := L^{-1} y where y is zero outside `nonzero_columns` (permuted indices); entries off the
 // elimination-tree paths of those columns stay zero.
-void forward_sparse(const SupernodalStructure& s, const SupernodalValues& l,
-                    SupernodalWorkspace& ws, TaskPair& pair, std::span<const int> nonzero_columns,
-                    double* y);
+void forward_sparse(const SupernodalStructure& s, const PackedFactor& l, SupernodalWorkspace& ws,
+                    TaskPair& pair, std::span<const int> nonzero_columns, double* y);
 // y := L^{-T} y (permuted space).
-void backward(const SupernodalStructure& s, const SupernodalValues& l, SupernodalWorkspace& ws,
+void backward(const SupernodalStructure& s, const PackedFactor& l, SupernodalWorkspace& ws,
               TaskPair& pair, double* y);
 
 }  // namespace headspa::geometry::detail

@@ -87,6 +87,7 @@ TEST(HeatGeodesic, BothPoissonMethodsAgree) {
   shared.poisson_tolerance = 1e-10;
   HeatGeodesicOptions second;
   second.poisson = HeatPoissonMethod::kSecondFactor;
+  second.single_values = false;  // both methods then solve the same system in double
   HeatGeodesicSolver a(mesh, shared);
   HeatGeodesicSolver b(mesh, second);
   const Eigen::VectorXd da = a.distance(5);
@@ -146,6 +147,28 @@ TEST(HeatGeodesic, SolvesOnTwoThreadsOrOneGiveTheSameBits) {
   db = b.distance(point);
   EXPECT_EQ(
       0, std::memcmp(da.data(), db.data(), sizeof(double) * static_cast<std::size_t>(da.size())));
+}
+
+TEST(HeatGeodesic, FloatStoredFactorsMoveDistancesByMicrometres) {
+  // 41k vertices on a 10 cm sphere: the heat step decays over about 200 edges, so part of the
+  // heat factor spans more than float's range and must stay double.
+  const TriangleMesh mesh = testing::icosphere(6, 0.1);
+  HeatGeodesicOptions doubles;
+  doubles.single_values = false;
+  HeatGeodesicSolver a(mesh, HeatGeodesicOptions{});
+  HeatGeodesicSolver b(mesh, doubles);
+  const HeatPrecomputeReport& ra = a.precompute_report();
+  EXPECT_EQ(ra.poisson_single_fraction, 1.0);
+  EXPECT_GT(ra.heat_single_fraction, 0.3);
+  EXPECT_LT(ra.heat_single_fraction, 1.0);
+  EXPECT_EQ(b.precompute_report().heat_single_fraction, 0.0);
+  EXPECT_EQ(b.precompute_report().poisson_single_fraction, 0.0);
+  for (int source : {0, 777, 20000, 40961}) {
+    const Eigen::VectorXd da = a.distance(source);
+    const Eigen::VectorXd db = b.distance(source);
+    EXPECT_LT((da - db).cwiseAbs().maxCoeff(), 1e-5 * db.maxCoeff()) << "source " << source;
+    EXPECT_GT(db.maxCoeff(), 0.3);
+  }
 }
 
 TEST(HeatGeodesic, SeveralSourcesGiveTheDistanceToTheNearest) {

@@ -28,34 +28,47 @@
 //     (unit-sphere icospheres, tolerance 1e-7). Exact and the smallest memory, but each
 //     iteration costs one solve with the factor; for meshes that are solved from once or twice.
 // Solves (kSecondFactor). CHOLMOD factors; the triangular solves are headspa's own
-// (src/geometry/supernodal_solve.hpp), on CHOLMOD's supernodal factors in place. A solve is
-// bound by memory traffic: on the 100k-vertex default head each factor holds 8.0M values, and a
-// solve streams them three times, not four: the heat step's right-hand side is one vertex (or
-// one face), so its forward solve visits only the supernodes on that column's path to the root
-// of the elimination tree; its backward solve and both Poisson solves are full passes. To stream
-// less and faster:
-//   - the values are packed in place after each factorisation (the upper triangles of the
-//     diagonal blocks dropped: 6.8M values read per pass instead of 8.0M);
+// (src/geometry/supernodal_solve.hpp), on packed copies of CHOLMOD's supernodal factors. A solve
+// is bound by memory traffic: on the 100k-vertex default head each factor holds 8.0M values in
+// CHOLMOD's layout, and a solve streams them three times, not four: the heat step's right-hand
+// side is one vertex (or one face), so its forward solve visits only the supernodes on that
+// column's path to the root of the elimination tree; its backward solve and both Poisson solves
+// are full passes. To stream less and faster:
+//   - the values are copied once, packed (the upper triangles of the diagonal blocks dropped:
+//     6.8M values read per pass instead of 8.0M), and CHOLMOD's factors are freed;
+//   - a supernode whose entries fit float's range after scaling by a power of two is stored as
+//     floats (single_values): all of the Poisson factor and 83% of the heat factor's entries on
+//     that head. The heat factor's fill entries carry the heat's exp(-d / sqrt(t)) decay and
+//     span up to 107 decades within a column; the supernodes spanning more than 2^240 stay
+//     double, so no entry is flushed to zero. Rounding the entries to float moves distances by
+//     at most 3 um on that head and on the Lee Perry-Smith scan (1.7e-5 of the largest
+//     distance): the heat step is an M-matrix solve with no cancellation and only its
+//     gradient's direction is used, and the Poisson factor's near-singular mode is the constant,
+//     which the shift removes. The arithmetic stays double;
+//   - the divergence step reads each face's corners and area-weighted hat gradients as one
+//     48-byte record of floats (doubles with single_values off);
 //   - supernodes are merged with half the explicit zeros CHOLMOD allows by default;
 //   - each full pass runs on two threads (parallel_solves), over two halves of the elimination
 //     tree cut once at precompute, and the largest supernodes at the top of the tree by blocks
-//     of columns, their rows split between the threads; the divergence of the heat step's
-//     gradient runs on two halves of the faces. The distances are the same bits with one
-//     thread or two (precompute_report().solve_threads says which ran).
+//     of columns, their rows split between the threads; each thread asks for the next 16 KB of
+//     values ahead; the divergence of the heat step's gradient runs on two halves of the faces.
+//     The distances are the same bits with one thread or two (precompute_report().solve_threads
+//     says which ran).
 //   - everything between the two solves stays in the factor's pivot order.
-// Together: about 2x faster than the single-threaded solve straight on CHOLMOD's layout.
+// Together: on that head a solve takes about 9-12 ms against 16-19 ms with double values and
+// 31-36 ms for the single-threaded solve straight on CHOLMOD's layout.
 // Tried and left out, measured on that head:
-//   - float factors (half the traffic): the heat factor's fill entries span hundreds of orders
-//     of magnitude, as the heat does, and float flushes the small ones to zero; distances moved
-//     by up to 8 mm (2.5%). The Poisson factor is nearly singular (eps above) and cannot lose
-//     digits either.
+//   - floats throughout, unscaled: float flushes the heat factor's small fill entries to zero
+//     and distances moved by up to 8 mm (2.5%).
+//   - laying each factor out in the order its heaviest pass visits the supernodes (descending
+//     for a backward pass): with the 16 KB lookahead, no faster within the noise (2%).
 //   - METIS instead of AMD: 23% fewer factor values and half the flops, but CHOLMOD's METIS
 //     ordering alone takes 0.5 s, more than it saves in the factorisations. A geometric nested
 //     dissection (median planes, CAMD inside the parts) analysed in about the same time as AMD
 //     but saved only 6-9% of the values.
 //   - still fewer explicit zeros (zrelax 0.2, 0.02, 0.01): no faster to solve within the
 //     noise, 25% slower factorisations; more of them (0.8, 0.2-0.4, 0.1-0.2): slower solves.
-//   - prefetching two supernodes ahead instead of one; AVX2 or AVX-512 builds of the kernels
+//   - looking 32 or 64 KB ahead instead of 16 KB (no faster within the noise); AVX2 or AVX-512 builds of the kernels
 //     (no faster: the passes wait on memory, not arithmetic); the backward pass's sums below the
 //     diagonal block four columns at a time, sharing the loads of the known values (same bits,
 //     5% slower).
@@ -126,6 +139,10 @@ struct HeatGeodesicOptions {
   // kSecondFactor: run each full triangular pass of a solve on two threads (on large meshes),
   // rather than on the calling thread alone. The distances are the same bits either way.
   bool parallel_solves = true;
+  // kSecondFactor: store the factors' supernodes as floats (scaled by a power of two) where
+  // their entries fit float's range, halving the bytes a solve streams there; the arithmetic
+  // stays double. Distances move by micrometres (supernodal_solve.hpp); false keeps doubles.
+  bool single_values = true;
   // kSharedFactor only: stop when |L phi - b| <= poisson_tolerance * |b|.
   double poisson_tolerance = 1e-7;
   // kSharedFactor only: at most this many conjugate-gradient iterations.
@@ -137,13 +154,16 @@ struct HeatGeodesicOptions {
 
 // What the precomputation did.
 struct HeatPrecomputeReport {
-  double time_step = 0.0;          // t (mesh units squared)
-  double analyse_seconds = 0.0;    // ordering and supernodal analysis
-  double factorise_seconds = 0.0;  // numeric factorisation(s)
-  double factor_nonzeros = 0.0;    // nonzeros of one Cholesky factor
-  int numeric_factorisations = 0;  // 1 (kSharedFactor) or 2 (kSecondFactor)
-  int solve_threads = 1;           // threads of a solve's full triangular passes
-  double serial_fraction = 1.0;    // kSecondFactor: share of the factor solved by one thread
+  double time_step = 0.0;                // t (mesh units squared)
+  double analyse_seconds = 0.0;          // ordering and supernodal analysis
+  double factorise_seconds = 0.0;        // numeric factorisation(s)
+  double pack_seconds = 0.0;             // kSecondFactor: copying the factors for headspa's solves
+  double factor_nonzeros = 0.0;          // nonzeros of one Cholesky factor
+  int numeric_factorisations = 0;        // 1 (kSharedFactor) or 2 (kSecondFactor)
+  int solve_threads = 1;                 // threads of a solve's full triangular passes
+  double serial_fraction = 1.0;          // kSecondFactor: share of the factor solved by one thread
+  double heat_single_fraction = 0.0;     // kSecondFactor: share of the heat factor as floats
+  double poisson_single_fraction = 0.0;  // and of the Poisson factor
 };
 
 // What the last distance solve did.
