@@ -321,26 +321,75 @@ void with_values(const PackedFactor& l, int sn, F&& f) {
   }
 }
 
+// w[r] -= sum over the four columns c[k] (c[k][r]: row r) of c[k][r] * wk[k], for r in [ra, rb):
+// four columns per load and store of w.
+template <class T>
+void subtract4(const std::array<const T*, 4>& c, double scale, const double* wk, double* w, int ra,
+               int rb) {
+  const double w0 = wk[0], w1 = wk[1], w2 = wk[2], w3 = wk[3];
+  for (int r = ra; r < rb; ++r) {
+    w[r] -= (at(c[0], r, scale) * w0 + at(c[1], r, scale) * w1) +
+            (at(c[2], r, scale) * w2 + at(c[3], r, scale) * w3);
+  }
+}
+
+// The columns j .. j+3 of a supernode of nrow rows, each indexed by row.
+template <class T>
+std::array<const T*, 4> columns4(const T* block, int j, int nrow) {
+  std::array<const T*, 4> c{};
+  for (int k = 0; k < 4; ++k)
+    c[static_cast<std::size_t>(k)] = block + packed_column(j + k, nrow) - (j + k);
+  return c;
+}
+
+// Forward solve of the diagonal block's columns j0 .. j1-1 (rows below j1 untouched): four
+// columns at a time, their small triangle first and then the rows down to j1.
+template <class T>
+void forward_triangle(const T* block, double scale, int nrow, int j0, int j1, double* w) {
+  int j = j0;
+  for (; j + 4 <= j1; j += 4) {
+    const auto c = columns4(block, j, nrow);
+    for (int k = 0; k < 4; ++k) {
+      const T* ck = c[static_cast<std::size_t>(k)];
+      const double wk = w[j + k] / at(ck, j + k, scale);
+      w[j + k] = wk;
+      for (int r = j + k + 1; r < j + 4; ++r) w[r] -= at(ck, r, scale) * wk;
+    }
+    subtract4(c, scale, w + j, w, j + 4, j1);
+  }
+  for (; j < j1; ++j) {
+    const T* col = block + packed_column(j, nrow) - j;
+    const double wj = w[j] / at(col, j, scale);
+    w[j] = wj;
+    for (int r = j + 1; r < j1; ++r) w[r] -= at(col, r, scale) * wj;
+  }
+}
+
+// The rows [ra, rb) of w after columns j0 .. j1-1 (w final there): four columns at a time.
+template <class T>
+void forward_below(const T* block, double scale, int nrow, int j0, int j1, int ra, int rb,
+                   double* w) {
+  int j = j0;
+  for (; j + 4 <= j1; j += 4) subtract4(columns4(block, j, nrow), scale, w + j, w, ra, rb);
+  for (; j < j1; ++j) {
+    const T* col = block + packed_column(j, nrow) - j;
+    const double wj = w[j];
+    for (int r = ra; r < rb; ++r) w[r] -= at(col, r, scale) * wj;
+  }
+}
+
 // Forward step on supernode sn: solve with its diagonal block, then subtract the block below
 // from the rows it touches; rows from position `split` on are added into `far` instead of y.
-// Each column is one contiguous multiply-subtract.
 template <class T>
 void forward_supernode(const SupernodalStructure& s, const T* values, double scale, double* w,
                        int sn, int split, double* y, double* far) {
   const Supernode sv(s, values, scale, sn);
   const int k1 = sv.k1, ncol = sv.ncol, nrow = sv.nrow;
   const int* rows = sv.rows;
-  const T* col = sv.block;
   for (int r = 0; r < ncol; ++r) w[r] = y[k1 + r];
   for (int r = ncol; r < nrow; ++r) w[r] = 0.0;
-  for (int j = 0; j < ncol; ++j) {
-    const int len = nrow - j;
-    const double wj = w[j] / at(col, 0, scale);
-    double* wr = w + j;
-    wr[0] = wj;
-    for (int r = 1; r < len; ++r) wr[r] -= at(col, r, scale) * wj;
-    col += len;
-  }
+  forward_triangle(sv.block, scale, nrow, 0, ncol, w);
+  forward_below(sv.block, scale, nrow, 0, ncol, ncol, nrow, w);
   for (int r = 0; r < ncol; ++r) y[k1 + r] = w[r];
   for (int r = ncol; r < split; ++r) y[rows[r]] += w[r];
   for (int r = split; r < nrow; ++r) far[rows[r]] += w[r];
@@ -390,18 +439,14 @@ struct BlockContext {
   double* t1;
 };
 
-// Forward, rows [j1, nrow) of one half: subtract columns j0 .. j1-1 (in that order, as the
-// unblocked loop does, so the bits are the same).
+// Forward, rows [j1, nrow) of one half: subtract columns j0 .. j1-1 (each row gets the same
+// arithmetic as with one thread, so the bits are the same).
 template <class T>
 void forward_block_half(void* context, int half) {
   const auto& c = *static_cast<const BlockContext<T>*>(context);
   const int ra = half == 0 ? c.j1 : c.mid;
   const int rb = half == 0 ? c.mid : c.nrow;
-  for (int j = c.j0; j < c.j1; ++j) {
-    const T* col = c.block + packed_column(j, c.nrow) - j;  // col[r]: row r
-    const double wj = c.w[j];
-    for (int r = ra; r < rb; ++r) c.w[r] -= at(col, r, c.scale) * wj;
-  }
+  forward_below(c.block, c.scale, c.nrow, c.j0, c.j1, ra, rb, c.w);
 }
 
 // Backward, rows [j1, nrow) of one half: each column's sum over those rows.
@@ -428,12 +473,7 @@ void forward_split_supernode(const SupernodalStructure& s, const T* values, doub
   for (int r = ncol; r < nrow; ++r) w[r] = 0.0;
   for (int j0 = 0; j0 < ncol; j0 += kBlock) {
     const int j1 = std::min(j0 + kBlock, ncol);
-    for (int j = j0; j < j1; ++j) {
-      const T* col = block + packed_column(j, nrow) - j;
-      const double wj = w[j] / at(col, j, scale);
-      w[j] = wj;
-      for (int r = j + 1; r < j1; ++r) w[r] -= at(col, r, scale) * wj;
-    }
+    forward_triangle(block, scale, nrow, j0, j1, w);
     if (j1 < nrow) {
       BlockContext<T> context{block, scale,   nrow,   j0, j1, j1 + (nrow - j1) / 2,
                               w,     nullptr, nullptr};
@@ -485,8 +525,9 @@ std::int64_t prefetch_supernode(const SupernodalStructure& s, const PackedFactor
 }
 
 // Keeps about kAheadBytes of the values of the supernodes a pass solves next requested from
-// memory: the supernodes of a part are small and, in a pass that runs against the layout's
-// order, jump backwards in memory, which the hardware's stream detection does not follow.
+// memory: the supernodes of a part are small, and a backward pass visits them downwards in
+// memory, which the hardware's stream detection does not follow (a forward pass asks ahead
+// too, which costs it nothing measurable).
 template <class It>
 class Lookahead {
  public:
