@@ -70,10 +70,10 @@
 //     but saved only 6-9% of the values.
 //   - still fewer explicit zeros (zrelax 0.2, 0.02, 0.01): no faster to solve within the
 //     noise, 25% slower factorisations; more of them (0.8, 0.2-0.4, 0.1-0.2): slower solves.
-//   - looking 32 or 64 KB ahead instead of 16 KB (no faster within the noise); AVX2 or AVX-512 builds of the kernels
-//     (no faster: the passes wait on memory, not arithmetic); the backward pass's sums below the
-//     diagonal block four columns at a time, sharing the loads of the known values (same bits,
-//     5% slower).
+//   - looking 32 or 64 KB ahead instead of 16 KB (no faster within the noise); AVX2 or AVX-512
+//     builds of the kernels (no faster: the passes wait on memory, not arithmetic); the backward
+//     pass's sums below the diagonal block four columns at a time, sharing the loads of the
+//     known values (same bits, 5% slower).
 // On the unit sphere (icosphere, 40962 vertices) the distance is within 1% of the great-circle
 // distance with either method (tests/geometry/heat_geodesic_test.cpp).
 //
@@ -134,9 +134,10 @@ struct HeatGeodesicOptions {
   // Heat step with only the non-positive off-diagonal entries of L, an M-matrix (see the file
   // comment on obtuse triangles).
   bool m_matrix_heat_step = true;
-  // kSecondFactor: factor the two systems side by side on two threads, rather than in turn.
-  // Either way OpenBLAS is held to one thread while they are factored (and restored after), so
-  // the factors are the same bits whatever the machine's core count.
+  // kSecondFactor: factor the two systems side by side on two threads, rather than in turn
+  // (and copy the two factors for the solves side by side). Either way OpenBLAS is held to one
+  // thread while they are factored (and restored after), so the factors are the same bits
+  // whatever the machine's core count.
   bool concurrent_factorisations = true;
   // kSecondFactor: run each full triangular pass of a solve on two threads (on large meshes),
   // rather than on the calling thread alone. The distances are the same bits either way.
