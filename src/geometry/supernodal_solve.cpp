@@ -510,16 +510,19 @@ void backward_split_supernode(const SupernodalStructure& s, const T* values, dou
   for (int r = 0; r < ncol; ++r) y[k1 + r] = w[r];
 }
 
+// The size in bytes of supernode sn's stored values.
+std::int64_t value_bytes(const SupernodalStructure& s, const PackedFactor& l, int sn) {
+  const auto si = static_cast<std::size_t>(sn);
+  const std::int64_t count = s.packed_start[si + 1] - s.packed_start[si];
+  return count * (l.single[si] != 0 ? std::int64_t{sizeof(float)} : std::int64_t{sizeof(double)});
+}
+
 // Requests a supernode's values from memory; returns their size in bytes.
 std::int64_t prefetch_supernode(const SupernodalStructure& s, const PackedFactor& l, int sn) {
-  std::int64_t bytes = 0;
+  const std::int64_t bytes = value_bytes(s, l, sn);
   with_values(l, sn, [&](const auto* values, double) {
-    const auto si = static_cast<std::size_t>(sn);
-    const std::int64_t count = s.packed_start[si + 1] - s.packed_start[si];
     const auto* begin = reinterpret_cast<const char*>(values);
-    const auto* end = reinterpret_cast<const char*>(values + count);
-    bytes = end - begin;
-    for (const char* p = begin; p < end; p += 64) __builtin_prefetch(p);
+    for (const char* p = begin; p < begin + bytes; p += 64) __builtin_prefetch(p);
   });
   return bytes;
 }
@@ -539,9 +542,7 @@ class Lookahead {
       ahead_ += prefetch_supernode(s_, l_, *next_);
       ++next_;
     }
-    const auto si = static_cast<std::size_t>(sn);
-    ahead_ -= (s_.packed_start[si + 1] - s_.packed_start[si]) *
-              (l_.single[si] != 0 ? std::int64_t{sizeof(float)} : std::int64_t{sizeof(double)});
+    ahead_ -= value_bytes(s_, l_, sn);
   }
 
  private:
