@@ -141,16 +141,25 @@ std::vector<double> edge_dijkstra(const TriangleMesh& mesh, int source) {
   return d;
 }
 
-bool build_cgal_mesh(const TriangleMesh& mesh, CgalMesh& out) {
+// Adds the mesh's vertices and faces to `out`; returns, per face, whether CGAL's halfedge mesh
+// took it (it refuses faces that would make it non-manifold).
+std::vector<char> add_to_cgal_mesh(const TriangleMesh& mesh, CgalMesh& out) {
   for (const Vec3& p : mesh.vertices) out.add_vertex(Kernel::Point_3(p.x(), p.y(), p.z()));
-  int failed = 0;
+  std::vector<char> added;
+  added.reserve(mesh.faces.size());
   for (const auto& f : mesh.faces) {
     const auto face = out.add_face(CgalMesh::Vertex_index(static_cast<unsigned>(f[0])),
                                    CgalMesh::Vertex_index(static_cast<unsigned>(f[1])),
                                    CgalMesh::Vertex_index(static_cast<unsigned>(f[2])));
-    if (face == CgalMesh::null_face()) ++failed;
+    added.push_back(face != CgalMesh::null_face() ? 1 : 0);
   }
-  if (failed > 0) std::printf("  CGAL: %d faces could not be added (non-manifold)\n", failed);
+  return added;
+}
+
+bool build_cgal_mesh(const TriangleMesh& mesh, CgalMesh& out) {
+  const std::vector<char> added = add_to_cgal_mesh(mesh, out);
+  const auto failed = std::count(added.begin(), added.end(), 0);
+  if (failed > 0) std::printf("  CGAL: %td faces could not be added (non-manifold)\n", failed);
   return failed == 0;
 }
 
@@ -158,24 +167,21 @@ bool build_cgal_mesh(const TriangleMesh& mesh, CgalMesh& out) {
 // and without the vertices left on no face, so that both sides can run on the same mesh.
 TriangleMesh cgal_compatible(const TriangleMesh& mesh, int* dropped) {
   CgalMesh scratch;
-  for (const Vec3& p : mesh.vertices) scratch.add_vertex(Kernel::Point_3(p.x(), p.y(), p.z()));
+  const std::vector<char> added = add_to_cgal_mesh(mesh, scratch);
   TriangleMesh out;
   std::vector<int> index(mesh.vertices.size(), -1);
   *dropped = 0;
-  for (const auto& f : mesh.faces) {
-    const auto face = scratch.add_face(CgalMesh::Vertex_index(static_cast<unsigned>(f[0])),
-                                       CgalMesh::Vertex_index(static_cast<unsigned>(f[1])),
-                                       CgalMesh::Vertex_index(static_cast<unsigned>(f[2])));
-    if (face == CgalMesh::null_face()) {
+  for (std::size_t f = 0; f < mesh.faces.size(); ++f) {
+    if (added[f] == 0) {
       ++*dropped;
       continue;
     }
     headspa::geometry::Face kept{};
     for (std::size_t k = 0; k < 3; ++k) {
-      int& i = index[static_cast<std::size_t>(f[k])];
+      int& i = index[static_cast<std::size_t>(mesh.faces[f][k])];
       if (i < 0) {
         i = static_cast<int>(out.vertices.size());
-        out.vertices.push_back(mesh.vertices[static_cast<std::size_t>(f[k])]);
+        out.vertices.push_back(mesh.vertices[static_cast<std::size_t>(mesh.faces[f][k])]);
       }
       kept[k] = i;
     }
