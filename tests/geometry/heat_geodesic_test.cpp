@@ -97,11 +97,14 @@ TEST(HeatGeodesic, BothPoissonMethodsAgree) {
   EXPECT_LE(a.last_solve_report().poisson_relative_residual, 1e-10);
 }
 
-TEST(HeatGeodesic, FactorsSideBySideOrInTurnGiveTheSameBitsAndLeaveBlasAsItWas) {
-  using GetThreads = int (*)();
+TEST(HeatGeodesic, FactorsSideBySideOrInTurnGiveTheSameBitsAndLeaveBlasAndOpenMpAsTheyWere) {
+  using GetCount = int (*)();
   const auto blas_threads =
-      reinterpret_cast<GetThreads>(dlsym(RTLD_DEFAULT, "openblas_get_num_threads"));
+      reinterpret_cast<GetCount>(dlsym(RTLD_DEFAULT, "openblas_get_num_threads"));
+  const auto omp_levels =
+      reinterpret_cast<GetCount>(dlsym(RTLD_DEFAULT, "omp_get_max_active_levels"));
   const int threads_before = blas_threads != nullptr ? blas_threads() : 0;
+  const int levels_before = omp_levels != nullptr ? omp_levels() : 0;
   const TriangleMesh mesh = testing::icosphere(6, 0.1);  // 41k vertices: dense supernodes
   HeatGeodesicOptions side_by_side;
   HeatGeodesicOptions in_turn;
@@ -110,7 +113,16 @@ TEST(HeatGeodesic, FactorsSideBySideOrInTurnGiveTheSameBitsAndLeaveBlasAsItWas) 
   if (blas_threads != nullptr) {
     EXPECT_EQ(blas_threads(), threads_before);
   }
+  if (omp_levels != nullptr) {
+    EXPECT_EQ(omp_levels(), levels_before);
+  }
   HeatGeodesicSolver b(mesh, in_turn);
+  if (blas_threads != nullptr) {
+    EXPECT_EQ(blas_threads(), threads_before);
+  }
+  if (omp_levels != nullptr) {
+    EXPECT_EQ(omp_levels(), levels_before);
+  }
   for (int source : {0, 777, 20000}) {
     const Eigen::VectorXd da = a.distance(source);
     const Eigen::VectorXd db = b.distance(source);

@@ -137,7 +137,8 @@ struct HeatGeodesicOptions {
   // kSecondFactor: factor the two systems side by side on two threads, rather than in turn
   // (and copy the two factors for the solves side by side). Either way OpenBLAS is held to one
   // thread while they are factored (and restored after), so the factors are the same bits
-  // whatever the machine's core count.
+  // whatever the machine's core count, and the OpenMP regions CHOLMOD opens while factoring
+  // run on the factorising thread alone (OpenMP's max-active-levels, set per thread).
   bool concurrent_factorisations = true;
   // kSecondFactor: run each full triangular pass of a solve on two threads (on large meshes),
   // rather than on the calling thread alone. The distances are the same bits either way.
