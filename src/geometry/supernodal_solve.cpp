@@ -226,6 +226,11 @@ void TaskPair::run(Task task, void* context) {
   posted_.store(ticket, std::memory_order_release);
   posted_.notify_one();
   task(context, 0);
+  std::uint32_t unclaimed = ticket - 1;
+  if (claimed_.compare_exchange_strong(unclaimed, ticket, std::memory_order_acq_rel)) {
+    task(context, 1);  // the worker has not started on it
+    return;
+  }
   for (int i = 0; i < kSpin && done_.load(std::memory_order_acquire) != ticket; ++i) cpu_relax();
   for (std::uint32_t d; (d = done_.load(std::memory_order_acquire)) != ticket;) {
     done_.wait(d, std::memory_order_acquire);
@@ -246,6 +251,10 @@ void TaskPair::work() {
     }
     if (quit_.load(std::memory_order_acquire)) return;
     seen = ticket;
+    // The calling thread posts the next task only after this one's second half is done, by
+    // whichever thread claims it; task_ and context_ are read only after a claim succeeds.
+    std::uint32_t unclaimed = ticket - 1;
+    if (!claimed_.compare_exchange_strong(unclaimed, ticket, std::memory_order_acq_rel)) continue;
     task_(context_, 1);
     done_.store(ticket, std::memory_order_release);
     done_.notify_one();

@@ -107,7 +107,11 @@ PackedFactor pack_factor(const SupernodalStructure& structure, const cholmod_fac
 
 // Runs a task as two halves, one on the calling thread and one on a worker thread that waits
 // between tasks (or both on the calling thread, in turn, when not threaded). Posting a task
-// allocates nothing.
+// allocates nothing. Whichever thread claims the second half first runs it: the calling thread
+// takes it when it finishes the first half before the worker has started on it, so it never
+// waits for a worker that is not running (on a machine whose cores are all busy, the worker
+// may not get one for milliseconds). The halves write to separate places, so the results are
+// the same bits whichever thread runs them.
 class TaskPair {
  public:
   using Task = void (*)(void* context, int half);
@@ -123,8 +127,9 @@ class TaskPair {
  private:
   void work();
   std::thread worker_;
-  std::atomic<std::uint32_t> posted_{0};
-  std::atomic<std::uint32_t> done_{0};
+  std::atomic<std::uint32_t> posted_{0};   // ticket of the latest task
+  std::atomic<std::uint32_t> claimed_{0};  // ticket of the latest second half claimed
+  std::atomic<std::uint32_t> done_{0};     // ticket of the latest second half the worker ran
   std::atomic<bool> quit_{false};
   Task task_ = nullptr;
   void* context_ = nullptr;
