@@ -304,19 +304,21 @@ double at(const T* x, int r, double scale) {
   return static_cast<double>(x[r]) * scale;
 }
 
-// Four partial sums in a fixed order: vectorisable and deterministic.
+// Four partial sums in a fixed order: vectorisable and deterministic. The scale, a power of
+// two, is applied once to the sum: the same bits as scaling every entry (no sum or product
+// here comes near overflow or the subnormals), one multiplication per entry fewer.
 template <class T>
 double dot4(const T* a, double scale, const double* b, int len) {
   double a0 = 0.0, a1 = 0.0, a2 = 0.0, a3 = 0.0;
   int r = 0;
   for (; r + 4 <= len; r += 4) {
-    a0 += at(a, r, scale) * b[r];
-    a1 += at(a, r + 1, scale) * b[r + 1];
-    a2 += at(a, r + 2, scale) * b[r + 2];
-    a3 += at(a, r + 3, scale) * b[r + 3];
+    a0 += static_cast<double>(a[r]) * b[r];
+    a1 += static_cast<double>(a[r + 1]) * b[r + 1];
+    a2 += static_cast<double>(a[r + 2]) * b[r + 2];
+    a3 += static_cast<double>(a[r + 3]) * b[r + 3];
   }
-  for (; r < len; ++r) a0 += at(a, r, scale) * b[r];
-  return (a0 + a1) + (a2 + a3);
+  for (; r < len; ++r) a0 += static_cast<double>(a[r]) * b[r];
+  return ((a0 + a1) + (a2 + a3)) * scale;
 }
 
 // Calls f(values, scale) with supernode sn's stored values in their own type.
@@ -335,10 +337,11 @@ void with_values(const PackedFactor& l, int sn, F&& f) {
 template <class T>
 void subtract4(const std::array<const T*, 4>& c, double scale, const double* wk, double* w, int ra,
                int rb) {
-  const double w0 = wk[0], w1 = wk[1], w2 = wk[2], w3 = wk[3];
+  // The scale goes on the multipliers (the same bits: see dot4).
+  const double w0 = wk[0] * scale, w1 = wk[1] * scale, w2 = wk[2] * scale, w3 = wk[3] * scale;
   for (int r = ra; r < rb; ++r) {
-    w[r] -= (at(c[0], r, scale) * w0 + at(c[1], r, scale) * w1) +
-            (at(c[2], r, scale) * w2 + at(c[3], r, scale) * w3);
+    w[r] -= (static_cast<double>(c[0][r]) * w0 + static_cast<double>(c[1][r]) * w1) +
+            (static_cast<double>(c[2][r]) * w2 + static_cast<double>(c[3][r]) * w3);
   }
 }
 
