@@ -110,8 +110,11 @@ class SerialOpenMpRegions {
       set()(0);
     }
   }
-  ~SerialOpenMpRegions() {
+  ~SerialOpenMpRegions() { end(); }
+  // Restores the setting now rather than on destruction.
+  void end() {
     if (saved_ >= 0) set()(saved_);
+    saved_ = -1;
   }
   SerialOpenMpRegions(const SerialOpenMpRegions&) = delete;
   SerialOpenMpRegions& operator=(const SerialOpenMpRegions&) = delete;
@@ -164,6 +167,18 @@ struct HeatGeodesicSolver::Impl {
   cholmod_dense* solution = nullptr;
   cholmod_dense* work_y = nullptr;
   cholmod_dense* work_e = nullptr;
+  // Frees what CHOLMOD holds (the factors, the dense buffers, the workspace) when the solver
+  // goes, and when the constructor throws after starting CHOLMOD. Declared after what it
+  // frees, so it runs first.
+  struct CholmodRelease {
+    explicit CholmodRelease(Impl* impl) : owner(impl) {}
+    ~CholmodRelease();
+    CholmodRelease(const CholmodRelease&) = delete;
+    CholmodRelease& operator=(const CholmodRelease&) = delete;
+    Impl* owner;
+    bool started = false;
+  };
+  CholmodRelease cholmod_release{this};
   Eigen::VectorXd u, phi, b, r, z, p, q;
   // kSecondFactor: the structure of both factors for headspa's own triangular solves
   // (supernodal_solve.hpp).
@@ -304,6 +319,7 @@ HeatGeodesicSolver::Impl::Impl(const TriangleMesh& mesh, const HeatGeodesicOptio
     cc.zrelax[2] = 0.02;
   };
   start_common(common);
+  cholmod_release.started = true;
 
   cholmod_sparse* a = upper_matrix(/*heat=*/true, &common);
   auto start = Clock::now();
@@ -318,7 +334,7 @@ HeatGeodesicSolver::Impl::Impl(const TriangleMesh& mesh, const HeatGeodesicOptio
   // OpenBLAS splits its work by the number of threads, which changes the rounding: held to one
   // thread, the factors are the same bits on any machine, concurrent or not.
   std::optional<OneBlasThread> one_blas_thread(std::in_place);
-  std::optional<SerialOpenMpRegions> serial_regions(std::in_place);
+  SerialOpenMpRegions serial_regions;
   std::thread poisson_thread;
   cholmod_common poisson_common{};
   auto factor_poisson = [&] {
@@ -356,13 +372,10 @@ HeatGeodesicSolver::Impl::Impl(const TriangleMesh& mesh, const HeatGeodesicOptio
     factor_poisson();
   }
   if (second && poisson_factor != nullptr) cholmod_finish(&poisson_common);
-  serial_regions.reset();
+  serial_regions.end();
   one_blas_thread.reset();
   precompute.factorise_seconds = seconds_since(start);
   if (!heat_ok || !poisson_ok) {
-    if (heat_factor != nullptr) cholmod_free_factor(&heat_factor, &common);
-    if (poisson_factor != nullptr) cholmod_free_factor(&poisson_factor, &common);
-    cholmod_finish(&common);
     throw InputError(
         "heat geodesic: the Cholesky factorisation failed (degenerate faces or a mesh that is "
         "not a manifold surface?)");
@@ -446,13 +459,17 @@ HeatGeodesicSolver::Impl::Impl(const TriangleMesh& mesh, const HeatGeodesicOptio
   for (Eigen::VectorXd* v : {&u, &phi, &b, &r, &z, &p, &q}) v->setZero(n);
 }
 
-HeatGeodesicSolver::Impl::~Impl() {
-  if (heat_factor != nullptr) cholmod_free_factor(&heat_factor, &common);
-  if (poisson_factor != nullptr) cholmod_free_factor(&poisson_factor, &common);
-  for (cholmod_dense** d : {&rhs, &solution, &work_y, &work_e}) {
-    if (*d != nullptr) cholmod_free_dense(d, &common);
+HeatGeodesicSolver::Impl::~Impl() = default;
+
+HeatGeodesicSolver::Impl::CholmodRelease::~CholmodRelease() {
+  if (!started) return;
+  Impl& s = *owner;
+  if (s.heat_factor != nullptr) cholmod_free_factor(&s.heat_factor, &s.common);
+  if (s.poisson_factor != nullptr) cholmod_free_factor(&s.poisson_factor, &s.common);
+  for (cholmod_dense** d : {&s.rhs, &s.solution, &s.work_y, &s.work_e}) {
+    if (*d != nullptr) cholmod_free_dense(d, &s.common);
   }
-  cholmod_finish(&common);
+  cholmod_finish(&s.common);
 }
 
 void HeatGeodesicSolver::Impl::find_components() {
