@@ -302,6 +302,18 @@ void LogMap::compute(const LogMapRequest& request, LogMapPatch& patch) const {
     Node& settling = patch.nodes_[static_cast<std::size_t>(id)];
     if (settling.state == State::kSettled || d != settling.r) continue;  // stale entry
     if (d > stop) break;
+    // The front's next vertex is most likely settled next: fetch its faces' corners and edge
+    // lengths now, while this one is settled (its incidences were fetched when its node was
+    // made). A patch's faces lie in rows of the mesh far apart in memory.
+    if (!patch.heap_.empty()) {
+      const auto next = static_cast<std::size_t>(
+          patch.nodes_[static_cast<std::size_t>(patch.heap_.front().second)].vertex);
+      for (int i = face_offsets_[next]; i < face_offsets_[next + 1]; ++i) {
+        const auto f = static_cast<std::size_t>(incident_[static_cast<std::size_t>(i)]);
+        __builtin_prefetch(&mesh_.faces[f]);
+        __builtin_prefetch(&opposite_length_[f]);
+      }
+    }
 
     // Settle: the angle from the winning update, the 2-D point and the transport map.
     const int v = settling.vertex;
