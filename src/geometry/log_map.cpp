@@ -314,6 +314,15 @@ void LogMap::compute(const LogMapRequest& request, LogMapPatch& patch) const {
         __builtin_prefetch(&opposite_length_[f]);
       }
     }
+    // The positions of this vertex's neighbours, read below for the corners not reached yet.
+    {
+      const auto vv = static_cast<std::size_t>(settling.vertex);
+      for (int i = face_offsets_[vv]; i < face_offsets_[vv + 1]; ++i) {
+        const Face& face =
+            mesh_.faces[static_cast<std::size_t>(incident_[static_cast<std::size_t>(i)])];
+        for (int x : face) __builtin_prefetch(&mesh_.vertices[static_cast<std::size_t>(x)]);
+      }
+    }
 
     // Settle: the angle from the winning update, the 2-D point and the transport map.
     const int v = settling.vertex;
