@@ -75,6 +75,35 @@ class Checks {
   std::vector<std::size_t> counts_;
 };
 
+// Distances to fixed sets of points (the no-go vertices, unlabelled skin) change no faster than
+// the point asked about moves. Along a track, a sample whose distance from the last one asked
+// exactly is too small to bring the value down to `floor` (the worst a check can still record,
+// or its limit) cannot change the check, and is not asked: its value is at least the last one
+// less the way moved since. Every sample that could fail or set the worst value is still asked.
+class MovingBound {
+ public:
+  // True when the value at p is certainly at least `floor`.
+  bool at_least(const Eigen::Vector3d& p, double floor) const {
+    return known_ && value_ - (p - at_).norm() - kSlackM >= floor;
+  }
+  void record(const Eigen::Vector3d& p, double value) {
+    at_ = p;
+    value_ = value;
+    known_ = true;
+  }
+
+ private:
+  // Far above the rounding of a distance, far below anything a check tells apart. Unit: [m]
+  static constexpr double kSlackM = 1e-9;
+  Eigen::Vector3d at_ = Eigen::Vector3d::Zero();
+  double value_ = 0.0;
+  bool known_ = false;
+};
+
+// Every kProbeEvery-th sample a bounded check applies to is always asked; the least of those
+// values, computed first, is a floor no lower than the check's worst value over the whole plan.
+constexpr std::size_t kProbeEvery = 32;
+
 }  // namespace
 
 CoverageResult compute_coverage(const SessionPlan& plan, const PlanningSurface::Impl& s,
@@ -134,28 +163,74 @@ ValidationReport validate_plan(const SessionPlan& plan, const PlanningSurface& s
   const std::size_t other_skin = checks.add("other_skin", 0.0, "m", false);
 
   const double dt = 1.0 / plan.sample_rate_hz;
+  auto finite = [](const Sample& smp) {
+    return smp.position_m.allFinite() && std::isfinite(smp.force_n) && std::isfinite(smp.t_s);
+  };
+  auto presses = [](const Sample& smp) {
+    return smp.phase == Phase::kContact && smp.force_n > 0.0;
+  };
+  // The floors of the two point-distance checks (see MovingBound): the least over the probes.
+  double no_go_floor = std::numeric_limits<double>::infinity();
+  double other_floor = std::numeric_limits<double>::infinity();
+  for (std::size_t c = 0; c < kContactCount; ++c) {
+    std::size_t asked = 0;
+    std::size_t pressing = 0;
+    for (const Sample& smp : plan.tracks[c]) {
+      if (!finite(smp)) continue;
+      if (asked++ % kProbeEvery == 0) {
+        no_go_floor = std::min(no_go_floor, s.no_go_distance(smp.position_m, nullptr));
+      }
+      if (presses(smp) && pressing++ % kProbeEvery == 0) {
+        other_floor = std::min(other_floor, s.other_skin_gap(pad(smp)));
+      }
+    }
+  }
+  no_go_floor = std::max(no_go_floor, L.no_go_margin_m);
+  other_floor = std::max(other_floor, 0.0);
   for (std::size_t c = 0; c < kContactCount; ++c) {
     const auto& track = plan.tracks[c];
+    MovingBound no_go_bound, other_bound;
+    std::size_t asked = 0;
+    std::size_t pressing = 0;
+    // The last skin queries, kept for samples at the same place (a hold, a ramp in place).
+    Eigen::Vector3d foot_at(std::numeric_limits<double>::quiet_NaN(), 0.0, 0.0);
+    PlanningSurface::Impl::Foot last_foot;
+    Eigen::Vector3d pad_at(std::numeric_limits<double>::quiet_NaN(), 0.0, 0.0);
+    double pad_sd = 0.0;
+    auto pad_distance = [&](const Eigen::Vector3d& centre) {
+      if (centre != pad_at) {
+        pad_sd = s.query.signed_distance(centre);
+        pad_at = centre;
+      }
+      return pad_sd;
+    };
     for (std::size_t i = 0; i < track.size(); ++i) {
       const Sample& smp = track[i];
       const double t = smp.t_s;
-      if (!smp.position_m.allFinite() || !std::isfinite(smp.force_n) || !std::isfinite(t)) {
+      if (!finite(smp)) {
         checks.value(cont, std::numeric_limits<double>::infinity(),
                      [&] { return where(c, t) + ": a value is not a number"; });
         continue;
       }
       // No-go zones: every sample, in contact or in the air.
-      Region zone = Region::kOther;
-      const double d = s.no_go_distance(smp.position_m, &zone);
-      checks.value(no_go, d, [&] {
-        return where(c, t) + " is " + fixed(d * 100.0, 2) + " cm from " +
-               std::string(anatomy::region_name(zone)) + " (limit " +
-               fixed(L.no_go_margin_m * 100.0, 1) + " cm)";
-      });
+      if (asked++ % kProbeEvery == 0 || !no_go_bound.at_least(smp.position_m, no_go_floor)) {
+        Region zone = Region::kOther;
+        const double d = s.no_go_distance(smp.position_m, &zone);
+        no_go_bound.record(smp.position_m, d);
+        checks.value(no_go, d, [&] {
+          return where(c, t) + " is " + fixed(d * 100.0, 2) + " cm from " +
+                 std::string(anatomy::region_name(zone)) + " (limit " +
+                 fixed(L.no_go_margin_m * 100.0, 1) + " cm)";
+        });
+      }
       // Force: only in contact, never above the cap of the region under the pad.
       if (smp.phase == Phase::kContact) {
         // The cap of the region under the pad, and the lowest within the pad's footprint.
-        const auto foot = s.foot(smp.position_m);
+        if (smp.position_m != foot_at) {
+          last_foot = s.foot(smp.position_m);
+          foot_at = smp.position_m;
+        }
+        const auto& foot = last_foot;
         double cap =
             std::min(anatomy::tissue(smp.region).force_cap_n, anatomy::kAbsoluteForceLimitN);
         if (foot.vertex >= 0) {
@@ -172,15 +247,16 @@ ValidationReport validate_plan(const SessionPlan& plan, const PlanningSurface& s
           return where(c, t) + " is " + fixed(gap * 1000.0, 2) + " mm off the skin";
         });
         // The pad's ball rests on the skin here and touches no other skin (an ear, a fold).
-        const double fit =
-            s.query.signed_distance(smp.position_m + kPadRadiusM * smp.normal) - kPadRadiusM;
+        const double fit = pad_distance(pad(smp)) - kPadRadiusM;
         checks.value(pad_fit, fit, [&] {
           return where(c, t) + ": the pad reaches " + fixed(-fit * 1000.0, 1) +
                  " mm into the skin beside it";
         });
         // A pad pressing keeps its ball off unlabelled skin (cap zero: an ear, a shoulder).
-        if (smp.force_n > 0.0) {
+        if (presses(smp) &&
+            (pressing++ % kProbeEvery == 0 || !other_bound.at_least(pad(smp), other_floor))) {
           const double other = s.other_skin_gap(pad(smp));
+          other_bound.record(pad(smp), other);
           checks.value(other_skin, other, [&] {
             return where(c, t) + ": the pad presses " + fixed(smp.force_n, 2) + " N " +
                    fixed(other * 1000.0, 1) + " mm from unlabelled skin (cap 0)";
@@ -197,8 +273,7 @@ ValidationReport validate_plan(const SessionPlan& plan, const PlanningSurface& s
           return where(c, t) + " is " + fixed(-sd * 1000.0, 2) + " mm inside the head in the air";
         });
         // The pad: a ball of the pad radius on the normal side of the sample.
-        const double gap =
-            s.query.signed_distance(smp.position_m + kPadRadiusM * smp.normal) - kPadRadiusM;
+        const double gap = pad_distance(pad(smp)) - kPadRadiusM;
         if (smp.phase == Phase::kTravel) {
           checks.value(clearance, gap, [&] {
             return where(c, t) + ": the pad travels " + fixed(gap * 1000.0, 1) +
