@@ -35,6 +35,11 @@ using geometry::SurfacePoint;
 constexpr std::size_t kLeft = 0;
 constexpr std::size_t kRight = 1;
 constexpr double kSettleS = 0.2;
+// Whether both hands can still retract after a block is tried (planned and taken back) only
+// when the step has less than this left, or less than kRetractTrialFactor times the longest
+// retract planned so far. Unit: [s]
+constexpr double kRetractTrialS = 30.0;
+constexpr long kRetractTrialFactor = 4;
 // Targets stay this far under a cap, so that a force controller's overshoot on a ramp does not
 // reach it.
 constexpr double kCapHeadroom = 0.85;  // 0 -> touch force after touching down, and back
@@ -971,14 +976,21 @@ class Builder {
   }
 
   // True when both hands, from where they are now, can lift and reach their park positions
-  // with half a second to spare before `end_tick`.
+  // with half a second to spare before `end_tick`. A retract takes a few seconds (4.4 s at most
+  // on the test heads): while the time left is many times the longest seen so far (and at least
+  // kRetractTrialS), it fits; nearer the step's end it is planned and taken back.
   bool retract_fits(long end_tick) {
+    const long spare = static_cast<long>(std::llround(0.5 / dt_));
+    const long ample = std::max(static_cast<long>(std::llround(kRetractTrialS / dt_)),
+                                kRetractTrialFactor * longest_retract_);
+    if (end_tick - tick_ - spare > ample) return true;
     const Snapshot here = snapshot();
     cursor_ = {tick_, tick_};
     for (std::size_t c = 0; c < kContactCount; ++c) park(c);
     const long parked = block_end();
+    longest_retract_ = std::max(longest_retract_, parked - tick_);
     restore(here);
-    return parked + static_cast<long>(std::llround(0.5 / dt_)) <= end_tick;
+    return parked + spare <= end_tick;
   }
 
   // ---- step geometry -------------------------------------------------------------------------
@@ -2479,6 +2491,7 @@ class Builder {
     open_segment(SegmentKind::kTransition, step, step.step.title + ": retract");
     for (std::size_t c = 0; c < kContactCount; ++c) park(c);
     const long parked = block_end();
+    longest_retract_ = std::max(longest_retract_, parked - tick_);
     if (parked > end_tick) {
       std::ostringstream why;
       why << "step " << step.step.id << " overruns its " << seconds << " s by "
@@ -2551,6 +2564,7 @@ class Builder {
   SessionPlan& plan_;
   double dt_;
   Rng rng_;
+  long longest_retract_ = 0;  // the longest retract planned so far (retract_fits). Unit: ticks
   long tick_ = 0;
   std::array<ContactState, kContactCount> state_;
   geometry::LogMapPatch patch_;
