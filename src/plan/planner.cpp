@@ -10,8 +10,11 @@
 // mirror image on the right; a pair whose contacts would come closer than a hand's width is done
 // one hand at a time while the other waits at its park position.
 #include <algorithm>
+#include <bit>
 #include <cmath>
+#include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <limits>
 #include <map>
 #include <numbers>
@@ -442,6 +445,24 @@ class Builder {
   }
 
  private:
+  // The closest skin point to p (PlanningSurface::Impl::foot). The same points are often asked
+  // again (a move's samples when it is checked, given normals and emitted): the last answers are
+  // kept, by the point's exact bits, so an answer is always the one the query gives.
+  PlanningSurface::Impl::Foot foot(const Vec3& p) const {
+    std::uint64_t h = 0;
+    for (int k = 0; k < 3; ++k) {
+      h = (h ^ std::bit_cast<std::uint64_t>(p[k])) * 0x9E3779B97F4A7C15ull;
+      h ^= h >> 29;
+    }
+    RememberedFoot& r = feet_[static_cast<std::size_t>(h % kRememberedFeet)];
+    if (!r.known || std::memcmp(r.at.data(), p.data(), sizeof(double) * 3) != 0) {
+      r.foot = s_.foot(p);
+      r.at = p;
+      r.known = true;
+    }
+    return r.foot;
+  }
+
   // ---- samples -------------------------------------------------------------------------------
   double now() const { return static_cast<double>(tick_) * dt_; }
 
@@ -733,7 +754,7 @@ class Builder {
     travel(c, p + o_.lift_height_m * n, n);
     along_normal(c, p, n, true);
     state_[c].on_skin = true;
-    state_[c].region = s_.foot(p).region;
+    state_[c].region = foot(p).region;
   }
 
   void leave_skin(std::size_t c) {
@@ -774,8 +795,8 @@ class Builder {
     for (int pass = 0; pass < 4; ++pass) {
       std::vector<Vec3> next = path.points;
       for (std::size_t i = 1; i + 1 < path.points.size(); ++i) {
-        next[i] = s_.foot((path.points[i - 1] + 2.0 * path.points[i] + path.points[i + 1]) / 4.0)
-                      .position;
+        next[i] =
+            foot((path.points[i - 1] + 2.0 * path.points[i] + path.points[i + 1]) / 4.0).position;
       }
       path.points = next;
     }
@@ -787,7 +808,7 @@ class Builder {
     for (int attempt = 0; attempt < 4; ++attempt) {
       timed_move(from, path, peak, 1, Smoothing::kOnSkin, pts);
       normals.assign(1, from_normal);
-      for (std::size_t k = 1; k < pts.size(); ++k) normals.push_back(s_.foot(pts[k]).normal);
+      for (std::size_t k = 1; k < pts.size(); ++k) normals.push_back(foot(pts[k]).normal);
       smooth_normals(normals);
       centres.resize(pts.size());
       for (std::size_t k = 0; k < pts.size(); ++k) centres[k] = pts[k] + kPadRadiusM * normals[k];
@@ -798,7 +819,7 @@ class Builder {
     }
     if (slow_down(pts) > 1.0) return false;
     for (const Vec3& p : pts) {
-      const auto f = s_.foot(p);
+      const auto f = foot(p);
       if (f.vertex < 0) return false;
       const auto v = static_cast<std::size_t>(f.vertex);
       if (area.in_set[v] == 0 || s_.pad_fits[v] == 0 ||
@@ -813,10 +834,10 @@ class Builder {
   void slide(std::size_t c, const std::vector<Vec3>& pts) {
     std::vector<Vec3>& normals = smooth_normals_;
     normals.assign(1, state_[c].normal);
-    for (std::size_t k = 1; k < pts.size(); ++k) normals.push_back(s_.foot(pts[k]).normal);
+    for (std::size_t k = 1; k < pts.size(); ++k) normals.push_back(foot(pts[k]).normal);
     smooth_normals(normals);
     for (std::size_t k = 1; k < pts.size(); ++k) {
-      const auto f = s_.foot(pts[k]);
+      const auto f = foot(pts[k]);
       emit(c, cursor_[c]++, pts[k], normals[k], state_[c].force, f.region, Phase::kContact);
     }
   }
@@ -857,7 +878,7 @@ class Builder {
         Vec3 p, n;
         Region r;
         path.at(length * minjerk(static_cast<double>(k) / static_cast<double>(steps)), &p, &n, &r);
-        out.push_back(how == Smoothing::kOnSkinFromFeet ? s_.foot(p).position : p);
+        out.push_back(how == Smoothing::kOnSkinFromFeet ? foot(p).position : p);
       }
       if (how == Smoothing::kInAir) {
         smooth_in_time(out, 16);
@@ -916,13 +937,13 @@ class Builder {
   void smooth_on_skin(std::vector<Vec3>& pts) const {
     if (pts.size() < 3) return;
     smooth_in_time(pts, 24);
-    for (std::size_t i = 1; i + 1 < pts.size(); ++i) pts[i] = s_.foot(pts[i]).position;
+    for (std::size_t i = 1; i + 1 < pts.size(); ++i) pts[i] = foot(pts[i]).position;
     smooth_in_time(pts, 4);
     // Where a crease of the skin pulled the smoothed path off it, clamp it back within a
     // fraction of the surface tolerance.
     const double keep = 0.6 * o_.limits.surface_tolerance_m;
     for (std::size_t i = 1; i + 1 < pts.size(); ++i) {
-      const Vec3 on = s_.foot(pts[i]).position;
+      const Vec3 on = foot(pts[i]).position;
       const Vec3 off = pts[i] - on;
       if (off.norm() > keep) pts[i] = on + off * (keep / off.norm());
     }
@@ -1342,8 +1363,8 @@ class Builder {
         const int n = std::max(1, static_cast<int>(std::ceil(d / 0.002)));
         const std::size_t mark = path.points.size();
         for (int k = 1; k < n && linked; ++k) {
-          const auto f = s_.foot(last->position +
-                                 (w.position - last->position) * (static_cast<double>(k) / n));
+          const auto f =
+              foot(last->position + (w.position - last->position) * (static_cast<double>(k) / n));
           linked = f.vertex >= 0 && admissible(area, f.vertex, r, margin);
           if (linked) add(f.position, f.normal, f.region, r);
         }
@@ -1455,7 +1476,7 @@ class Builder {
           f = s_.foot_of(*sp);
         } else {
           const geometry::TangentFrame& fr = patch_.frame();
-          f = s_.foot(patch_.centre_position() + fr.to_world(uv));
+          f = foot(patch_.centre_position() + fr.to_world(uv));
         }
         buffer_.push_back({f.position, f.normal, env, mod, f.region});
         if (env > 0.0) force_cap = std::min(force_cap, force_at(area, f) / mod);
@@ -1509,7 +1530,7 @@ class Builder {
         Region r0;
         const double at = total > 0.0 ? path.length() * progressed / total : 0.0;
         path.at(at, &p0, &n0, &r0);
-        const auto centre = s_.foot(p0);
+        const auto centre = foot(p0);
         // The pattern's size here: each spot's own reach, and in between from one to the next.
         double radius = pat.radius;
         if (!w.sweep_reach.empty()) {
@@ -1536,7 +1557,7 @@ class Builder {
         }
         const Vec3 e1 = g.normalized();
         const Vec3 e2 = centre.normal.cross(e1);
-        const auto f = s_.foot(centre.position + uv.x() * e1 + uv.y() * e2);
+        const auto f = foot(centre.position + uv.x() * e1 + uv.y() * e2);
         buffer_.push_back({f.position, f.normal, env, mod, f.region});
         if (env > 0.0) force_cap = std::min(force_cap, force_at(area, f) / mod);
       }
@@ -1583,7 +1604,7 @@ class Builder {
     const SurfacePath& path = w.stroke;
     double target = std::numeric_limits<double>::infinity();
     for (Region r : path.regions) target = std::min(target, force_on(area, r));
-    for (const Vec3& p : path.points) target = std::min(target, force_at(area, s_.foot(p)));
+    for (const Vec3& p : path.points) target = std::min(target, force_at(area, foot(p)));
     // The protocol's speed is the stroke's average pace (its peak is higher).
     const double f0 = state_[c].force;
     std::vector<Vec3>& pts = smooth_points_;
@@ -1598,7 +1619,7 @@ class Builder {
       steps = static_cast<long>(pts.size()) - 1;
       normals.assign(1, state_[c].normal);
       for (long k = 1; k <= steps; ++k) {
-        normals.push_back(s_.foot(pts[static_cast<std::size_t>(k)]).normal);
+        normals.push_back(foot(pts[static_cast<std::size_t>(k)]).normal);
       }
       smooth_normals(normals);
       centres_.resize(pts.size());
@@ -1613,7 +1634,7 @@ class Builder {
     target = reachable_force(std::max(f0, o_.touch_force_n), target, ramp_s, kStrokeRampSlope);
     for (long k = 1; k <= steps; ++k) {
       const double x = static_cast<double>(k) / static_cast<double>(steps);
-      const auto ft = s_.foot(pts[static_cast<std::size_t>(k)]);
+      const auto ft = foot(pts[static_cast<std::size_t>(k)]);
       const double f =
           x < 0.5 ? f0 + (target - f0) * smoothstep(x / 0.25)
                   : o_.touch_force_n + (target - o_.touch_force_n) * smoothstep((1.0 - x) / 0.25);
@@ -1654,7 +1675,7 @@ class Builder {
       };
       for (const auto& [bin, cell] : bins) {
         const Vec3 mean = cell.first / static_cast<double>(cell.second);
-        const auto f = s_.foot(mean);
+        const auto f = foot(mean);
         const bool ok = f.vertex >= 0 && admissible(area, f.vertex, 0.0);
         if (!ok || (last_bin != std::numeric_limits<long>::min() && bin - last_bin > 3)) flush();
         if (!ok) continue;
@@ -1676,7 +1697,7 @@ class Builder {
         sp.points = next;
       }
       for (std::size_t i = 0; i < sp.points.size(); ++i) {
-        const auto f = s_.foot(sp.points[i]);
+        const auto f = foot(sp.points[i]);
         sp.points[i] = f.position;
         sp.normals[i] = f.normal;
         sp.regions[i] = f.region;
@@ -1742,7 +1763,7 @@ class Builder {
     };
     bool on_border = false;
     auto ok_at = [&](const Vec3& q, PlanningSurface::Impl::Foot* f) {
-      *f = s_.foot(q);
+      *f = foot(q);
       return f->vertex >= 0 && allowed(f->vertex, on_border);
     };
     // One walk from a point along (+1) or against (-1) the direction field, or across it.
@@ -2330,7 +2351,7 @@ class Builder {
               for (int k = 0; k <= n && ok; ++k) {
                 const Vec3 q = state_[c].position +
                                (w.position - state_[c].position) * (static_cast<double>(k) / n);
-                const auto f = s_.foot(q);
+                const auto f = foot(q);
                 ok = f.vertex >= 0 && area.in_set[static_cast<std::size_t>(f.vertex)] != 0 &&
                      s_.no_go_dist[static_cast<std::size_t>(f.vertex)] >=
                          o_.limits.no_go_margin_m + o_.planning_margin_m;
@@ -2559,6 +2580,14 @@ class Builder {
   // A spot's or a sweep's pattern is tried at this many sizes (each 0.6 of the last), then
   // left out (the pad presses without it).
   static constexpr int kPatternTries = 4;
+  // The closest skin points last asked (foot), by their point's bits.
+  struct RememberedFoot {
+    Vec3 at = Vec3::Zero();
+    PlanningSurface::Impl::Foot foot;
+    bool known = false;
+  };
+  static constexpr std::size_t kRememberedFeet = 4096;
+  mutable std::vector<RememberedFoot> feet_ = std::vector<RememberedFoot>(kRememberedFeet);
   const PlanningSurface::Impl& s_;
   const PlanOptions& o_;
   SessionPlan& plan_;
