@@ -32,18 +32,36 @@ class PointGrid {
   std::pair<int, double> nearest(const Vec3& p, double radius) const;
   // True when any point lies within radius.
   bool any_within(const Vec3& p, double radius) const;
-  // Calls f(id, distance) for every point within radius.
+  // Calls f(id, distance) for every point within radius. Cells wholly farther than radius (with
+  // a nanometre to spare for rounding) are passed over: the calls and their order are the same.
   template <typename F>
   void for_each_within(const Vec3& p, double radius, F&& f) const {
     const int reach = static_cast<int>(std::ceil(radius / cell_));
     const auto c = cell_of(p);
+    const double reach2 = (radius + 1e-9) * (radius + 1e-9);
+    // How far p lies from the cell `d` steps along an axis (0 for its own).
+    auto gap = [this](double x, int home, int d) {
+      if (d > 0) return static_cast<double>(home + d) * cell_ - x;
+      if (d < 0) return x - static_cast<double>(home + d + 1) * cell_;
+      return 0.0;
+    };
     for (int dx = -reach; dx <= reach; ++dx) {
+      const double gx = gap(p.x(), c[0], dx);
+      if (gx > 0.0 && gx * gx > reach2) continue;
       for (int dy = -reach; dy <= reach; ++dy) {
+        const double gy = gap(p.y(), c[1], dy);
+        const double gxy = (gx > 0.0 ? gx * gx : 0.0) + (gy > 0.0 ? gy * gy : 0.0);
+        if (gxy > reach2) continue;
         for (int dz = -reach; dz <= reach; ++dz) {
+          const double gz = gap(p.z(), c[2], dz);
+          if (gxy + (gz > 0.0 ? gz * gz : 0.0) > reach2) continue;
           const auto it = cells_.find(key(c[0] + dx, c[1] + dy, c[2] + dz));
           if (it == cells_.end()) continue;
           for (int index : it->second) {
-            const double d = (points_[static_cast<std::size_t>(index)] - p).norm();
+            // Points clearly out of reach are passed over before the square root.
+            const double d2 = (points_[static_cast<std::size_t>(index)] - p).squaredNorm();
+            if (d2 > reach2) continue;
+            const double d = std::sqrt(d2);
             if (d <= radius) f(ids_[static_cast<std::size_t>(index)], d);
           }
         }
