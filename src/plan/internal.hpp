@@ -24,8 +24,7 @@ class PointGrid {
   explicit PointGrid(double cell_m = 0.01) : cell_(cell_m) {}
   void clear() {
     cells_.clear();
-    points_.clear();
-    ids_.clear();
+    count_ = 0;
   }
   void add(const Vec3& p, int id);
   // The nearest point within radius (its id and distance), or id -1.
@@ -57,18 +56,18 @@ class PointGrid {
           if (gxy + (gz > 0.0 ? gz * gz : 0.0) > reach2) continue;
           const auto it = cells_.find(key(c[0] + dx, c[1] + dy, c[2] + dz));
           if (it == cells_.end()) continue;
-          for (int index : it->second) {
+          for (const Entry& e : it->second) {
             // Points clearly out of reach are passed over before the square root.
-            const double d2 = (points_[static_cast<std::size_t>(index)] - p).squaredNorm();
+            const double d2 = (e.p - p).squaredNorm();
             if (d2 > reach2) continue;
             const double d = std::sqrt(d2);
-            if (d <= radius) f(ids_[static_cast<std::size_t>(index)], d);
+            if (d <= radius) f(e.id, d);
           }
         }
       }
     }
   }
-  std::size_t size() const noexcept { return points_.size(); }
+  std::size_t size() const noexcept { return count_; }
 
  private:
   std::array<int, 3> cell_of(const Vec3& p) const {
@@ -83,9 +82,13 @@ class PointGrid {
     return (u(x) << 42) | (u(y) << 21) | u(z);
   }
   double cell_;
-  std::unordered_map<std::uint64_t, std::vector<int>> cells_;
-  std::vector<Vec3> points_;
-  std::vector<int> ids_;
+  // Each cell's points in the order they were added, kept in the cell (one walk through memory).
+  struct Entry {
+    Vec3 p;
+    int id;
+  };
+  std::unordered_map<std::uint64_t, std::vector<Entry>> cells_;
+  std::size_t count_ = 0;
 };
 
 // The nearest of a fixed set of points: a balanced k-d tree kept in one array (each range's

@@ -13,9 +13,8 @@ namespace headspa::plan {
 
 void PointGrid::add(const Vec3& p, int id) {
   const auto c = cell_of(p);
-  cells_[key(c[0], c[1], c[2])].push_back(static_cast<int>(points_.size()));
-  points_.push_back(p);
-  ids_.push_back(id);
+  cells_[key(c[0], c[1], c[2])].push_back({p, id});
+  ++count_;
 }
 
 std::pair<int, double> PointGrid::nearest(const Vec3& p, double radius) const {
