@@ -938,11 +938,15 @@ class Builder {
     if (pts.size() < 3) return;
     smooth_in_time(pts, 24);
     for (std::size_t i = 1; i + 1 < pts.size(); ++i) pts[i] = foot(pts[i]).position;
+    std::vector<Vec3>& skin = skin_scratch_;
+    skin.assign(pts.begin(), pts.end());
     smooth_in_time(pts, 4);
     // Where a crease of the skin pulled the smoothed path off it, clamp it back within a
-    // fraction of the surface tolerance.
+    // fraction of the surface tolerance. A point still within that of the skin point it was
+    // smoothed from (a nanometre to spare for rounding) is no farther from the skin: it stays.
     const double keep = 0.6 * o_.limits.surface_tolerance_m;
     for (std::size_t i = 1; i + 1 < pts.size(); ++i) {
+      if ((pts[i] - skin[i]).norm() <= keep - 1e-9) continue;
       const Vec3 on = foot(pts[i]).position;
       const Vec3 off = pts[i] - on;
       if (off.norm() > keep) pts[i] = on + off * (keep / off.norm());
@@ -2575,6 +2579,7 @@ class Builder {
   std::vector<Vec3> smooth_normals_;          // scratch for moves
   std::vector<Vec3> centres_;                 // scratch: the pad's centre along a stroke
   mutable std::vector<Vec3> smooth_scratch_;  // scratch for smoothing
+  mutable std::vector<Vec3> skin_scratch_;    // smooth_on_skin: the points put on the skin
   mutable std::vector<double> fill_reach_;    // fill_gaps: each candidate's reach, or -1
   mutable std::vector<char> fill_may_gain_;   // fill_gaps: candidates that can gain
   // A spot's or a sweep's pattern is tried at this many sizes (each 0.6 of the last), then
