@@ -584,6 +584,22 @@ class Builder {
   void travel(std::size_t c, const Vec3& to, const Vec3& to_normal, Phase phase = Phase::kTravel) {
     const Vec3 from = state_[c].parked ? s_.park[c] : state_[c].position;
     const Vec3 from_normal = state_[c].normal;
+    // The same move again (a retract tried and then made, a block planned again with less
+    // work): its samples depend on its ends alone.
+    const std::array<Vec3, 4> ends{from, from_normal, to, to_normal};
+    for (const RememberedTravel& r : travels_) {
+      if (!r.known || std::memcmp(r.ends.data(), ends.data(), sizeof(ends)) != 0) continue;
+      for (std::size_t k = 0; k < r.points.size(); ++k) {
+        emit(c, cursor_[c]++, r.points[k], r.normals[k], 0.0, Region::kOther, phase);
+      }
+      return;
+    }
+    RememberedTravel& made = travels_[next_travel_];
+    next_travel_ = (next_travel_ + 1) % travels_.size();
+    made.ends = ends;
+    made.known = true;
+    made.points.clear();
+    made.normals.clear();
     const double chord = (to - from).norm();
     const int n = std::max(2, static_cast<int>(std::ceil(chord / kTravelStepM)));
     std::vector<Vec3>& pts = travel_points_;
@@ -618,7 +634,9 @@ class Builder {
       const double w = minjerk(static_cast<double>(k) / static_cast<double>(out.size() - 1));
       Vec3 turn = (1.0 - w) * from_normal + w * to_normal;
       if (turn.norm() < 1e-6) turn = w < 0.5 ? from_normal : to_normal;
-      emit(c, cursor_[c]++, out[k], turn.normalized(), 0.0, Region::kOther, phase);
+      made.points.push_back(out[k]);
+      made.normals.push_back(turn.normalized());
+      emit(c, cursor_[c]++, out[k], made.normals.back(), 0.0, Region::kOther, phase);
     }
   }
 
@@ -2592,6 +2610,14 @@ class Builder {
     bool known = false;
   };
   static constexpr std::size_t kRememberedFeet = 4096;
+  // The last moves through the air (travel), by their ends' exact bits, with their samples.
+  struct RememberedTravel {
+    std::array<Vec3, 4> ends{Vec3::Zero(), Vec3::Zero(), Vec3::Zero(), Vec3::Zero()};
+    std::vector<Vec3> points, normals;
+    bool known = false;
+  };
+  std::array<RememberedTravel, 8> travels_;
+  std::size_t next_travel_ = 0;
   mutable std::vector<RememberedFoot> feet_ = std::vector<RememberedFoot>(kRememberedFeet);
   const PlanningSurface::Impl& s_;
   const PlanOptions& o_;
