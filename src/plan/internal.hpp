@@ -67,6 +67,23 @@ class PointGrid {
       }
     }
   }
+  // Takes out the points for which drop(id) holds from the cells within radius of p; the others
+  // keep their order.
+  template <typename F>
+  void erase_near_if(const Vec3& p, double radius, F&& drop) {
+    const int reach = static_cast<int>(std::ceil(radius / cell_));
+    const auto c = cell_of(p);
+    for (int dx = -reach; dx <= reach; ++dx) {
+      for (int dy = -reach; dy <= reach; ++dy) {
+        for (int dz = -reach; dz <= reach; ++dz) {
+          const auto it = cells_.find(key(c[0] + dx, c[1] + dy, c[2] + dz));
+          if (it == cells_.end()) continue;
+          count_ -= static_cast<std::size_t>(
+              std::erase_if(it->second, [&](const Entry& e) { return drop(e.id); }));
+        }
+      }
+    }
+  }
   std::size_t size() const noexcept { return count_; }
 
  private:

@@ -1224,15 +1224,20 @@ class Builder {
       }
     }
     auto short_of = [&](std::size_t r) { return done[r] < fill_target_ * total[r]; };
+    // The workable skin still uncovered, in set_grid's order (points are taken out as they are
+    // covered): what a candidate can gain, summed in the same order as over set_grid.
+    PointGrid& live = fill_live_;
+    live.clear();
+    for (int v : todo) {
+      if (covered[static_cast<std::size_t>(v)] == 0) live.add(V[static_cast<std::size_t>(v)], v);
+    }
     auto gain_of = [&](int v, double r) {
       double g = 0.0;
-      set_grid.for_each_within(V[static_cast<std::size_t>(v)], narrow * r + pad,
-                               [&](int u, double) {
-                                 const auto i = static_cast<std::size_t>(u);
-                                 const auto k = static_cast<std::size_t>(s_.head->regions.label[i]);
-                                 if (workable[i] != 0 && covered[i] == 0 && short_of(k))
-                                   g += s_.vertex_area[i];
-                               });
+      live.for_each_within(V[static_cast<std::size_t>(v)], narrow * r + pad, [&](int u, double) {
+        const auto i = static_cast<std::size_t>(u);
+        const auto k = static_cast<std::size_t>(s_.head->regions.label[i]);
+        if (workable[i] != 0 && covered[i] == 0 && short_of(k)) g += s_.vertex_area[i];
+      });
       return g;
     };
     struct Candidate {
@@ -1253,6 +1258,8 @@ class Builder {
       reach_of.assign(V.size(), -1.0);
       may_gain.assign(V.size(), 0);
       double widest = 0.0;
+      PointGrid& reachers = fill_reachers_;  // the candidates: vertices with a reach
+      reachers.clear();
       for (int v : area.vertices) {
         const auto i = static_cast<std::size_t>(v);
         if ((V[i].x() >= 0.0) != left || s_.pad_fits[i] == 0) continue;
@@ -1264,6 +1271,7 @@ class Builder {
                       s_.misfit_dist[i] - border_allowance()});
         if (r < kMinReach) continue;
         reach_of[i] = r;
+        reachers.add(V[i], v);
         widest = std::max(widest, narrow * r + pad);
       }
       for (int u : todo) {
@@ -1271,7 +1279,7 @@ class Builder {
         if (covered[i] != 0 || !short_of(static_cast<std::size_t>(s_.head->regions.label[i]))) {
           continue;
         }
-        set_grid.for_each_within(V[i], widest, [&](int v, double d) {
+        reachers.for_each_within(V[i], widest, [&](int v, double d) {
           const double r = reach_of[static_cast<std::size_t>(v)];
           if (r >= 0.0 && d <= narrow * r + pad) may_gain[static_cast<std::size_t>(v)] = 1;
         });
@@ -1308,14 +1316,16 @@ class Builder {
       w.mirrored = !left;
       w.reach = cand.reach < reach ? cand.reach : 0.0;
       spots.push_back(w);
-      set_grid.for_each_within(w.position, narrow * cand.reach + pad, [&](int u, double) {
+      // (Only workable skin counts from here on: the rest need not be marked.)
+      const double covers = narrow * cand.reach + pad;
+      live.for_each_within(w.position, covers, [&](int u, double) {
         const auto i = static_cast<std::size_t>(u);
         if (covered[i] != 0) return;
         covered[i] = 1;
-        if (workable[i] != 0) {
-          done[static_cast<std::size_t>(s_.head->regions.label[i])] += s_.vertex_area[i];
-        }
+        done[static_cast<std::size_t>(s_.head->regions.label[i])] += s_.vertex_area[i];
       });
+      live.erase_near_if(w.position, covers,
+                         [&](int u) { return covered[static_cast<std::size_t>(u)] != 0; });
     }
     if (spots.size() == first_fill) return;
     // Back into lane order (the same boustrophedon as the layout).
@@ -2600,6 +2610,8 @@ class Builder {
   mutable std::vector<Vec3> skin_scratch_;    // smooth_on_skin: the points put on the skin
   mutable std::vector<double> fill_reach_;    // fill_gaps: each candidate's reach, or -1
   mutable std::vector<char> fill_may_gain_;   // fill_gaps: candidates that can gain
+  mutable PointGrid fill_live_{0.01};         // fill_gaps: workable skin still uncovered
+  mutable PointGrid fill_reachers_{0.01};     // fill_gaps: candidates with a reach
   // A spot's or a sweep's pattern is tried at this many sizes (each 0.6 of the last), then
   // left out (the pad presses without it).
   static constexpr int kPatternTries = 4;
