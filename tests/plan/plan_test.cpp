@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <limits>
 #include <nlohmann/json.hpp>
@@ -174,6 +175,53 @@ TEST_F(Injected, SampleInANoGoZone) {
   const ValidationReport r = validate_plan(plan, fixture().surface);
   EXPECT_FALSE(r.ok);
   EXPECT_FALSE(check(r, "no_go").passed);
+}
+
+// Validation passes over samples whose no-go distance cannot have come down to its worst
+// (see validate.cpp): a stretch of small steps drifting into the margin is still seen, and the
+// worst distance it reports is the least over every sample.
+TEST_F(Injected, SlowDriftIntoANoGoMargin) {
+  const anatomy::Head& head = fixture().head;
+  Eigen::Vector3d eye = Eigen::Vector3d::Zero();
+  for (std::size_t v = 0; v < head.mesh.vertices.size(); ++v) {
+    if (head.regions.label[v] == anatomy::Region::kEyeLeft) {
+      eye = head.mesh.vertices[v];
+      break;
+    }
+  }
+  auto& t = plan.tracks[0];
+  const std::size_t first = contact_sample();
+  constexpr std::size_t kSteps = 301;  // to 5 mm of the eye and back, in steps under 1 mm
+  ASSERT_LT(first + kSteps, t.size());
+  const Eigen::Vector3d from = t[first].position_m;
+  const Eigen::Vector3d near = eye + 0.005 * (from - eye).normalized();
+  for (std::size_t k = 0; k < kSteps; ++k) {
+    const double x = static_cast<double>(k) / static_cast<double>(kSteps - 1);
+    const double w = 0.5 - 0.5 * std::cos(2.0 * 3.141592653589793 * x);
+    t[first + k].position_m = from + w * (near - from);
+  }
+  const ValidationReport r = validate_plan(plan, fixture().surface);
+  EXPECT_FALSE(check(r, "no_go").passed);
+  double least = std::numeric_limits<double>::infinity();
+  for (const auto& track : plan.tracks) {
+    for (const Sample& smp : track) {
+      least = std::min(least, fixture().surface.no_go_distance(smp.position_m));
+    }
+  }
+  EXPECT_EQ(check(r, "no_go").worst, least);
+  EXPECT_LT(least, 0.0051);
+}
+
+// The same on the plan as made: the worst no-go distance is the least over every sample.
+TEST(Planner, ValidationReportsTheLeastNoGoDistanceOfAllSamples) {
+  const ValidationReport r = validate_plan(japanese(), fixture().surface);
+  double least = std::numeric_limits<double>::infinity();
+  for (const auto& track : japanese().tracks) {
+    for (const Sample& smp : track) {
+      least = std::min(least, fixture().surface.no_go_distance(smp.position_m));
+    }
+  }
+  EXPECT_EQ(check(r, "no_go").worst, least);
 }
 
 TEST_F(Injected, ForceOverCap) {
