@@ -673,12 +673,18 @@ class Builder {
   // can bring a waypoint nearer the other).
   bool push_clear(std::vector<Vec3>& pts, int passes = 3) const {
     double nearest = 0.0;
+    // The signed distance of each waypoint last moved to a smoothing candidate, which was
+    // measured there (NaN where not known): the next pass need not ask again.
+    std::vector<double>& known = push_known_;
+    known.assign(pts.size(), std::numeric_limits<double>::quiet_NaN());
     for (int pass = 0; pass < passes; ++pass) {
       bool pushed = false;
       nearest = std::numeric_limits<double>::infinity();
       for (std::size_t i = 1; i + 1 < pts.size(); ++i) {
         geometry::ClosestPoint closest;  // the foot comes with the distance: one query
-        const double sd = s_.query.signed_distance(pts[i], &closest);
+        // (A known distance is at least the lift height: no foot is needed.)
+        const double sd =
+            std::isnan(known[i]) ? s_.query.signed_distance(pts[i], &closest) : known[i];
         nearest = std::min(nearest, sd);
         if (sd >= o_.lift_height_m) continue;
         auto f = s_.foot_of(closest.point);
@@ -688,13 +694,18 @@ class Builder {
         Vec3 out = pts[i] - f.position;
         out = sd > 1e-6 && out.norm() > 1e-9 ? Vec3(out.normalized()) : f.normal;
         pts[i] = f.position + o_.lift_height_m * out;
+        known[i] = std::numeric_limits<double>::quiet_NaN();
         pushed = true;
       }
       if (!pushed) return true;
       for (std::size_t i = 1; i + 1 < pts.size(); ++i) {
         const Vec3 m = 0.5 * (pts[i - 1] + pts[i + 1]);
         const Vec3 cand = 0.5 * (pts[i] + m);
-        if (s_.query.signed_distance(cand) >= o_.lift_height_m) pts[i] = cand;
+        const double sd = s_.query.signed_distance(cand);
+        if (sd >= o_.lift_height_m) {
+          pts[i] = cand;
+          known[i] = sd;
+        }
       }
     }
     return nearest >= 0.5 * o_.lift_height_m;
@@ -2608,6 +2619,7 @@ class Builder {
   std::vector<Vec3> centres_;                 // scratch: the pad's centre along a stroke
   mutable std::vector<Vec3> smooth_scratch_;  // scratch for smoothing
   mutable std::vector<Vec3> skin_scratch_;    // smooth_on_skin: the points put on the skin
+  mutable std::vector<double> push_known_;    // push_clear: waypoints' distances known
   mutable std::vector<double> fill_reach_;    // fill_gaps: each candidate's reach, or -1
   mutable std::vector<char> fill_may_gain_;   // fill_gaps: candidates that can gain
   mutable PointGrid fill_live_{0.01};         // fill_gaps: workable skin still uncovered
