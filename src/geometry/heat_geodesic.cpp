@@ -98,7 +98,7 @@ class OneBlasThread {
 // fixed team size inside its loop over the supernodes, to clear and copy; with the two
 // factorisations running, one per core, the extra threads only wait for a core and wake each
 // other. Serial regions took the two numeric factorisations of the 100k default head from
-// 370-420 ms to 180-240 ms, and those of the Lee Perry-Smith scan from 19 to 11 ms.
+// 370-420 ms to 180-240 ms, and those of the Lee Perry-Smith scan from 19 to 11-14 ms.
 // GCC's OpenMP keeps the setting per thread; where a runtime keeps one for the process, the
 // guards still restore it correctly as long as they nest (the factorisations' guards do: the
 // second thread's ends before the first's).
