@@ -160,17 +160,29 @@ class Injected : public ::testing::Test {
     }
     return 0;
   }
+  // The position of the first vertex labelled as the left eye.
+  static Eigen::Vector3d left_eye_vertex() {
+    const anatomy::Head& head = fixture().head;
+    for (std::size_t v = 0; v < head.mesh.vertices.size(); ++v) {
+      if (head.regions.label[v] == anatomy::Region::kEyeLeft) return head.mesh.vertices[v];
+    }
+    return Eigen::Vector3d::Zero();
+  }
 };
 
-TEST_F(Injected, SampleInANoGoZone) {
-  const anatomy::Head& head = fixture().head;
-  Eigen::Vector3d eye = Eigen::Vector3d::Zero();
-  for (std::size_t v = 0; v < head.mesh.vertices.size(); ++v) {
-    if (head.regions.label[v] == anatomy::Region::kEyeLeft) {
-      eye = head.mesh.vertices[v];
-      break;
+// The least no-go distance over every sample of the plan, asked sample by sample.
+double least_no_go_distance(const SessionPlan& plan) {
+  double least = std::numeric_limits<double>::infinity();
+  for (const auto& track : plan.tracks) {
+    for (const Sample& smp : track) {
+      least = std::min(least, fixture().surface.no_go_distance(smp.position_m));
     }
   }
+  return least;
+}
+
+TEST_F(Injected, SampleInANoGoZone) {
+  const Eigen::Vector3d eye = left_eye_vertex();
   plan.tracks[0][contact_sample()].position_m = eye;
   const ValidationReport r = validate_plan(plan, fixture().surface);
   EXPECT_FALSE(r.ok);
@@ -181,14 +193,7 @@ TEST_F(Injected, SampleInANoGoZone) {
 // (see validate.cpp): a stretch of small steps drifting into the margin is still seen, and the
 // worst distance it reports is the least over every sample.
 TEST_F(Injected, SlowDriftIntoANoGoMargin) {
-  const anatomy::Head& head = fixture().head;
-  Eigen::Vector3d eye = Eigen::Vector3d::Zero();
-  for (std::size_t v = 0; v < head.mesh.vertices.size(); ++v) {
-    if (head.regions.label[v] == anatomy::Region::kEyeLeft) {
-      eye = head.mesh.vertices[v];
-      break;
-    }
-  }
+  const Eigen::Vector3d eye = left_eye_vertex();
   auto& t = plan.tracks[0];
   const std::size_t first = contact_sample();
   constexpr std::size_t kSteps = 301;  // to 5 mm of the eye and back, in steps under 1 mm
@@ -202,12 +207,7 @@ TEST_F(Injected, SlowDriftIntoANoGoMargin) {
   }
   const ValidationReport r = validate_plan(plan, fixture().surface);
   EXPECT_FALSE(check(r, "no_go").passed);
-  double least = std::numeric_limits<double>::infinity();
-  for (const auto& track : plan.tracks) {
-    for (const Sample& smp : track) {
-      least = std::min(least, fixture().surface.no_go_distance(smp.position_m));
-    }
-  }
+  const double least = least_no_go_distance(plan);
   EXPECT_EQ(check(r, "no_go").worst, least);
   EXPECT_LT(least, 0.0051);
 }
@@ -215,13 +215,7 @@ TEST_F(Injected, SlowDriftIntoANoGoMargin) {
 // The same on the plan as made: the worst no-go distance is the least over every sample.
 TEST(Planner, ValidationReportsTheLeastNoGoDistanceOfAllSamples) {
   const ValidationReport r = validate_plan(japanese(), fixture().surface);
-  double least = std::numeric_limits<double>::infinity();
-  for (const auto& track : japanese().tracks) {
-    for (const Sample& smp : track) {
-      least = std::min(least, fixture().surface.no_go_distance(smp.position_m));
-    }
-  }
-  EXPECT_EQ(check(r, "no_go").worst, least);
+  EXPECT_EQ(check(r, "no_go").worst, least_no_go_distance(japanese()));
 }
 
 TEST_F(Injected, ForceOverCap) {
