@@ -46,6 +46,19 @@ double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
+// An integer setting of a library loaded with CHOLMOD, through its getter and setter when the
+// library is there (looked up once; both null otherwise).
+struct LibrarySetting {
+  int (*get)() = nullptr;
+  void (*set)(int) = nullptr;
+  bool available() const { return get != nullptr && set != nullptr; }
+};
+
+LibrarySetting library_setting(const char* getter, const char* setter) {
+  return {reinterpret_cast<int (*)()>(dlsym(RTLD_DEFAULT, getter)),
+          reinterpret_cast<void (*)(int)>(dlsym(RTLD_DEFAULT, setter))};
+}
+
 // While alive, OpenBLAS (when it is the BLAS loaded) runs on one thread: the factors then do
 // not depend on the machine's core count, and the two factorisations run side by side, one core
 // each, instead of each asking for every core at once. The setting is the process's; the
@@ -54,21 +67,19 @@ class OneBlasThread {
  public:
   OneBlasThread() {
     const std::lock_guard<std::mutex> lock(mutex());
-    if (holders()++ == 0 && get() != nullptr && set() != nullptr) {
-      saved() = get()();
-      set()(1);
+    if (holders()++ == 0 && threads().available()) {
+      saved() = threads().get();
+      threads().set(1);
     }
   }
   ~OneBlasThread() {
     const std::lock_guard<std::mutex> lock(mutex());
-    if (--holders() == 0 && set() != nullptr && saved() > 0) set()(saved());
+    if (--holders() == 0 && threads().available() && saved() > 0) threads().set(saved());
   }
   OneBlasThread(const OneBlasThread&) = delete;
   OneBlasThread& operator=(const OneBlasThread&) = delete;
 
  private:
-  using SetThreads = void (*)(int);
-  using GetThreads = int (*)();
   static std::mutex& mutex() {
     static std::mutex m;
     return m;
@@ -78,18 +89,13 @@ class OneBlasThread {
     return count;
   }
   static int& saved() {
-    static int threads = 0;
-    return threads;
+    static int count = 0;
+    return count;
   }
-  static SetThreads set() {
-    static const auto f =
-        reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"));
-    return f;
-  }
-  static GetThreads get() {
-    static const auto f =
-        reinterpret_cast<GetThreads>(dlsym(RTLD_DEFAULT, "openblas_get_num_threads"));
-    return f;
+  static const LibrarySetting& threads() {
+    static const LibrarySetting setting =
+        library_setting("openblas_get_num_threads", "openblas_set_num_threads");
+    return setting;
   }
 };
 
@@ -105,32 +111,25 @@ class OneBlasThread {
 class SerialOpenMpRegions {
  public:
   SerialOpenMpRegions() {
-    if (get() != nullptr && set() != nullptr) {
-      saved_ = get()();
-      set()(0);
+    if (levels().available()) {
+      saved_ = levels().get();
+      levels().set(0);
     }
   }
   ~SerialOpenMpRegions() { end(); }
   // Restores the setting now rather than on destruction.
   void end() {
-    if (saved_ >= 0) set()(saved_);
+    if (saved_ >= 0) levels().set(saved_);
     saved_ = -1;
   }
   SerialOpenMpRegions(const SerialOpenMpRegions&) = delete;
   SerialOpenMpRegions& operator=(const SerialOpenMpRegions&) = delete;
 
  private:
-  using SetLevels = void (*)(int);
-  using GetLevels = int (*)();
-  static SetLevels set() {
-    static const auto f =
-        reinterpret_cast<SetLevels>(dlsym(RTLD_DEFAULT, "omp_set_max_active_levels"));
-    return f;
-  }
-  static GetLevels get() {
-    static const auto f =
-        reinterpret_cast<GetLevels>(dlsym(RTLD_DEFAULT, "omp_get_max_active_levels"));
-    return f;
+  static const LibrarySetting& levels() {
+    static const LibrarySetting setting =
+        library_setting("omp_get_max_active_levels", "omp_set_max_active_levels");
+    return setting;
   }
   int saved_ = -1;
 };
