@@ -6,8 +6,12 @@
 #include <embree3/rtcore.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdint>
+#include <deque>
+#include <mutex>
+#include <numeric>
 #include <utility>
 #include <vector>
 
@@ -63,6 +67,27 @@ struct SurfaceQuery::Impl {
   RTCScene scene = nullptr;
 
   bool pseudo_normals = true;  // made (signed distances can be answered)
+
+  // Which cells of a coarse grid over the mesh lie wholly outside it, for
+  // signed_distance_up_to. Only for a closed, edge-manifold mesh whose every connected part
+  // encloses a positive volume (faces wound outwards): there a point that no path through the
+  // surface separates from far away has a positive signed distance. Built on first use.
+  struct SideGrid {
+    bool usable = false;
+    Vec3 origin = Vec3::Zero();
+    double cell = 0.0;
+    std::array<int, 3> size{0, 0, 0};
+    std::vector<std::uint8_t> outside;  // per cell: 1 when wholly outside the mesh
+    // True when p lies in a cell wholly outside, or outside the grid.
+    bool proves_outside(const Vec3& p) const;
+  };
+  mutable std::once_flag side_once;
+  mutable SideGrid side_grid;
+  const SideGrid& sides() const {
+    std::call_once(side_once, [this] { side_grid = build_side_grid(mesh); });
+    return side_grid;
+  }
+  static SideGrid build_side_grid(const TriangleMesh& mesh);
 
   Impl(const TriangleMesh& m, SurfaceQuery::Queries queries);
   ~Impl() {
@@ -167,6 +192,181 @@ void SurfaceQuery::Impl::build_scene(RTCBuildQuality quality) {
     throw InternalError("Embree: scene build failed");
 }
 
+namespace {
+
+// True when every edge of the mesh is shared by exactly two faces that run along it in
+// opposite directions (closed, edge-manifold and consistently wound).
+bool closed_and_consistent(const TriangleMesh& mesh) {
+  const std::size_t nv = mesh.vertices.size();
+  const std::size_t nf = mesh.faces.size();
+  // Directed edges a -> b bucketed by a (a counting sort); each must meet exactly one b -> a.
+  std::vector<std::uint32_t> start(nv + 1, 0);
+  for (const Face& f : mesh.faces) {
+    for (int k = 0; k < 3; ++k)
+      ++start[static_cast<std::size_t>(f[static_cast<std::size_t>(k)]) + 1];
+  }
+  for (std::size_t v = 0; v < nv; ++v) start[v + 1] += start[v];
+  std::vector<std::uint32_t> fill(start.begin(), start.end() - 1);
+  std::vector<std::uint32_t> to(3 * nf);
+  for (const Face& f : mesh.faces) {
+    for (std::size_t k = 0; k < 3; ++k) {
+      const auto a = static_cast<std::size_t>(f[k]);
+      const auto b = static_cast<std::uint32_t>(f[(k + 1) % 3]);
+      if (a == b) return false;
+      to[fill[a]++] = b;
+    }
+  }
+  auto count = [&](std::size_t a, std::uint32_t b) {
+    int n = 0;
+    for (std::uint32_t i = start[a]; i < start[a + 1]; ++i) n += to[i] == b ? 1 : 0;
+    return n;
+  };
+  for (std::size_t a = 0; a < nv; ++a) {
+    for (std::uint32_t i = start[a]; i < start[a + 1]; ++i) {
+      if (count(a, to[i]) != 1 || count(to[i], static_cast<std::uint32_t>(a)) != 1) return false;
+    }
+  }
+  return true;
+}
+
+// True when each connected part of the mesh (faces joined through shared vertices) encloses a
+// positive volume: its faces are wound outwards.
+bool parts_wound_outwards(const TriangleMesh& mesh) {
+  std::vector<int> parent(mesh.vertices.size());
+  std::iota(parent.begin(), parent.end(), 0);
+  auto root = [&](int v) {
+    while (parent[static_cast<std::size_t>(v)] != v) {
+      parent[static_cast<std::size_t>(v)] =
+          parent[static_cast<std::size_t>(parent[static_cast<std::size_t>(v)])];
+      v = parent[static_cast<std::size_t>(v)];
+    }
+    return v;
+  };
+  for (const Face& f : mesh.faces) {
+    for (int k = 1; k < 3; ++k) {
+      const int a = root(f[0]);
+      const int b = root(f[static_cast<std::size_t>(k)]);
+      if (a != b) parent[static_cast<std::size_t>(std::max(a, b))] = std::min(a, b);
+    }
+  }
+  // Six times each part's volume, about the part's first corner (well conditioned far from
+  // the origin).
+  std::vector<double> volume(mesh.vertices.size(), 0.0);
+  for (const Face& f : mesh.faces) {
+    const auto r = static_cast<std::size_t>(root(f[0]));
+    const Vec3& o = mesh.vertices[r];
+    const Vec3 a = mesh.vertices[static_cast<std::size_t>(f[0])] - o;
+    const Vec3 b = mesh.vertices[static_cast<std::size_t>(f[1])] - o;
+    const Vec3 c = mesh.vertices[static_cast<std::size_t>(f[2])] - o;
+    volume[r] += a.dot(b.cross(c));
+  }
+  std::vector<char> has_faces(mesh.vertices.size(), 0);
+  for (const Face& f : mesh.faces) has_faces[static_cast<std::size_t>(root(f[0]))] = 1;
+  for (std::size_t v = 0; v < volume.size(); ++v) {
+    if (has_faces[v] != 0 && !(volume[v] > 0.0)) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+SurfaceQuery::Impl::SideGrid SurfaceQuery::Impl::build_side_grid(const TriangleMesh& mesh) {
+  SideGrid g;
+  if (!closed_and_consistent(mesh) || !parts_wound_outwards(mesh)) return g;
+  Vec3 lo = mesh.vertices.front();
+  Vec3 hi = lo;
+  for (const Vec3& v : mesh.vertices) {
+    lo = lo.cwiseMin(v);
+    hi = hi.cwiseMax(v);
+  }
+  // About 64 cells along the longest side, and one cell to spare all round, so that the
+  // outermost layer is outside and joins every outside cell to far away.
+  constexpr int kCellsAlongLongest = 64;
+  g.cell = (hi - lo).maxCoeff() / kCellsAlongLongest;
+  if (!(g.cell > 0.0) || !std::isfinite(g.cell)) return g;
+  g.origin = lo - Vec3::Constant(g.cell);
+  for (int k = 0; k < 3; ++k) {
+    g.size[static_cast<std::size_t>(k)] = static_cast<int>(std::ceil((hi[k] - lo[k]) / g.cell)) + 3;
+  }
+  const auto nx = static_cast<std::size_t>(g.size[0]);
+  const auto ny = static_cast<std::size_t>(g.size[1]);
+  const auto nz = static_cast<std::size_t>(g.size[2]);
+  auto index = [&](std::size_t x, std::size_t y, std::size_t z) { return (z * ny + y) * nx + x; };
+  // 0: unknown, 1: meets a face's box, 2: outside.
+  std::vector<std::uint8_t> state(nx * ny * nz, 0);
+  // Each face marks the cells its bounding box (widened by a millionth of a cell, for
+  // rounding) meets: a cell left unmarked contains no point of the surface.
+  const double widen = 1e-6 * g.cell;
+  auto cell_range = [&](double a, double b, int k) {
+    const double o = g.origin[k];
+    const int last = g.size[static_cast<std::size_t>(k)] - 1;
+    const int from = std::clamp(static_cast<int>(std::floor((a - widen - o) / g.cell)), 0, last);
+    const int to = std::clamp(static_cast<int>(std::floor((b + widen - o) / g.cell)), 0, last);
+    return std::pair<std::size_t, std::size_t>{static_cast<std::size_t>(from),
+                                               static_cast<std::size_t>(to)};
+  };
+  for (std::size_t f = 0; f < mesh.faces.size(); ++f) {
+    const int fi = static_cast<int>(f);
+    const Vec3& a = detail::corner(mesh, fi, 0);
+    const Vec3& b = detail::corner(mesh, fi, 1);
+    const Vec3& c = detail::corner(mesh, fi, 2);
+    const Vec3 flo = a.cwiseMin(b).cwiseMin(c);
+    const Vec3 fhi = a.cwiseMax(b).cwiseMax(c);
+    const auto [x0, x1] = cell_range(flo.x(), fhi.x(), 0);
+    const auto [y0, y1] = cell_range(flo.y(), fhi.y(), 1);
+    const auto [z0, z1] = cell_range(flo.z(), fhi.z(), 2);
+    for (std::size_t z = z0; z <= z1; ++z) {
+      for (std::size_t y = y0; y <= y1; ++y) {
+        for (std::size_t x = x0; x <= x1; ++x) state[index(x, y, z)] = 1;
+      }
+    }
+  }
+  // Flood the unmarked cells from the outermost layer, through shared cell faces.
+  std::deque<std::array<std::size_t, 3>> queue;
+  auto visit = [&](std::size_t x, std::size_t y, std::size_t z) {
+    std::uint8_t& s = state[index(x, y, z)];
+    if (s != 0) return;
+    s = 2;
+    queue.push_back({x, y, z});
+  };
+  for (std::size_t z = 0; z < nz; ++z) {
+    for (std::size_t y = 0; y < ny; ++y) {
+      for (std::size_t x = 0; x < nx; ++x) {
+        if (x == 0 || y == 0 || z == 0 || x + 1 == nx || y + 1 == ny || z + 1 == nz) visit(x, y, z);
+      }
+    }
+  }
+  while (!queue.empty()) {
+    const auto [x, y, z] = queue.front();
+    queue.pop_front();
+    if (x > 0) visit(x - 1, y, z);
+    if (x + 1 < nx) visit(x + 1, y, z);
+    if (y > 0) visit(x, y - 1, z);
+    if (y + 1 < ny) visit(x, y + 1, z);
+    if (z > 0) visit(x, y, z - 1);
+    if (z + 1 < nz) visit(x, y, z + 1);
+  }
+  g.outside.resize(state.size());
+  for (std::size_t i = 0; i < state.size(); ++i) g.outside[i] = state[i] == 2 ? 1 : 0;
+  g.usable = true;
+  return g;
+}
+
+bool SurfaceQuery::Impl::SideGrid::proves_outside(const Vec3& p) const {
+  if (!usable) return false;
+  std::array<std::size_t, 3> at{};
+  for (int k = 0; k < 3; ++k) {
+    const double u = std::floor((p[k] - origin[k]) / cell);
+    // Beyond the grid is beyond the mesh's bounding box: outside.
+    if (!(u >= 0.0)) return !std::isnan(u);
+    if (u >= static_cast<double>(size[static_cast<std::size_t>(k)])) return true;
+    at[static_cast<std::size_t>(k)] = static_cast<std::size_t>(u);
+  }
+  const auto nx = static_cast<std::size_t>(size[0]);
+  const auto ny = static_cast<std::size_t>(size[1]);
+  return outside[(at[2] * ny + at[1]) * nx + at[0]] != 0;
+}
+
 Vec3 SurfaceQuery::Impl::pseudo_normal(int face, detail::TriangleFeature feature) const {
   const auto f = static_cast<std::size_t>(face);
   using F = detail::TriangleFeature;
@@ -263,6 +463,38 @@ double SurfaceQuery::signed_distance(const Vec3& p, ClosestPoint* closest) const
   }
   const Vec3 n = impl_->pseudo_normal(search.face, search.hit.feature);
   return (p - search.hit.point).dot(n) < 0.0 ? -search.best : search.best;
+}
+
+void SurfaceQuery::prepare_signed_distance_up_to() const {
+  if (impl_->pseudo_normals) (void)impl_->sides();
+}
+
+double SurfaceQuery::signed_distance_up_to(const Vec3& p, double limit,
+                                           ClosestPoint* closest) const {
+  if (!impl_->pseudo_normals) {
+    throw InternalError("surface query: signed distance asked of a hierarchy built for rays only");
+  }
+  if (!(limit > 0.0) || !std::isfinite(limit) || !p.allFinite() || !impl_->sides().usable) {
+    return signed_distance(p, closest);
+  }
+  // A search bounded a little beyond the limit: a face found there is the closest of all (every
+  // face nearer than it is scored), and the answer is the full query's.
+  ClosestSearch search;
+  const double bound = limit * (1.0 + 1e-9) + 1e-12;
+  if (run_closest(*this, impl_->scene, p, bound, search)) {
+    if (closest != nullptr) {
+      closest->point.face = search.face;
+      closest->point.barycentric = search.hit.barycentric;
+      closest->position = search.hit.point;
+      closest->distance = search.best;
+    }
+    const Vec3 n = impl_->pseudo_normal(search.face, search.hit.feature);
+    return (p - search.hit.point).dot(n) < 0.0 ? -search.best : search.best;
+  }
+  // Nothing within the limit: the distance is above it, and in a cell wholly outside the
+  // (closed) mesh its sign is positive.
+  if (impl_->sides().proves_outside(p)) return std::numeric_limits<double>::infinity();
+  return signed_distance(p, closest);
 }
 
 std::optional<RayHit> SurfaceQuery::intersect(const Vec3& origin, const Vec3& direction,

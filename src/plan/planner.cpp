@@ -608,8 +608,8 @@ class Builder {
     for (int i = 0; i <= n; ++i) line.push_back(from + (static_cast<double>(i) / n) * (to - from));
     bool straight = true;
     for (int i = 1; i < n && straight; ++i) {
-      straight =
-          s_.query.signed_distance(line[static_cast<std::size_t>(i)]) > kStraightHopClearanceM;
+      straight = s_.query.signed_distance_up_to(line[static_cast<std::size_t>(i)],
+                                                kStraightHopClearanceM) > kStraightHopClearanceM;
     }
     if (straight) {
       pts.swap(line);
@@ -660,7 +660,7 @@ class Builder {
         const Vec3 m = 0.5 * (pts[i - 1] + pts[i + 1]);
         const Vec3 cand = 0.5 * (pts[i] + m);
         if ((cand - s_.centre).norm() >= (pts[i] - s_.centre).norm() - 1e-4 ||
-            s_.query.signed_distance(cand) > o_.lift_height_m * 0.8) {
+            s_.query.signed_distance_up_to(cand, o_.lift_height_m * 0.8) > o_.lift_height_m * 0.8) {
           pts[i] = cand;
         }
       }
@@ -683,8 +683,9 @@ class Builder {
       for (std::size_t i = 1; i + 1 < pts.size(); ++i) {
         geometry::ClosestPoint closest;  // the foot comes with the distance: one query
         // (A known distance is at least the lift height: no foot is needed.)
-        const double sd =
-            std::isnan(known[i]) ? s_.query.signed_distance(pts[i], &closest) : known[i];
+        const double sd = std::isnan(known[i])
+                              ? s_.query.signed_distance_up_to(pts[i], o_.lift_height_m, &closest)
+                              : known[i];
         nearest = std::min(nearest, sd);
         if (sd >= o_.lift_height_m) continue;
         auto f = s_.foot_of(closest.point);
@@ -701,7 +702,7 @@ class Builder {
       for (std::size_t i = 1; i + 1 < pts.size(); ++i) {
         const Vec3 m = 0.5 * (pts[i - 1] + pts[i + 1]);
         const Vec3 cand = 0.5 * (pts[i] + m);
-        const double sd = s_.query.signed_distance(cand);
+        const double sd = s_.query.signed_distance_up_to(cand, o_.lift_height_m);
         if (sd >= o_.lift_height_m) {
           pts[i] = cand;
           known[i] = sd;

@@ -189,6 +189,8 @@ PlanningSurface::Impl::Impl(const anatomy::Head& original_head)
   }
   vertex_area = geometry::vertex_areas(mesh);
   adjacency = geometry::vertex_adjacency(mesh);
+  // Travel asks "at least the lift height out?" of many points: ready now, not mid-plan.
+  query.prepare_signed_distance_up_to();
   for (std::size_t v = 0; v < n; ++v) {
     const anatomy::Region r = h.regions.label[v];
     if (anatomy::is_no_go(r)) {

@@ -197,6 +197,64 @@ TEST(SurfaceQuery, TheLastAnswerNeverChangesTheNextOne) {
   }
 }
 
+// signed_distance_up_to: the full query's answer up to the limit; above it, that answer or
+// +infinity, and +infinity only where the point is really outside by more than the limit.
+void expect_up_to_agrees(const TriangleMesh& mesh, bool may_skip, std::uint32_t seed) {
+  const SurfaceQuery query(mesh);
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<double> u(-0.25, 0.25);
+  int skipped = 0;
+  for (int i = 0; i < 600; ++i) {
+    const Vec3 p(u(rng), u(rng), u(rng));
+    for (const double limit : {0.005, 0.02, 0.06}) {
+      ClosestPoint full_closest, closest;
+      const double full = query.signed_distance(p, &full_closest);
+      const double v = query.signed_distance_up_to(p, limit, &closest);
+      if (full <= limit || !may_skip) {
+        ASSERT_EQ(v, full) << "point " << i << ", limit " << limit;
+        EXPECT_EQ(closest.point.face, full_closest.point.face);
+        EXPECT_EQ(closest.point.barycentric, full_closest.point.barycentric);
+      } else {
+        ASSERT_GT(v, limit) << "point " << i << ", limit " << limit;
+        if (std::isinf(v)) {
+          ++skipped;
+        } else {
+          EXPECT_EQ(v, full);
+        }
+      }
+    }
+  }
+  if (may_skip) {
+    EXPECT_GT(skipped, 500);  // most far points are answered from the grid
+  }
+}
+
+TEST(SurfaceQuery, SignedDistanceUpToAgreesWithTheFullQuery) {
+  const TriangleMesh sphere = testing::icosphere(4, 0.1);
+  expect_up_to_agrees(sphere, true, 21);
+
+  // Wound inwards, the same sphere has its signs turned over: outside is negative there, and
+  // the grid must not call it positive.
+  TriangleMesh inward = sphere;
+  for (Face& f : inward.faces) std::swap(f[1], f[2]);
+  expect_up_to_agrees(inward, false, 22);
+
+  // Open (a cap cut off): the pseudo-normals' sign beyond the opening is not inside/outside.
+  TriangleMesh open = sphere;
+  std::erase_if(open.faces, [&](const Face& f) {
+    return open.vertices[static_cast<std::size_t>(f[0])].z() > 0.08;
+  });
+  expect_up_to_agrees(open, false, 23);
+
+  // Two parts, one wound inwards: not used either.
+  TriangleMesh two = sphere;
+  const auto offset = static_cast<int>(two.vertices.size());
+  for (const Vec3& v : sphere.vertices) two.vertices.push_back(0.3 * v + Vec3(0.18, 0.0, 0.0));
+  for (const Face& f : sphere.faces)
+    two.faces.push_back({f[0] + offset, f[2] + offset, f[1] + offset});
+  expect_up_to_agrees(two, false, 24);
+}
+
 TEST(SurfaceQuery, RejectsAnEmptyMesh) { EXPECT_THROW(SurfaceQuery(TriangleMesh{}), InputError); }
 
 }  // namespace
