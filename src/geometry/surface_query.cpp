@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cmath>
 #include <cstdint>
 #include <deque>
@@ -56,7 +57,124 @@ bool closest_callback(RTCPointQueryFunctionArguments* args) {
   return true;
 }
 
+double longest_edge(const TriangleMesh& m, int f) {
+  const Vec3& a = detail::corner(m, f, 0);
+  const Vec3& b = detail::corner(m, f, 1);
+  const Vec3& c = detail::corner(m, f, 2);
+  return std::sqrt(std::max({(b - a).squaredNorm(), (c - b).squaredNorm(), (a - c).squaredNorm()}));
+}
+
+bool shares_corner(const Face& a, const Face& b) {
+  for (int u : a) {
+    for (int v : b) {
+      if (u == v) return true;
+    }
+  }
+  return false;
+}
+
+// State of the bounded search for sep(f).
+struct SeparationSearch {
+  const TriangleMesh* mesh = nullptr;
+  Face face{};
+  Vec3 centroid = Vec3::Zero();
+  double best = 0.0;
+};
+
+bool separation_callback(RTCPointQueryFunctionArguments* args) {
+  auto* search = static_cast<SeparationSearch*>(args->userPtr);
+  const int g = static_cast<int>(args->primID);
+  const TriangleMesh& m = *search->mesh;
+  if (shares_corner(search->face, m.faces[static_cast<std::size_t>(g)])) return false;
+  const detail::ClosestOnTriangle c = detail::closest_on_triangle(
+      search->centroid, detail::corner(m, g, 0), detail::corner(m, g, 1), detail::corner(m, g, 2));
+  const double d = (c.point - search->centroid).norm();
+  if (!(d < search->best)) return false;
+  search->best = d;
+  args->query->radius = std::min(args->query->radius, radius_bound(d, search->centroid));
+  return true;
+}
+
+// A lower bound on sep(f), up to twice f's longest edge (a larger one is never needed: the
+// ring is tried only for points nearer f than that).
+double find_separation(const TriangleMesh& m, RTCScene scene, int f) {
+  const Vec3& a = detail::corner(m, f, 0);
+  const Vec3& b = detail::corner(m, f, 1);
+  const Vec3& c = detail::corner(m, f, 2);
+  const Vec3 centroid = (a + b + c) / 3.0;
+  // f lies within `reach` of its centroid, so dist(f, g) >= dist(centroid, g) - reach.
+  const double reach =
+      std::max({(a - centroid).norm(), (b - centroid).norm(), (c - centroid).norm()});
+  const double cap = 2.0 * longest_edge(m, f);
+  SeparationSearch search;
+  search.mesh = &m;
+  search.face = m.faces[static_cast<std::size_t>(f)];
+  search.centroid = centroid;
+  search.best = reach + cap;
+  RTCPointQuery query;
+  query.x = static_cast<float>(centroid.x());
+  query.y = static_cast<float>(centroid.y());
+  query.z = static_cast<float>(centroid.z());
+  query.time = 0.0f;
+  query.radius = radius_bound(search.best, centroid);
+  RTCPointQueryContext context;
+  rtcInitPointQueryContext(&context);
+  rtcPointQuery(scene, &query, &context, separation_callback, &search);
+  // Rounding of the distances (a few ulps) is covered by a margin of a millionth.
+  const double sep = (search.best - reach) * (1.0 - 1e-6);
+  return std::isfinite(sep) ? std::max(sep, 0.0) : 0.0;
+}
+
 }  // namespace
+
+namespace detail {
+
+// The faces around each face, and how far each face keeps from the faces that share no corner
+// with it, for answering a query near the last answer's face without searching the hierarchy.
+//
+// A point p at distance d from face f: every face g sharing no corner with f lies at least
+// sep(f) - d from p (sep(f): f's distance to the nearest such g). So when the nearest face
+// around f is nearer than sep(f) - d, it is the nearest of all, and every face as near lies
+// around f too: scoring the faces around f by the search's own rule gives the answer of a full
+// search, bit for bit. sep(f) is found once per face, when first needed (a small bounded search
+// from f's centroid), and kept.
+struct RingIndex {
+  detail::VertexFaces around;  // faces of each vertex
+  // Per face: a lower bound on sep(f), NaN until found. Read and written through atomic_ref:
+  // threads that find it at once store the same value.
+  mutable std::vector<double> separation;
+  // Builds the faces around each vertex; no separation known yet.
+  // Unit face normals (the query's own) and a margin for their rounding: a face whose plane
+  // lies more than the best distance plus `margin` from the point is not scored.
+  const std::vector<Vec3>* face_normal = nullptr;
+  double margin = 0.0;
+  void build(const TriangleMesh& mesh, const std::vector<Vec3>& normals);
+  // sep(f)'s lower bound, found now if not yet known.
+  double separation_of(const TriangleMesh& mesh, RTCScene scene, int f) const;
+};
+
+void RingIndex::build(const TriangleMesh& mesh, const std::vector<Vec3>& normals) {
+  around = vertex_faces(mesh);
+  face_normal = &normals;
+  // A billionth of the coordinates' size: far above the rounding of a plane's distance (even
+  // for a sliver's normal), far below any distance that matters.
+  double size = 0.0;
+  for (const Vec3& v : mesh.vertices) size = std::max(size, v.cwiseAbs().maxCoeff());
+  margin = 1e-9 * size;
+  separation.assign(mesh.faces.size(), std::numeric_limits<double>::quiet_NaN());
+}
+
+double RingIndex::separation_of(const TriangleMesh& mesh, RTCScene scene, int f) const {
+  std::atomic_ref<double> slot(separation[static_cast<std::size_t>(f)]);
+  double sep = slot.load(std::memory_order_relaxed);
+  if (std::isnan(sep)) {
+    sep = find_separation(mesh, scene, f);
+    slot.store(sep, std::memory_order_relaxed);
+  }
+  return sep;
+}
+
+}  // namespace detail
 
 struct SurfaceQuery::Impl {
   TriangleMesh mesh;
@@ -88,6 +206,13 @@ struct SurfaceQuery::Impl {
     return side_grid;
   }
   static SideGrid build_side_grid(const TriangleMesh& mesh);
+
+  mutable std::once_flag ring_once;
+  mutable detail::RingIndex ring_index;
+  const detail::RingIndex& rings() const {
+    std::call_once(ring_once, [this] { ring_index.build(mesh, face_normal); });
+    return ring_index;
+  }
 
   Impl(const TriangleMesh& m, SurfaceQuery::Queries queries);
   ~Impl() {
@@ -406,8 +531,33 @@ struct LastAnswer {
 };
 thread_local LastAnswer last_answer;
 
-bool run_closest(const SurfaceQuery& self, RTCScene scene, const Vec3& p, double max_distance,
-                 ClosestSearch& search) {
+// Scores the faces around face f (those sharing a corner with it), each once.
+void score_ring(ClosestSearch& search, const detail::RingIndex& rings, int f) {
+  const Face& face = search.mesh->faces[static_cast<std::size_t>(f)];
+  for (std::size_t k = 0; k < 3; ++k) {
+    const auto v = static_cast<std::size_t>(face[k]);
+    for (int i = rings.around.offsets[v]; i < rings.around.offsets[v + 1]; ++i) {
+      const int g = rings.around.faces[static_cast<std::size_t>(i)];
+      // A face around an earlier corner as well was scored with it.
+      const Face& other = search.mesh->faces[static_cast<std::size_t>(g)];
+      bool seen = false;
+      for (std::size_t j = 0; j < k; ++j) {
+        seen = seen || other[0] == face[j] || other[1] == face[j] || other[2] == face[j];
+      }
+      if (seen) continue;
+      // No nearer than its plane: a face whose plane is clearly farther than the best so far
+      // cannot win (nor tie), and is passed over.
+      const Vec3& corner0 = detail::corner(*search.mesh, g, 0);
+      const double plane =
+          std::abs((*rings.face_normal)[static_cast<std::size_t>(g)].dot(search.p - corner0));
+      if (plane > search.best + rings.margin) continue;
+      consider(search, g);
+    }
+  }
+}
+
+bool run_closest(const SurfaceQuery& self, const detail::RingIndex& rings, RTCScene scene,
+                 const Vec3& p, double max_distance, ClosestSearch& search) {
   const TriangleMesh& m = self.mesh();
   search.mesh = &m;
   search.p = p;
@@ -417,7 +567,24 @@ bool run_closest(const SurfaceQuery& self, RTCScene scene, const Vec3& p, double
   // the result is that of an unbounded search. The face is only trusted for the hierarchy it
   // came from (and range-checked).
   const int hint = last_answer.scene == scene ? last_answer.face : -1;
-  if (hint >= 0 && hint < static_cast<int>(m.faces.size())) consider(search, hint);
+  if (hint >= 0 && hint < static_cast<int>(m.faces.size())) {
+    consider(search, hint);
+    // Near the hint's face, the faces around it may settle the answer (see RingIndex): around
+    // the hint, then around the nearest face found, twice at most.
+    int centre = search.face == hint ? hint : -1;
+    for (int step = 0; step < 2 && centre >= 0; ++step) {
+      const double d = search.best;  // distance to `centre`
+      if (!(d < 2.0 * longest_edge(m, centre))) break;
+      const double sep = rings.separation_of(m, scene, centre);
+      if (!(d < sep)) break;
+      score_ring(search, rings, centre);
+      if (search.best < (sep - d) * (1.0 - 1e-9)) {
+        last_answer = {scene, search.face};
+        return true;
+      }
+      centre = search.face != centre ? search.face : -1;
+    }
+  }
   RTCPointQuery query;
   query.x = static_cast<float>(p.x());
   query.y = static_cast<float>(p.y());
@@ -436,7 +603,8 @@ bool run_closest(const SurfaceQuery& self, RTCScene scene, const Vec3& p, double
 
 std::optional<ClosestPoint> SurfaceQuery::closest_point(const Vec3& p, double max_distance) const {
   ClosestSearch search;
-  if (!run_closest(*this, impl_->scene, p, max_distance, search)) return std::nullopt;
+  if (!run_closest(*this, impl_->rings(), impl_->scene, p, max_distance, search))
+    return std::nullopt;
   ClosestPoint out;
   out.point.face = search.face;
   out.point.barycentric = search.hit.barycentric;
@@ -452,7 +620,8 @@ double SurfaceQuery::signed_distance(const Vec3& p, ClosestPoint* closest) const
     throw InternalError("surface query: signed distance asked of a hierarchy built for rays only");
   }
   ClosestSearch search;
-  if (!run_closest(*this, impl_->scene, p, std::numeric_limits<double>::infinity(), search)) {
+  if (!run_closest(*this, impl_->rings(), impl_->scene, p, std::numeric_limits<double>::infinity(),
+                   search)) {
     return std::numeric_limits<double>::infinity();
   }
   if (closest != nullptr) {
@@ -481,7 +650,7 @@ double SurfaceQuery::signed_distance_up_to(const Vec3& p, double limit,
   // face nearer than it is scored), and the answer is the full query's.
   ClosestSearch search;
   const double bound = limit * (1.0 + 1e-9) + 1e-12;
-  if (run_closest(*this, impl_->scene, p, bound, search)) {
+  if (run_closest(*this, impl_->rings(), impl_->scene, p, bound, search)) {
     if (closest != nullptr) {
       closest->point.face = search.face;
       closest->point.barycentric = search.hit.barycentric;

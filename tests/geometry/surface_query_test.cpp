@@ -197,6 +197,63 @@ TEST(SurfaceQuery, TheLastAnswerNeverChangesTheNextOne) {
   }
 }
 
+// A query near the last answer's face may be settled by the faces around it (see RingIndex in
+// surface_query.cpp). Along paths on and just off the surface (the planner's feet), and where
+// another sheet of the surface passes within about an edge (a fold), the answers must
+// be a full search's, bit for bit.
+TEST(SurfaceQuery, QueriesNearTheLastAnswerMatchAFullSearch) {
+  TriangleMesh fold = testing::flat_grid(20, 0.002);
+  const auto offset = static_cast<int>(fold.vertices.size());
+  const TriangleMesh sheet = testing::flat_grid(20, 0.002);
+  for (const Vec3& v : sheet.vertices) fold.vertices.push_back(v + Vec3(0.0007, 0.0003, 0.0025));
+  for (const Face& f : sheet.faces)
+    fold.faces.push_back({f[0] + offset, f[2] + offset, f[1] + offset});
+  for (const TriangleMesh& mesh : {testing::icosphere(4, 0.1), fold}) {
+    const SurfaceQuery query(mesh);
+    const SurfaceQuery other(mesh);  // querying it makes `query` forget its last answer
+    std::mt19937 rng(31);
+    std::uniform_real_distribution<double> u(0.0, 1.0);
+    int steps = 0;
+    for (int path = 0; path < 40; ++path) {
+      // A walk over the surface from a random face: points on it, and up to 2.5 mm off (on the
+      // fold, nearer the other sheet beyond 1.25 mm).
+      int face = static_cast<int>(u(rng) * static_cast<double>(mesh.faces.size()));
+      for (int k = 0; k < 50; ++k, ++steps) {
+        const Face& f = mesh.faces[static_cast<std::size_t>(face)];
+        double a = u(rng), b = u(rng);
+        if (a + b > 1.0) {
+          a = 1.0 - a;
+          b = 1.0 - b;
+        }
+        const Vec3& p0 = mesh.vertices[static_cast<std::size_t>(f[0])];
+        const Vec3& p1 = mesh.vertices[static_cast<std::size_t>(f[1])];
+        const Vec3& p2 = mesh.vertices[static_cast<std::size_t>(f[2])];
+        const Vec3 n = (p1 - p0).cross(p2 - p0).normalized();
+        const double lift = k % 3 == 0 ? 0.0 : (u(rng) - 0.5) * 0.005;
+        const Vec3 p = p0 + a * (p1 - p0) + b * (p2 - p0) + lift * n;
+        const std::optional<ClosestPoint> near = query.closest_point(p);
+        (void)other.closest_point(p);
+        const std::optional<ClosestPoint> full = query.closest_point(p);
+        ASSERT_TRUE(near && full);
+        ASSERT_EQ(near->point.face, full->point.face) << "path " << path << ", step " << k;
+        EXPECT_EQ(near->point.barycentric, full->point.barycentric);
+        EXPECT_EQ(near->distance, full->distance);
+        EXPECT_NEAR(full->distance, brute_force_distance(mesh, p), 1e-15);
+        // On to a neighbouring face, sometimes.
+        const int corner = f[static_cast<std::size_t>(k % 3)];
+        for (int g = 0; g < static_cast<int>(mesh.faces.size()); ++g) {
+          const Face& h = mesh.faces[static_cast<std::size_t>(g)];
+          if (g != face && (h[0] == corner || h[1] == corner || h[2] == corner) && u(rng) < 0.3) {
+            face = g;
+            break;
+          }
+        }
+      }
+    }
+    EXPECT_EQ(steps, 2000);
+  }
+}
+
 // signed_distance_up_to: the full query's answer up to the limit; above it, that answer or
 // +infinity, and +infinity only where the point is really outside by more than the limit.
 void expect_up_to_agrees(const TriangleMesh& mesh, bool may_skip, std::uint32_t seed) {

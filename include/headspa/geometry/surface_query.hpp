@@ -18,9 +18,12 @@
 // Nearby queries are cheaper. Each thread remembers the face of its last closest-point answer
 // on each hierarchy it last queried; the next closest-point or signed-distance query scores that
 // face first and searches only the part of the hierarchy within its distance, instead of
-// starting unbounded. Points along a path (samples, a pad's trajectory) are answered faster
-// (planning the Japanese head spa on the built-in head: 884 -> 681 ms). The answer never
-// depends on it: every face within the bound is still scored,
+// starting unbounded. A point close to that face (on the skin near the last sample) is often
+// settled without the hierarchy: every face sharing no corner with the last face keeps at least
+// a known distance from it (found once per face, on first need), so when the nearest of the
+// faces around it is nearer than that distance less the point's distance to the face, nothing
+// else can be as near. Points along a path (samples, a pad's trajectory) are answered faster.
+// The answer never depends on any of this: every face as near as the answer is still scored,
 // ties going to the lower face index, exactly as in an unbounded search.
 //
 // Example:
