@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "headspa/anatomy/head.hpp"
@@ -22,8 +23,11 @@ using Vec3 = Eigen::Vector3d;
 class PointGrid {
  public:
   explicit PointGrid(double cell_m = 0.01) : cell_(cell_m) {}
+  // Empties the grid, keeping its memory for the next use.
   void clear() {
-    cells_.clear();
+    for (Slot& slot : table_) slot.cell = -1;
+    for (std::vector<Entry>& c : cells_) c.clear();
+    used_ = 0;
     count_ = 0;
   }
   void add(const Vec3& p, int id);
@@ -54,9 +58,9 @@ class PointGrid {
         for (int dz = -reach; dz <= reach; ++dz) {
           const double gz = gap(p.z(), c[2], dz);
           if (gxy + (gz > 0.0 ? gz * gz : 0.0) > reach2) continue;
-          const auto it = cells_.find(key(c[0] + dx, c[1] + dy, c[2] + dz));
-          if (it == cells_.end()) continue;
-          for (const Entry& e : it->second) {
+          const std::vector<Entry>* cell = find(key(c[0] + dx, c[1] + dy, c[2] + dz));
+          if (cell == nullptr) continue;
+          for (const Entry& e : *cell) {
             // Points clearly out of reach are passed over before the square root.
             const double d2 = (e.p - p).squaredNorm();
             if (d2 > reach2) continue;
@@ -76,10 +80,10 @@ class PointGrid {
     for (int dx = -reach; dx <= reach; ++dx) {
       for (int dy = -reach; dy <= reach; ++dy) {
         for (int dz = -reach; dz <= reach; ++dz) {
-          const auto it = cells_.find(key(c[0] + dx, c[1] + dy, c[2] + dz));
-          if (it == cells_.end()) continue;
+          std::vector<Entry>* cell = find(key(c[0] + dx, c[1] + dy, c[2] + dz));
+          if (cell == nullptr) continue;
           count_ -= static_cast<std::size_t>(
-              std::erase_if(it->second, [&](const Entry& e) { return drop(e.id); }));
+              std::erase_if(*cell, [&](const Entry& e) { return drop(e.id); }));
         }
       }
     }
@@ -104,7 +108,30 @@ class PointGrid {
     Vec3 p;
     int id;
   };
-  std::unordered_map<std::uint64_t, std::vector<Entry>> cells_;
+  // The cells in use, found by key in an open-addressing table (linear probing, at most half
+  // full): a lookup is a multiply and a probe or two.
+  struct Slot {
+    std::uint64_t key = 0;
+    int cell = -1;  // index into cells_, -1 when free
+  };
+  std::size_t slot_of(std::uint64_t k) const {
+    return static_cast<std::size_t>((k * 0x9E3779B97F4A7C15ull) >> 32) & (table_.size() - 1);
+  }
+  const std::vector<Entry>* find(std::uint64_t k) const {
+    if (table_.empty()) return nullptr;
+    for (std::size_t i = slot_of(k);; i = (i + 1) & (table_.size() - 1)) {
+      const Slot& slot = table_[i];
+      if (slot.cell < 0) return nullptr;
+      if (slot.key == k) return &cells_[static_cast<std::size_t>(slot.cell)];
+    }
+  }
+  std::vector<Entry>* find(std::uint64_t k) {
+    return const_cast<std::vector<Entry>*>(std::as_const(*this).find(k));
+  }
+  std::vector<Entry>& cell_for(std::uint64_t k);  // found or made
+  std::vector<Slot> table_;
+  std::vector<std::vector<Entry>> cells_;  // the first used_ are in use (the rest kept empty)
+  std::size_t used_ = 0;
   std::size_t count_ = 0;
 };
 

@@ -13,8 +13,28 @@ namespace headspa::plan {
 
 void PointGrid::add(const Vec3& p, int id) {
   const auto c = cell_of(p);
-  cells_[key(c[0], c[1], c[2])].push_back({p, id});
+  cell_for(key(c[0], c[1], c[2])).push_back({p, id});
   ++count_;
+}
+
+std::vector<PointGrid::Entry>& PointGrid::cell_for(std::uint64_t k) {
+  if (std::vector<Entry>* cell = find(k)) return *cell;
+  if (2 * (used_ + 1) > table_.size()) {
+    // Twice the slots (at least 64), the cells in use placed again.
+    std::vector<Slot> old(std::max<std::size_t>(64, 2 * table_.size()));
+    old.swap(table_);
+    for (const Slot& slot : old) {
+      if (slot.cell < 0) continue;
+      std::size_t i = slot_of(slot.key);
+      while (table_[i].cell >= 0) i = (i + 1) & (table_.size() - 1);
+      table_[i] = slot;
+    }
+  }
+  std::size_t i = slot_of(k);
+  while (table_[i].cell >= 0) i = (i + 1) & (table_.size() - 1);
+  if (used_ == cells_.size()) cells_.emplace_back();
+  table_[i] = {k, static_cast<int>(used_)};
+  return cells_[used_++];
 }
 
 std::pair<int, double> PointGrid::nearest(const Vec3& p, double radius) const {
