@@ -434,7 +434,9 @@ class Builder {
           if (end == was) fill_floor_ -= 0.03;
         }
         lengthened_s_ = 0.0;
-        move_allowance_ = kMoveAllowance;
+        // The next spot step expects its moves to overrun their estimate as much as this
+        // step's did (the same head, the same hands), if more than the default allowance.
+        move_allowance_ = std::max(kMoveAllowance, measured_overrun_);
         fill_floor_ = kFillTargetLowest;
       } else {
         plan_care_step(step, end);
@@ -2544,6 +2546,7 @@ class Builder {
       }
       if (round == 0 && !out_of_time) {
         first_round_s_ = static_cast<double>(tick_ - step_start) * dt_;
+        if (spots && spent_estimate > 0.0) measured_overrun_ = spent_overhead / spent_estimate;
       }
     }
     if (strokes || m.technique == Technique::kPressRelease) {
@@ -2611,6 +2614,7 @@ class Builder {
   double fill_floor_ = kFillTargetLowest;     // the least it may aim at in this try
   double move_allowance_ = kMoveAllowance;    // the moves' time over their estimate
   double shortfall_s_ = 0.0;                  // what the spots left out of a step needed
+  double measured_overrun_ = 0.0;  // the last spot step's moves over their estimate
   double first_round_s_ = -1.0;               // when the step's first round finished
   std::vector<Vec3> smooth_points_;           // scratch for moves
   std::vector<Vec3> travel_points_;           // scratch: waypoints through the air
