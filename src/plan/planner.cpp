@@ -15,6 +15,8 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <future>
+#include <future>
 #include <limits>
 #include <map>
 #include <numbers>
@@ -1240,7 +1242,8 @@ class Builder {
     auto short_of = [&](std::size_t r) { return done[r] < fill_target_ * total[r]; };
     // The workable skin still uncovered, in set_grid's order (points are taken out as they are
     // covered): what a candidate can gain, summed in the same order as over set_grid.
-    PointGrid& live = fill_live_;
+    FillScratch& scratch = fill_scratch_[left ? kLeft : kRight];
+    PointGrid& live = scratch.live;
     live.clear();
     for (int v : todo) {
       if (covered[static_cast<std::size_t>(v)] == 0) live.add(V[static_cast<std::size_t>(v)], v);
@@ -1267,12 +1270,12 @@ class Builder {
       // Each candidate's reach first; then, from every vertex still to gain, the candidates
       // whose reach takes it in (the same distance test as gain_of). Only those can gain:
       // the others are skipped without a query, as they were when their gain came to zero.
-      std::vector<double>& reach_of = fill_reach_;
-      std::vector<char>& may_gain = fill_may_gain_;
+      std::vector<double>& reach_of = scratch.reach;
+      std::vector<char>& may_gain = scratch.may_gain;
       reach_of.assign(V.size(), -1.0);
       may_gain.assign(V.size(), 0);
       double widest = 0.0;
-      PointGrid& reachers = fill_reachers_;  // the candidates: vertices with a reach
+      PointGrid& reachers = scratch.reachers;  // the candidates: vertices with a reach
       reachers.clear();
       for (int v : area.vertices) {
         const auto i = static_cast<std::size_t>(v);
@@ -1913,6 +1916,7 @@ class Builder {
       const double spacing = spacing_scale_ * (knead ? 0.75 * size + pad : size + pad - 0.0015);
       PointGrid taken(spacing);
       const double offset = rng_.uniform();
+      const double cycle_s = 1.0 / *m.params.frequency_hz;
       for (std::size_t c = 0; c < kContactCount; ++c) {
         for (int v : layout_spots(area, field, c == kLeft, reach, spacing, offset, taken)) {
           Work w;
@@ -1927,9 +1931,18 @@ class Builder {
         }
         // Sweeps: the spots of a lane are worked in one pass, the pad moving from spot to spot
         // while it keeps working; the fill then closes the gaps the passes leave.
-        const double cycle_s = 1.0 / *m.params.frequency_hz;
         if (sweep_) chain_spots(area, reach, spacing, cycle_s, side[c]);
-        if (fill_gaps_) fill_gaps(area, field, c == kLeft, reach, spacing, offset, knead, side[c]);
+      }
+      // Each side's fill depends on that side's spots alone: the right side's is made on a
+      // second thread while this one makes the left's (the same spots either way).
+      if (fill_gaps_) {
+        auto fill_right = std::async(std::launch::async, [&] {
+          fill_gaps(area, field, false, reach, spacing, offset, knead, side[kRight]);
+        });
+        fill_gaps(area, field, true, reach, spacing, offset, knead, side[kLeft]);
+        fill_right.get();
+      }
+      for (std::size_t c = 0; c < kContactCount; ++c) {
         if (sweep_) chain_spots(area, reach, spacing, cycle_s, side[c]);
         for (Work& w : side[c]) {
           if (w.kind == Work::Kind::kSpot) w.weight = weight_of(w.region);
@@ -2614,7 +2627,7 @@ class Builder {
   double fill_floor_ = kFillTargetLowest;     // the least it may aim at in this try
   double move_allowance_ = kMoveAllowance;    // the moves' time over their estimate
   double shortfall_s_ = 0.0;                  // what the spots left out of a step needed
-  double measured_overrun_ = 0.0;  // the last spot step's moves over their estimate
+  double measured_overrun_ = 0.0;             // the last spot step's moves over their estimate
   double first_round_s_ = -1.0;               // when the step's first round finished
   std::vector<Vec3> smooth_points_;           // scratch for moves
   std::vector<Vec3> travel_points_;           // scratch: waypoints through the air
@@ -2625,10 +2638,14 @@ class Builder {
   mutable std::vector<Vec3> smooth_scratch_;  // scratch for smoothing
   mutable std::vector<Vec3> skin_scratch_;    // smooth_on_skin: the points put on the skin
   mutable std::vector<double> push_known_;    // push_clear: waypoints' distances known
-  mutable std::vector<double> fill_reach_;    // fill_gaps: each candidate's reach, or -1
-  mutable std::vector<char> fill_may_gain_;   // fill_gaps: candidates that can gain
-  mutable PointGrid fill_live_{0.01};         // fill_gaps: workable skin still uncovered
-  mutable PointGrid fill_reachers_{0.01};     // fill_gaps: candidates with a reach
+  // fill_gaps' own scratch, one set per side (the two sides are filled at once).
+  struct FillScratch {
+    std::vector<double> reach;   // each candidate's reach, or -1
+    std::vector<char> may_gain;  // candidates that can gain
+    PointGrid live{0.01};        // workable skin still uncovered
+    PointGrid reachers{0.01};    // candidates with a reach
+  };
+  mutable std::array<FillScratch, kContactCount> fill_scratch_;
   // A spot's or a sweep's pattern is tried at this many sizes (each 0.6 of the last), then
   // left out (the pad presses without it).
   static constexpr int kPatternTries = 4;
