@@ -16,7 +16,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <future>
-#include <future>
 #include <limits>
 #include <map>
 #include <numbers>
@@ -1482,22 +1481,63 @@ class Builder {
     return slow_down(centres_, history > 0) > 1.0;
   }
 
-  void work_spot(std::size_t c, const Work& w, SpotPattern pat, const StepArea& area,
-                 const DirectionField& field, double seconds) {
-    if (w.reach > 0.0) {
-      pat.radius = pat.technique == Technique::kKneading ? 2.0 * w.reach : w.reach;
-    }
-    const auto& mesh = s_.head->mesh;
+  // The log map a spot's pattern is drawn in: around the spot's vertex, the pattern's reach
+  // and two edges more, theta = 0 along the direction field (mirrored for the right hand).
+  geometry::LogMapRequest spot_request(const Work& w, const SpotPattern& pat,
+                                       const DirectionField& field) const {
+    const double radius = w.reach > 0.0
+                              ? (pat.technique == Technique::kKneading ? 2.0 * w.reach : w.reach)
+                              : pat.radius;
     geometry::LogMapRequest req;
     req.centre = s_.log_map.vertex_point(w.vertex);
-    req.radius_m = pat.radius * (pat.technique == Technique::kKneading ? 0.6 : 1.0) +
-                   2.0 * s_.mean_edge + 0.001;
+    req.radius_m =
+        radius * (pat.technique == Technique::kKneading ? 0.6 : 1.0) + 2.0 * s_.mean_edge + 0.001;
     Vec3 g = field.gradient(w.position);
     if (w.mirrored) g.x() = -g.x();
     req.frame.reference_direction = g;
     req.frame.fallback_direction = std::abs(g.y()) > 0.9 ? Vec3::UnitZ() : Vec3::UnitY();
-    s_.log_map.compute(req, patch_);
-    locator_.build(patch_, mesh);
+    return req;
+  }
+
+  // A spot's log map made ahead of its block (on a second thread, see plan_massage_step).
+  struct SpotMap {
+    bool made = false;
+    geometry::LogMapRequest request;
+    geometry::LogMapPatch patch;
+    UvLocator locator;
+  };
+  static bool same_request(const geometry::LogMapRequest& a, const geometry::LogMapRequest& b) {
+    return a.centre.face == b.centre.face && a.centre.barycentric == b.centre.barycentric &&
+           a.radius_m == b.radius_m && a.frame.reference_direction == b.frame.reference_direction &&
+           a.frame.fallback_direction == b.frame.fallback_direction &&
+           a.frame.fallback_sine == b.frame.fallback_sine;
+  }
+  void make_spot_map(const geometry::LogMapRequest& req, SpotMap& out) const {
+    out.made = true;
+    out.request = req;
+    s_.log_map.compute(req, out.patch);
+    out.locator.build(out.patch, s_.head->mesh);
+  }
+
+  void work_spot(std::size_t c, const Work& w, SpotPattern pat, const StepArea& area,
+                 const DirectionField& field, double seconds) {
+    const geometry::LogMapRequest req = spot_request(w, pat, field);
+    if (w.reach > 0.0) {
+      pat.radius = pat.technique == Technique::kKneading ? 2.0 * w.reach : w.reach;
+    }
+    // The map made ahead when it is this one (the same request, bit for bit), else made now.
+    const SpotMap* map = nullptr;
+    if (maps_ready_ != nullptr) {
+      for (const SpotMap& m : *maps_ready_) {
+        if (m.made && same_request(m.request, req)) map = &m;
+      }
+    }
+    if (map == nullptr) {
+      make_spot_map(req, spot_map_);
+      map = &spot_map_;
+    }
+    const geometry::LogMapPatch& patch = map->patch;
+    const UvLocator& locator = map->locator;
 
     const long steps = std::max<long>(1, static_cast<long>(std::llround(seconds / dt_)));
     const double ramp = std::min(o_.force_ramp_s, 0.25 * seconds);
@@ -1521,11 +1561,11 @@ class Builder {
         double mod = 1.0;
         const Eigen::Vector2d uv = env * pattern_at(pat.technique, pat.radius, th, spin, &mod);
         PlanningSurface::Impl::Foot f;
-        if (const auto sp = locator_.locate(uv)) {
+        if (const auto sp = locator.locate(uv)) {
           f = s_.foot_of(*sp);
         } else {
-          const geometry::TangentFrame& fr = patch_.frame();
-          f = foot(patch_.centre_position() + fr.to_world(uv));
+          const geometry::TangentFrame& fr = patch.frame();
+          f = foot(patch.centre_position() + fr.to_world(uv));
         }
         buffer_.push_back({f.position, f.normal, env, mod, f.region});
         if (env > 0.0) force_cap = std::min(force_cap, force_at(area, f) / mod);
@@ -2354,11 +2394,46 @@ class Builder {
     const bool strokes = m.technique == Technique::kGlide || m.technique == Technique::kSlideUp;
     const int total_rounds = m.technique == Technique::kPressRelease ? rounds : strokes ? 1000 : 1;
     bool out_of_time = false;
+    // Spot maps made ahead (the job is declared last, so it is joined before they go).
+    std::array<SpotMap, kContactCount> maps_ready, maps_ahead;
+    std::future<void> ahead_job;
+    struct ForgetMaps {
+      const std::array<SpotMap, kContactCount>*& ready;
+      ~ForgetMaps() { ready = nullptr; }
+    } forget_maps{maps_ready_};
     double spent_overhead = 0.0;  // moves and ramps so far, as planned. Unit: [s]
     double spent_estimate = 0.0;  // the same, as estimated beforehand. Unit: [s]
     for (int round = 0; round < total_rounds && !out_of_time; ++round) {
       for (std::size_t bi = 0; bi < ordered.size(); ++bi) {
         const Block& b = ordered[bi];
+        // The spots' log maps depend on the spots alone: while this block is planned, a second
+        // thread makes the next block's (the answers are the same whichever thread makes them).
+        if (spots) {
+          if (ahead_job.valid()) {
+            ahead_job.get();
+            std::swap(maps_ready, maps_ahead);
+          } else {
+            maps_ready = {};
+          }
+          maps_ready_ = &maps_ready;
+          if (bi + 1 < ordered.size()) {
+            std::array<geometry::LogMapRequest, kContactCount> next;
+            std::array<bool, kContactCount> wanted{};
+            for (std::size_t c = 0; c < kContactCount; ++c) {
+              const auto& w = ordered[bi + 1].work[c];
+              if (w && w->kind == Work::Kind::kSpot) {
+                next[c] = spot_request(*w, pattern, field);
+                wanted[c] = true;
+              }
+            }
+            ahead_job = std::async(std::launch::async, [this, next, wanted, &maps_ahead] {
+              for (std::size_t c = 0; c < kContactCount; ++c) {
+                maps_ahead[c].made = false;
+                if (wanted[c]) make_spot_map(next[c], maps_ahead[c]);
+              }
+            });
+          }
+        }
         if (round == 0 && !strokes && m.technique != Technique::kPressRelease && weights > 0.0) {
           // Share the time still left among the spots still to come.
           double rest_overhead =
@@ -2673,8 +2748,9 @@ class Builder {
   long longest_retract_ = 0;  // the longest retract planned so far (retract_fits). Unit: ticks
   long tick_ = 0;
   std::array<ContactState, kContactCount> state_;
-  geometry::LogMapPatch patch_;
-  UvLocator locator_;
+  SpotMap spot_map_;  // work_spot's map when none was made ahead
+  // The maps made ahead for the block being planned (see plan_massage_step), or null.
+  const std::array<SpotMap, kContactCount>* maps_ready_ = nullptr;
   std::vector<Buffered> buffer_;
 };
 
