@@ -680,24 +680,37 @@ class Builder {
     // measured there (NaN where not known): the next pass need not ask again.
     std::vector<double>& known = push_known_;
     known.assign(pts.size(), std::numeric_limits<double>::quiet_NaN());
+    // A skin point found near each waypoint (where one was): no point is farther from the
+    // skin than from it, so a candidate nearer than the lift height to one of these is
+    // refused without asking.
+    std::vector<Vec3>& skin = push_skin_;
+    std::vector<char>& has_skin = push_has_skin_;
+    skin.resize(pts.size());
+    has_skin.assign(pts.size(), 0);
+    const double lift = o_.lift_height_m;
     for (int pass = 0; pass < passes; ++pass) {
       bool pushed = false;
       nearest = std::numeric_limits<double>::infinity();
       for (std::size_t i = 1; i + 1 < pts.size(); ++i) {
         geometry::ClosestPoint closest;  // the foot comes with the distance: one query
         // (A known distance is at least the lift height: no foot is needed.)
-        const double sd = std::isnan(known[i])
-                              ? s_.query.signed_distance_up_to(pts[i], o_.lift_height_m, &closest)
-                              : known[i];
+        double sd = known[i];
+        if (std::isnan(sd)) {
+          sd = s_.query.signed_distance_up_to(pts[i], lift, &closest);
+          if (std::isfinite(sd)) {
+            skin[i] = closest.position;
+            has_skin[i] = 1;
+          }
+        }
         nearest = std::min(nearest, sd);
-        if (sd >= o_.lift_height_m) continue;
+        if (sd >= lift) continue;
         auto f = s_.foot_of(closest.point);
         f.position = closest.position;
         f.distance = closest.distance;
         if (f.vertex < 0) continue;
         Vec3 out = pts[i] - f.position;
         out = sd > 1e-6 && out.norm() > 1e-9 ? Vec3(out.normalized()) : f.normal;
-        pts[i] = f.position + o_.lift_height_m * out;
+        pts[i] = f.position + lift * out;
         known[i] = std::numeric_limits<double>::quiet_NaN();
         pushed = true;
       }
@@ -705,14 +718,24 @@ class Builder {
       for (std::size_t i = 1; i + 1 < pts.size(); ++i) {
         const Vec3 m = 0.5 * (pts[i - 1] + pts[i + 1]);
         const Vec3 cand = 0.5 * (pts[i] + m);
-        const double sd = s_.query.signed_distance_up_to(cand, o_.lift_height_m);
-        if (sd >= o_.lift_height_m) {
+        bool too_near = false;
+        for (std::size_t j = i - 1; j <= i + 1 && !too_near; ++j) {
+          too_near = has_skin[j] != 0 && (cand - skin[j]).norm() < lift * (1.0 - 1e-9);
+        }
+        if (too_near) continue;  // its distance is below the lift height: refused
+        geometry::ClosestPoint closest;
+        const double sd = s_.query.signed_distance_up_to(cand, lift, &closest);
+        if (std::isfinite(sd)) {
+          skin[i] = closest.position;
+          has_skin[i] = 1;
+        }
+        if (sd >= lift) {
           pts[i] = cand;
           known[i] = sd;
         }
       }
     }
-    return nearest >= 0.5 * o_.lift_height_m;
+    return nearest >= 0.5 * lift;
   }
 
   // Where consecutive waypoints lie far apart (a way pushed off the skin from both sides of the
@@ -2713,6 +2736,8 @@ class Builder {
   mutable std::vector<Vec3> smooth_scratch_;  // scratch for smoothing
   mutable std::vector<Vec3> skin_scratch_;    // smooth_on_skin: the points put on the skin
   mutable std::vector<double> push_known_;    // push_clear: waypoints' distances known
+  mutable std::vector<Vec3> push_skin_;       // push_clear: a skin point near each waypoint
+  mutable std::vector<char> push_has_skin_;   // push_clear: where one is known
   // fill_gaps' own scratch, one set per side (the two sides are filled at once).
   struct FillScratch {
     std::vector<double> reach;   // each candidate's reach, or -1
