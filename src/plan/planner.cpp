@@ -980,12 +980,19 @@ class Builder {
     if (pts.size() < 3) return;
     std::vector<Vec3>& next = smooth_scratch_;
     next.resize(pts.size());
+    // Over the coordinates as one array (a Vec3 is three packed doubles): each coordinate of
+    // point i from the same coordinate of points i - 1, i and i + 1, three doubles apart. The
+    // same sums in the same order as point by point, in a loop the compiler vectorises.
+    static_assert(sizeof(Vec3) == 3 * sizeof(double));
+    const std::size_t last = 3 * pts.size() - 3;
     for (int pass = 0; pass < passes; ++pass) {
-      next.front() = pts.front();
-      next.back() = pts.back();
-      for (std::size_t i = 1; i + 1 < pts.size(); ++i) {
-        next[i] = 0.25 * (pts[i - 1] + pts[i + 1]) + 0.5 * pts[i];
+      const double* a = pts.data()->data();
+      double* b = next.data()->data();
+      for (std::size_t k = 0; k < 3; ++k) {
+        b[k] = a[k];
+        b[last + k] = a[last + k];
       }
+      for (std::size_t k = 3; k < last; ++k) b[k] = 0.25 * (a[k - 3] + a[k + 3]) + 0.5 * a[k];
       pts.swap(next);
     }
   }
