@@ -139,29 +139,56 @@ namespace detail {
 // search, bit for bit. sep(f) is found once per face, when first needed (a small bounded search
 // from f's centroid), and kept.
 struct RingIndex {
-  detail::VertexFaces around;  // faces of each vertex
+  // The faces around each face (sharing a corner with it, itself included), each once, in
+  // compressed rows: faces around f are ring[ring_start[f] .. ring_start[f + 1]).
+  std::vector<int> ring_start;
+  std::vector<int> ring;
+  // Each face's plane: unit normal (the query's own face normal) and offset, n . x = offset.
+  std::vector<std::array<double, 4>> plane;
+  // A margin for the planes' rounding: a face whose plane lies more than the best distance
+  // plus `margin` from the point is not scored.
+  double margin = 0.0;
   // Per face: a lower bound on sep(f), NaN until found. Read and written through atomic_ref:
   // threads that find it at once store the same value.
   mutable std::vector<double> separation;
-  // Builds the faces around each vertex; no separation known yet.
-  // Unit face normals (the query's own) and a margin for their rounding: a face whose plane
-  // lies more than the best distance plus `margin` from the point is not scored.
-  const std::vector<Vec3>* face_normal = nullptr;
-  double margin = 0.0;
+  // Builds the rings and planes; no separation known yet.
   void build(const TriangleMesh& mesh, const std::vector<Vec3>& normals);
   // sep(f)'s lower bound, found now if not yet known.
   double separation_of(const TriangleMesh& mesh, RTCScene scene, int f) const;
 };
 
 void RingIndex::build(const TriangleMesh& mesh, const std::vector<Vec3>& normals) {
-  around = vertex_faces(mesh);
-  face_normal = &normals;
+  const VertexFaces around = vertex_faces(mesh);
+  const std::size_t nf = mesh.faces.size();
+  ring_start.assign(nf + 1, 0);
+  ring.clear();
+  ring.reserve(14 * nf);
+  for (std::size_t f = 0; f < nf; ++f) {
+    const Face& face = mesh.faces[f];
+    const std::size_t from = ring.size();
+    for (std::size_t k = 0; k < 3; ++k) {
+      const auto v = static_cast<std::size_t>(face[k]);
+      for (int i = around.offsets[v]; i < around.offsets[v + 1]; ++i) {
+        const int g = around.faces[static_cast<std::size_t>(i)];
+        if (std::find(ring.begin() + static_cast<std::ptrdiff_t>(from), ring.end(), g) ==
+            ring.end()) {
+          ring.push_back(g);
+        }
+      }
+    }
+    ring_start[f + 1] = static_cast<int>(ring.size());
+  }
+  plane.resize(nf);
+  for (std::size_t f = 0; f < nf; ++f) {
+    const Vec3& n = normals[f];
+    plane[f] = {n.x(), n.y(), n.z(), n.dot(detail::corner(mesh, static_cast<int>(f), 0))};
+  }
   // A billionth of the coordinates' size: far above the rounding of a plane's distance (even
   // for a sliver's normal), far below any distance that matters.
   double size = 0.0;
   for (const Vec3& v : mesh.vertices) size = std::max(size, v.cwiseAbs().maxCoeff());
   margin = 1e-9 * size;
-  separation.assign(mesh.faces.size(), std::numeric_limits<double>::quiet_NaN());
+  separation.assign(nf, std::numeric_limits<double>::quiet_NaN());
 }
 
 double RingIndex::separation_of(const TriangleMesh& mesh, RTCScene scene, int f) const {
@@ -533,26 +560,17 @@ thread_local LastAnswer last_answer;
 
 // Scores the faces around face f (those sharing a corner with it), each once.
 void score_ring(ClosestSearch& search, const detail::RingIndex& rings, int f) {
-  const Face& face = search.mesh->faces[static_cast<std::size_t>(f)];
-  for (std::size_t k = 0; k < 3; ++k) {
-    const auto v = static_cast<std::size_t>(face[k]);
-    for (int i = rings.around.offsets[v]; i < rings.around.offsets[v + 1]; ++i) {
-      const int g = rings.around.faces[static_cast<std::size_t>(i)];
-      // A face around an earlier corner as well was scored with it.
-      const Face& other = search.mesh->faces[static_cast<std::size_t>(g)];
-      bool seen = false;
-      for (std::size_t j = 0; j < k; ++j) {
-        seen = seen || other[0] == face[j] || other[1] == face[j] || other[2] == face[j];
-      }
-      if (seen) continue;
-      // No nearer than its plane: a face whose plane is clearly farther than the best so far
-      // cannot win (nor tie), and is passed over.
-      const Vec3& corner0 = detail::corner(*search.mesh, g, 0);
-      const double plane =
-          std::abs((*rings.face_normal)[static_cast<std::size_t>(g)].dot(search.p - corner0));
-      if (plane > search.best + rings.margin) continue;
-      consider(search, g);
-    }
+  const Vec3& p = search.p;
+  const auto from = static_cast<std::size_t>(rings.ring_start[static_cast<std::size_t>(f)]);
+  const auto to = static_cast<std::size_t>(rings.ring_start[static_cast<std::size_t>(f) + 1]);
+  for (std::size_t i = from; i < to; ++i) {
+    const int g = rings.ring[i];
+    // No nearer than its plane: a face whose plane is clearly farther than the best so far
+    // cannot win (nor tie), and is passed over.
+    const std::array<double, 4>& pl = rings.plane[static_cast<std::size_t>(g)];
+    const double plane = std::abs(pl[0] * p.x() + pl[1] * p.y() + pl[2] * p.z() - pl[3]);
+    if (plane > search.best + rings.margin) continue;
+    consider(search, g);
   }
 }
 
