@@ -39,6 +39,17 @@ class PointGrid {
   // a nanometre to spare for rounding) are passed over: the calls and their order are the same.
   template <typename F>
   void for_each_within(const Vec3& p, double radius, F&& f) const {
+    (void)visit_within(p, radius, [&](int id, double d) {
+      f(id, d);
+      return false;
+    });
+  }
+
+ private:
+  // Calls f(id, distance) for the points within radius, in for_each_within's order, until f
+  // returns true; then returns true at once (false when it never did).
+  template <typename F>
+  bool visit_within(const Vec3& p, double radius, F&& f) const {
     const int reach = static_cast<int>(std::ceil(radius / cell_));
     const auto c = cell_of(p);
     const double reach2 = (radius + 1e-9) * (radius + 1e-9);
@@ -65,12 +76,15 @@ class PointGrid {
             const double d2 = (e.p - p).squaredNorm();
             if (d2 > reach2) continue;
             const double d = std::sqrt(d2);
-            if (d <= radius) f(e.id, d);
+            if (d <= radius && f(e.id, d)) return true;
           }
         }
       }
     }
+    return false;
   }
+
+ public:
   // Takes out the points for which drop(id) holds from the cells within radius of p; the others
   // keep their order.
   template <typename F>

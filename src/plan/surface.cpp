@@ -50,9 +50,7 @@ std::pair<int, double> PointGrid::nearest(const Vec3& p, double radius) const {
 }
 
 bool PointGrid::any_within(const Vec3& p, double radius) const {
-  bool found = false;
-  for_each_within(p, radius, [&](int, double) { found = true; });
-  return found;
+  return visit_within(p, radius, [](int, double) { return true; });
 }
 
 void NearestPoints::build() {
