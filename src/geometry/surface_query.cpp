@@ -13,6 +13,7 @@
 #include <deque>
 #include <mutex>
 #include <numeric>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -95,8 +96,8 @@ bool separation_callback(RTCPointQueryFunctionArguments* args) {
   return true;
 }
 
-// A lower bound on sep(f), up to twice f's longest edge (a larger one is never needed: the
-// ring is tried only for points nearer f than that).
+// A lower bound on sep(f), up to f's longest edge (a larger one is never needed: the ring is
+// tried only for points nearer f than that).
 double find_separation(const TriangleMesh& m, RTCScene scene, int f) {
   const Vec3& a = detail::corner(m, f, 0);
   const Vec3& b = detail::corner(m, f, 1);
@@ -105,7 +106,7 @@ double find_separation(const TriangleMesh& m, RTCScene scene, int f) {
   // f lies within `reach` of its centroid, so dist(f, g) >= dist(centroid, g) - reach.
   const double reach =
       std::max({(a - centroid).norm(), (b - centroid).norm(), (c - centroid).norm()});
-  const double cap = 2.0 * longest_edge(m, f);
+  const double cap = longest_edge(m, f);
   SeparationSearch search;
   search.mesh = &m;
   search.face = m.faces[static_cast<std::size_t>(f)];
@@ -592,7 +593,7 @@ bool run_closest(const SurfaceQuery& self, const detail::RingIndex& rings, RTCSc
     int centre = search.face == hint ? hint : -1;
     for (int step = 0; step < 2 && centre >= 0; ++step) {
       const double d = search.best;  // distance to `centre`
-      if (!(d < 2.0 * longest_edge(m, centre))) break;
+      if (!(d < longest_edge(m, centre))) break;
       const double sep = rings.separation_of(m, scene, centre);
       if (!(d < sep)) break;
       score_ring(search, rings, centre);
@@ -650,6 +651,18 @@ double SurfaceQuery::signed_distance(const Vec3& p, ClosestPoint* closest) const
   }
   const Vec3 n = impl_->pseudo_normal(search.face, search.hit.feature);
   return (p - search.hit.point).dot(n) < 0.0 ? -search.best : search.best;
+}
+
+void SurfaceQuery::prepare_nearby_queries() const {
+  const detail::RingIndex& rings = impl_->rings();
+  const int nf = static_cast<int>(impl_->mesh.faces.size());
+  auto find_range = [&](int from, int to) {
+    for (int f = from; f < to; ++f) (void)rings.separation_of(impl_->mesh, impl_->scene, f);
+  };
+  // Each face's separation is its own (whichever thread finds it): two threads share them.
+  std::thread second(find_range, nf / 2, nf);
+  find_range(0, nf / 2);
+  second.join();
 }
 
 void SurfaceQuery::prepare_signed_distance_up_to() const {

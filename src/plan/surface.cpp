@@ -209,6 +209,8 @@ PlanningSurface::Impl::Impl(const anatomy::Head& original_head)
   adjacency = geometry::vertex_adjacency(mesh);
   // Travel asks "at least the lift height out?" of many points: ready now, not mid-plan.
   query.prepare_signed_distance_up_to();
+  // And the feet of the samples, nearly all near the last one's: ready before planning.
+  query.prepare_nearby_queries();
   for (std::size_t v = 0; v < n; ++v) {
     const anatomy::Region r = h.regions.label[v];
     if (anatomy::is_no_go(r)) {

@@ -208,8 +208,14 @@ TEST(SurfaceQuery, QueriesNearTheLastAnswerMatchAFullSearch) {
   for (const Vec3& v : sheet.vertices) fold.vertices.push_back(v + Vec3(0.0007, 0.0003, 0.0025));
   for (const Face& f : sheet.faces)
     fold.faces.push_back({f[0] + offset, f[2] + offset, f[1] + offset});
-  for (const TriangleMesh& mesh : {testing::icosphere(4, 0.1), fold}) {
+  // Separations found on first need, or all beforehand (on two threads).
+  const std::pair<TriangleMesh, bool> cases[] = {{testing::icosphere(4, 0.1), false},
+                                                 {testing::icosphere(4, 0.1), true},
+                                                 {fold, false},
+                                                 {fold, true}};
+  for (const auto& [mesh, prepared] : cases) {
     const SurfaceQuery query(mesh);
+    if (prepared) query.prepare_nearby_queries();
     const SurfaceQuery other(mesh);  // querying it makes `query` forget its last answer
     std::mt19937 rng(31);
     std::uniform_real_distribution<double> u(0.0, 1.0);

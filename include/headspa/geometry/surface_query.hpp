@@ -94,6 +94,11 @@ class SurfaceQuery {
   // scan, a point inside) this is signed_distance(). The grid is built on first use.
   double signed_distance_up_to(const Vec3& p, double limit, ClosestPoint* closest = nullptr) const;
 
+  // Finds now, for every face, what answering a query near it from the faces around it needs
+  // (see the file comment), rather than for each face on first need. Two threads share the
+  // work; about 20 ms for a 30k-vertex head. Safe to call more than once.
+  void prepare_nearby_queries() const;
+
   // Builds the grid signed_distance_up_to() uses now rather than on its first call (a few
   // milliseconds for a 30k-vertex head). Safe to call more than once and from many threads.
   void prepare_signed_distance_up_to() const;
