@@ -10,17 +10,21 @@
 // mirror image on the right; a pair whose contacts would come closer than a hand's width is done
 // one hand at a time while the other waits at its park position.
 #include <algorithm>
+#include <atomic>
 #include <bit>
+#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
-#include <future>
+#include <exception>
+#include <functional>
 #include <limits>
 #include <map>
 #include <numbers>
 #include <queue>
 #include <sstream>
+#include <thread>
 #include <tuple>
 
 #include "headspa/core/error.hpp"
@@ -323,6 +327,88 @@ struct Block {
   std::array<std::optional<Work>, kContactCount> work;
 };
 
+// Which of the planner's per-thread scratch sets (Builder::Scratch) this thread uses: 0 on the
+// thread that plans, 1 on the planner's second thread.
+thread_local int t_scratch_slot = 0;
+
+// The planner's second thread: runs one job at a time beside the planning thread (the right
+// hand's share of a block, the right side's fill), using scratch slot 1. Jobs are handed over
+// and finished through two counters (std::atomic wait: a short spin, then the futex).
+class SecondThread {
+ public:
+  SecondThread() : thread_([this] { serve(); }) {}
+  ~SecondThread() {
+    stop_.store(true);
+    posted_.fetch_add(1);
+    posted_.notify_one();
+    thread_.join();
+  }
+  SecondThread(const SecondThread&) = delete;
+  SecondThread& operator=(const SecondThread&) = delete;
+
+  // Runs left() on this thread and right() on the second at once, and returns when both are
+  // done; an exception of either is thrown here (the left's first), after both are done.
+  template <class L, class R>
+  void both(L&& left, R&& right) {
+    job_ = std::forward<R>(right);
+    error_ = nullptr;
+    const unsigned n = posted_.load() + 1;
+    posted_.store(n);
+    posted_.notify_one();
+    std::exception_ptr left_error;
+    try {
+      left();
+    } catch (...) {
+      left_error = std::current_exception();
+    }
+    await(finished_, n);
+    job_ = nullptr;
+    if (left_error) std::rethrow_exception(left_error);
+    if (error_) std::rethrow_exception(error_);
+  }
+
+ private:
+  // Waits until `counter` is no longer `from` (changed) or is `to` (reached): spinning for up to
+  // a millisecond first, as the jobs come a fraction of a millisecond apart while planning and
+  // a thread woken from sleep takes longer than that to start.
+  template <class Done>
+  static void spin_then_wait(const std::atomic<unsigned>& counter, Done done) {
+    const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(1);
+    for (int k = 0; !done(counter.load()); ++k) {
+      if (k % 64 == 63 && std::chrono::steady_clock::now() > until) {
+        for (unsigned v = counter.load(); !done(v); v = counter.load()) counter.wait(v);
+        return;
+      }
+    }
+  }
+  static void await(const std::atomic<unsigned>& counter, unsigned to) {
+    spin_then_wait(counter, [to](unsigned v) { return v == to; });
+  }
+
+  void serve() {
+    t_scratch_slot = 1;
+    unsigned seen = 0;
+    for (;;) {
+      spin_then_wait(posted_, [seen](unsigned v) { return v != seen; });
+      seen = posted_.load();
+      if (stop_.load()) return;
+      try {
+        job_();
+      } catch (...) {
+        error_ = std::current_exception();
+      }
+      finished_.store(seen);
+      finished_.notify_one();
+    }
+  }
+  std::function<void()> job_;
+  std::exception_ptr error_;
+  std::atomic<unsigned> posted_{0};
+  std::atomic<unsigned> finished_{0};
+  std::atomic<bool> stop_{false};
+  std::thread thread_;  // last: it starts once the rest is made
+};
+
 class Builder {
  public:
   Builder(const PlanningSurface::Impl& s, const PlanOptions& o, SessionPlan& plan,
@@ -457,7 +543,7 @@ class Builder {
       h = (h ^ std::bit_cast<std::uint64_t>(p[k])) * 0x9E3779B97F4A7C15ull;
       h ^= h >> 29;
     }
-    RememberedFoot& r = feet_[static_cast<std::size_t>(h % kRememberedFeet)];
+    RememberedFoot& r = sc().feet[static_cast<std::size_t>(h % kRememberedFeet)];
     if (!r.known || std::memcmp(r.at.data(), p.data(), sizeof(double) * 3) != 0) {
       r.foot = s_.foot(p);
       r.at = p;
@@ -590,23 +676,23 @@ class Builder {
     // The same move again (a retract tried and then made, a block planned again with less
     // work): its samples depend on its ends alone.
     const std::array<Vec3, 4> ends{from, from_normal, to, to_normal};
-    for (const RememberedTravel& r : travels_) {
+    for (const RememberedTravel& r : sc().travels) {
       if (!r.known || std::memcmp(r.ends.data(), ends.data(), sizeof(ends)) != 0) continue;
       for (std::size_t k = 0; k < r.points.size(); ++k) {
         emit(c, cursor_[c]++, r.points[k], r.normals[k], 0.0, Region::kOther, phase);
       }
       return;
     }
-    RememberedTravel& made = travels_[next_travel_];
-    next_travel_ = (next_travel_ + 1) % travels_.size();
+    RememberedTravel& made = sc().travels[sc().next_travel];
+    sc().next_travel = (sc().next_travel + 1) % sc().travels.size();
     made.ends = ends;
     made.known = true;
     made.points.clear();
     made.normals.clear();
     const double chord = (to - from).norm();
     const int n = std::max(2, static_cast<int>(std::ceil(chord / kTravelStepM)));
-    std::vector<Vec3>& pts = travel_points_;
-    std::vector<Vec3>& line = travel_alternative_;
+    std::vector<Vec3>& pts = sc().travel_points;
+    std::vector<Vec3>& line = sc().travel_alternative;
     line.clear();
     for (int i = 0; i <= n; ++i) line.push_back(from + (static_cast<double>(i) / n) * (to - from));
     bool straight = true;
@@ -631,7 +717,7 @@ class Builder {
     path.normals.assign(pts.size(), Vec3::UnitY());
     path.regions.assign(pts.size(), Region::kOther);
     path.finish();
-    std::vector<Vec3>& out = smooth_points_;
+    std::vector<Vec3>& out = sc().smooth_points;
     timed_move(from, path, o_.travel_speed_m_per_s, 1, Smoothing::kInAir, out);
     for (std::size_t k = 1; k < out.size(); ++k) {
       const double w = minjerk(static_cast<double>(k) / static_cast<double>(out.size() - 1));
@@ -678,13 +764,13 @@ class Builder {
     double nearest = 0.0;
     // The signed distance of each waypoint last moved to a smoothing candidate, which was
     // measured there (NaN where not known): the next pass need not ask again.
-    std::vector<double>& known = push_known_;
+    std::vector<double>& known = sc().push_known;
     known.assign(pts.size(), std::numeric_limits<double>::quiet_NaN());
     // A skin point found near each waypoint (where one was): no point is farther from the
     // skin than from it, so a candidate nearer than the lift height to one of these is
     // refused without asking.
-    std::vector<Vec3>& skin = push_skin_;
-    std::vector<char>& has_skin = push_has_skin_;
+    std::vector<Vec3>& skin = sc().push_skin;
+    std::vector<char>& has_skin = sc().push_has_skin;
     skin.resize(pts.size());
     has_skin.assign(pts.size(), 0);
     const double lift = o_.lift_height_m;
@@ -742,7 +828,7 @@ class Builder {
   // neck, an arc swung out round the shoulders), puts the midpoint between and pushes it clear,
   // a few rounds. True when every step is then short and the waypoints clear.
   bool fill_long_steps(std::vector<Vec3>& pts) {
-    std::vector<Vec3>& next = travel_refined_;
+    std::vector<Vec3>& next = sc().travel_refined;
     for (int round = 0; round < 5; ++round) {
       if (longest_step(pts) <= kTravelLongestStepM) return true;
       next.clear();
@@ -888,7 +974,7 @@ class Builder {
 
   // Slides on the skin (at the current force) through the given samples.
   void slide(std::size_t c, const std::vector<Vec3>& pts) {
-    std::vector<Vec3>& normals = smooth_normals_;
+    std::vector<Vec3>& normals = sc().smooth_normals;
     normals.assign(1, state_[c].normal);
     for (std::size_t k = 1; k < pts.size(); ++k) normals.push_back(foot(pts[k]).normal);
     smooth_normals(normals);
@@ -978,7 +1064,7 @@ class Builder {
   // Binomial smoothing of a sampled path in time, ends fixed.
   void smooth_in_time(std::vector<Vec3>& pts, int passes) const {
     if (pts.size() < 3) return;
-    std::vector<Vec3>& next = smooth_scratch_;
+    std::vector<Vec3>& next = sc().smooth_scratch;
     next.resize(pts.size());
     // Over the coordinates as one array (a Vec3 is three packed doubles): each coordinate of
     // point i from the same coordinate of points i - 1, i and i + 1, three doubles apart. The
@@ -1001,7 +1087,7 @@ class Builder {
     if (pts.size() < 3) return;
     smooth_in_time(pts, 24);
     for (std::size_t i = 1; i + 1 < pts.size(); ++i) pts[i] = foot(pts[i]).position;
-    std::vector<Vec3>& skin = skin_scratch_;
+    std::vector<Vec3>& skin = sc().skin_scratch;
     skin.assign(pts.begin(), pts.end());
     smooth_in_time(pts, 4);
     // Where a crease of the skin pulled the smoothed path off it, clamp it back within a
@@ -1471,21 +1557,21 @@ class Builder {
   // ---- techniques at a spot ------------------------------------------------------------------
 
   // Works one spot for `seconds`: ramps in from the touch force, the pattern, ramps out.
-  // The pattern in buffer_, from the contact's last state, smoothed in time and put back on
-  // the skin, into smooth_points_ and smooth_normals_ (the first entry is the last state).
+  // The pattern in sc().buffer, from the contact's last state, smoothed in time and put back on
+  // the skin, into sc().smooth_points and sc().smooth_normals (the first entry is the last state).
   void smooth_pattern(std::size_t c) {
-    std::vector<Vec3>& pts = smooth_points_;
+    std::vector<Vec3>& pts = sc().smooth_points;
     pts.clear();
     pts.push_back(state_[c].position);
-    for (const auto& b : buffer_) pts.push_back(b.p);
+    for (const auto& b : sc().buffer) pts.push_back(b.p);
     smooth_on_skin(pts);
-    std::vector<Vec3>& normals = smooth_normals_;
+    std::vector<Vec3>& normals = sc().smooth_normals;
     normals.assign(1, state_[c].normal);
-    for (const auto& b : buffer_) normals.push_back(b.n);
+    for (const auto& b : sc().buffer) normals.push_back(b.n);
     smooth_normals(normals);
   }
 
-  // True when the pad's centre along smooth_points_ / smooth_normals_ would pass the
+  // True when the pad's centre along sc().smooth_points / sc().smooth_normals would pass the
   // acceleration or jerk limits (with the planner's 20% to spare), coming on from the contact's
   // last samples when they run on in time: a pad that arrives still moving and turns back at
   // once swings as much as one whose pattern does.
@@ -1497,18 +1583,18 @@ class Builder {
                1.5 * dt_) {
       ++history;
     }
-    if (track.empty() || (track.back().position_m - smooth_points_.front()).norm() > 0.0) {
+    if (track.empty() || (track.back().position_m - sc().smooth_points.front()).norm() > 0.0) {
       history = 0;
     }
-    centres_.clear();
+    sc().centres.clear();
     for (std::size_t h = history; h > 0; --h) {
       const Sample& smp = track[track.size() - 1 - h];
-      centres_.push_back(smp.position_m + kPadRadiusM * smp.normal);
+      sc().centres.push_back(smp.position_m + kPadRadiusM * smp.normal);
     }
-    for (std::size_t k = 0; k < smooth_points_.size(); ++k) {
-      centres_.push_back(smooth_points_[k] + kPadRadiusM * smooth_normals_[k]);
+    for (std::size_t k = 0; k < sc().smooth_points.size(); ++k) {
+      sc().centres.push_back(sc().smooth_points[k] + kPadRadiusM * sc().smooth_normals[k]);
     }
-    return slow_down(centres_, history > 0) > 1.0;
+    return slow_down(sc().centres, history > 0) > 1.0;
   }
 
   // The log map a spot's pattern is drawn in: around the spot's vertex, the pattern's reach
@@ -1529,22 +1615,12 @@ class Builder {
     return req;
   }
 
-  // A spot's log map made ahead of its block (on a second thread, see plan_massage_step).
+  // A spot's log map and the locator of its triangles.
   struct SpotMap {
-    bool made = false;
-    geometry::LogMapRequest request;
     geometry::LogMapPatch patch;
     UvLocator locator;
   };
-  static bool same_request(const geometry::LogMapRequest& a, const geometry::LogMapRequest& b) {
-    return a.centre.face == b.centre.face && a.centre.barycentric == b.centre.barycentric &&
-           a.radius_m == b.radius_m && a.frame.reference_direction == b.frame.reference_direction &&
-           a.frame.fallback_direction == b.frame.fallback_direction &&
-           a.frame.fallback_sine == b.frame.fallback_sine;
-  }
   void make_spot_map(const geometry::LogMapRequest& req, SpotMap& out) const {
-    out.made = true;
-    out.request = req;
     s_.log_map.compute(req, out.patch);
     out.locator.build(out.patch, s_.head->mesh);
   }
@@ -1555,19 +1631,10 @@ class Builder {
     if (w.reach > 0.0) {
       pat.radius = pat.technique == Technique::kKneading ? 2.0 * w.reach : w.reach;
     }
-    // The map made ahead when it is this one (the same request, bit for bit), else made now.
-    const SpotMap* map = nullptr;
-    if (maps_ready_ != nullptr) {
-      for (const SpotMap& m : *maps_ready_) {
-        if (m.made && same_request(m.request, req)) map = &m;
-      }
-    }
-    if (map == nullptr) {
-      make_spot_map(req, spot_map_);
-      map = &spot_map_;
-    }
-    const geometry::LogMapPatch& patch = map->patch;
-    const UvLocator& locator = map->locator;
+    SpotMap& map = sc().spot_map;
+    make_spot_map(req, map);
+    const geometry::LogMapPatch& patch = map.patch;
+    const UvLocator& locator = map.locator;
 
     const long steps = std::max<long>(1, static_cast<long>(std::llround(seconds / dt_)));
     const double ramp = std::min(o_.force_ramp_s, 0.25 * seconds);
@@ -1575,14 +1642,14 @@ class Builder {
     const double phase0 = 0.0;
     const double spin = w.mirrored ? -1.0 : 1.0;  // hands circle in mirror image
     double force_cap = std::numeric_limits<double>::infinity();
-    std::vector<Vec3>& pts = smooth_points_;
-    std::vector<Vec3>& normals = smooth_normals_;
+    std::vector<Vec3>& pts = sc().smooth_points;
+    std::vector<Vec3>& normals = sc().smooth_normals;
     // Where the skin turns sharply under the pattern (a crease, a tight curve) the pad's centre,
     // a radius out along the normal, swings: the pattern is made smaller there until the
     // centre keeps within the acceleration and jerk limits (three tries), and where it still
     // swings the pad holds the spot without the pattern.
     for (int attempt = 0;; ++attempt) {
-      buffer_.clear();
+      sc().buffer.clear();
       force_cap = std::numeric_limits<double>::infinity();
       for (long k = 1; k <= steps; ++k) {
         const double t = static_cast<double>(k) * dt_;
@@ -1597,7 +1664,7 @@ class Builder {
           const geometry::TangentFrame& fr = patch.frame();
           f = foot(patch.centre_position() + fr.to_world(uv));
         }
-        buffer_.push_back({f.position, f.normal, env, mod, f.region});
+        sc().buffer.push_back({f.position, f.normal, env, mod, f.region});
         if (env > 0.0) force_cap = std::min(force_cap, force_at(area, f) / mod);
       }
       // Where the log map folds (a crease of the skin, the patch's rim) the pattern can step;
@@ -1609,13 +1676,12 @@ class Builder {
     const double f0 = state_[c].force;
     const double target =
         reachable_force(f0, std::isfinite(force_cap) ? force_cap : 0.0, ramp, kSpotRampSlope);
-    for (std::size_t k = 0; k < buffer_.size(); ++k) {
-      const auto& b = buffer_[k];
+    for (std::size_t k = 0; k < sc().buffer.size(); ++k) {
+      const auto& b = sc().buffer[k];
       const double shape = smoothstep(b.env);
       const double f = f0 + (target * b.mod - f0) * shape;
       emit(c, cursor_[c]++, pts[k + 1], normals[k + 1], f, b.region, Phase::kContact);
     }
-    plan_.segments.back().regions.push_back(w.region);
   }
 
   // Works the step's pattern along a lane for `seconds`: the pattern's centre moves along the
@@ -1638,7 +1704,7 @@ class Builder {
     double force_cap = std::numeric_limits<double>::infinity();
     double shrink = 1.0;  // as at a spot, smaller where the pad's centre would swing
     for (int attempt = 0;; ++attempt) {
-      buffer_.clear();
+      sc().buffer.clear();
       force_cap = std::numeric_limits<double>::infinity();
       double progressed = 0.0;
       for (long k = 1; k <= steps; ++k) {
@@ -1677,7 +1743,7 @@ class Builder {
         const Vec3 e1 = g.normalized();
         const Vec3 e2 = centre.normal.cross(e1);
         const auto f = foot(centre.position + uv.x() * e1 + uv.y() * e2);
-        buffer_.push_back({f.position, f.normal, env, mod, f.region});
+        sc().buffer.push_back({f.position, f.normal, env, mod, f.region});
         if (env > 0.0) force_cap = std::min(force_cap, force_at(area, f) / mod);
       }
       smooth_pattern(c);
@@ -1687,10 +1753,10 @@ class Builder {
     const double f0 = state_[c].force;
     const double target =
         reachable_force(f0, std::isfinite(force_cap) ? force_cap : 0.0, ramp, kSpotRampSlope);
-    const std::vector<Vec3>& pts = smooth_points_;
-    const std::vector<Vec3>& normals = smooth_normals_;
-    for (std::size_t k = 0; k < buffer_.size(); ++k) {
-      const auto& b = buffer_[k];
+    const std::vector<Vec3>& pts = sc().smooth_points;
+    const std::vector<Vec3>& normals = sc().smooth_normals;
+    for (std::size_t k = 0; k < sc().buffer.size(); ++k) {
+      const auto& b = sc().buffer[k];
       const double shape = smoothstep(b.env);
       const double f = f0 + (target * b.mod - f0) * shape;
       emit(c, cursor_[c]++, pts[k + 1], normals[k + 1], f, b.region, Phase::kContact);
@@ -1726,8 +1792,8 @@ class Builder {
     for (const Vec3& p : path.points) target = std::min(target, force_at(area, foot(p)));
     // The protocol's speed is the stroke's average pace (its peak is higher).
     const double f0 = state_[c].force;
-    std::vector<Vec3>& pts = smooth_points_;
-    std::vector<Vec3>& normals = smooth_normals_;
+    std::vector<Vec3>& pts = sc().smooth_points;
+    std::vector<Vec3>& normals = sc().smooth_normals;
     // The pad's centre, a radius out along the normal, turns with the skin: where the skin
     // curves sharply the stroke goes slower, so that the centre keeps within the limits too.
     double peak = kMinJerkPeak * speed;
@@ -1741,9 +1807,10 @@ class Builder {
         normals.push_back(foot(pts[static_cast<std::size_t>(k)]).normal);
       }
       smooth_normals(normals);
-      centres_.resize(pts.size());
-      for (std::size_t k = 0; k < pts.size(); ++k) centres_[k] = pts[k] + kPadRadiusM * normals[k];
-      const double slower = slow_down(centres_);
+      sc().centres.resize(pts.size());
+      for (std::size_t k = 0; k < pts.size(); ++k)
+        sc().centres[k] = pts[k] + kPadRadiusM * normals[k];
+      const double slower = slow_down(sc().centres);
       if (slower <= 1.0) break;
       if (peak <= kSlowestShare * first_peak) break;
       peak = std::max(kSlowestShare * first_peak, peak / slower);
@@ -2006,11 +2073,9 @@ class Builder {
       // Each side's fill depends on that side's spots alone: the right side's is made on a
       // second thread while this one makes the left's (the same spots either way).
       if (fill_gaps_) {
-        auto fill_right = std::async(std::launch::async, [&] {
-          fill_gaps(area, field, false, reach, spacing, offset, knead, side[kRight]);
-        });
-        fill_gaps(area, field, true, reach, spacing, offset, knead, side[kLeft]);
-        fill_right.get();
+        second_.both(
+            [&] { fill_gaps(area, field, true, reach, spacing, offset, knead, side[kLeft]); },
+            [&] { fill_gaps(area, field, false, reach, spacing, offset, knead, side[kRight]); });
       }
       for (std::size_t c = 0; c < kContactCount; ++c) {
         if (sweep_) chain_spots(area, reach, spacing, cycle_s, side[c]);
@@ -2424,46 +2489,11 @@ class Builder {
     const bool strokes = m.technique == Technique::kGlide || m.technique == Technique::kSlideUp;
     const int total_rounds = m.technique == Technique::kPressRelease ? rounds : strokes ? 1000 : 1;
     bool out_of_time = false;
-    // Spot maps made ahead (the job is declared last, so it is joined before they go).
-    std::array<SpotMap, kContactCount> maps_ready, maps_ahead;
-    std::future<void> ahead_job;
-    struct ForgetMaps {
-      const std::array<SpotMap, kContactCount>*& ready;
-      ~ForgetMaps() { ready = nullptr; }
-    } forget_maps{maps_ready_};
     double spent_overhead = 0.0;  // moves and ramps so far, as planned. Unit: [s]
     double spent_estimate = 0.0;  // the same, as estimated beforehand. Unit: [s]
     for (int round = 0; round < total_rounds && !out_of_time; ++round) {
       for (std::size_t bi = 0; bi < ordered.size(); ++bi) {
         const Block& b = ordered[bi];
-        // The spots' log maps depend on the spots alone: while this block is planned, a second
-        // thread makes the next block's (the answers are the same whichever thread makes them).
-        if (spots) {
-          if (ahead_job.valid()) {
-            ahead_job.get();
-            std::swap(maps_ready, maps_ahead);
-          } else {
-            maps_ready = {};
-          }
-          maps_ready_ = &maps_ready;
-          if (bi + 1 < ordered.size()) {
-            std::array<geometry::LogMapRequest, kContactCount> next;
-            std::array<bool, kContactCount> wanted{};
-            for (std::size_t c = 0; c < kContactCount; ++c) {
-              const auto& w = ordered[bi + 1].work[c];
-              if (w && w->kind == Work::Kind::kSpot) {
-                next[c] = spot_request(*w, pattern, field);
-                wanted[c] = true;
-              }
-            }
-            ahead_job = std::async(std::launch::async, [this, next, wanted, &maps_ahead] {
-              for (std::size_t c = 0; c < kContactCount; ++c) {
-                maps_ahead[c].made = false;
-                if (wanted[c]) make_spot_map(next[c], maps_ahead[c]);
-              }
-            });
-          }
-        }
         if (round == 0 && !strokes && m.technique != Technique::kPressRelease && weights > 0.0) {
           // Share the time still left among the spots still to come.
           double rest_overhead =
@@ -2499,12 +2529,14 @@ class Builder {
         auto run_block = [&](const double spot_s) {
           cursor_ = {tick_, tick_};
           // How each hand gets to its work: slide on the skin when near and clear, else hop.
+          // Each hand's way depends on that hand alone: the right hand's is found on the
+          // second thread while this one finds the left's.
           std::array<std::optional<std::vector<Vec3>>, kContactCount> slides;
-          bool hop_needed = false;
-          for (std::size_t c = 0; c < kContactCount; ++c) {
+          std::array<bool, kContactCount> hops{};
+          auto find_way = [&](std::size_t c) {
             if (!b.work[c]) {
-              if (!state_[c].parked) hop_needed = true;
-              continue;
+              hops[c] = !state_[c].parked;
+              return;
             }
             const Work& w = *b.work[c];
             const double d = (w.position - state_[c].position).norm();
@@ -2531,11 +2563,17 @@ class Builder {
               }
               if (ok) {
                 slides[c] = std::move(samples);
-                continue;
+                return;
               }
             }
-            hop_needed = true;
+            hops[c] = true;
+          };
+          if (b.work[kLeft] && b.work[kRight]) {
+            second_.both([&] { find_way(kLeft); }, [&] { find_way(kRight); });
+          } else {
+            for (std::size_t c = 0; c < kContactCount; ++c) find_way(c);
           }
+          const bool hop_needed = hops[kLeft] || hops[kRight];
           if (hop_needed) {
             open_segment(SegmentKind::kTransition, step, step.step.title + ": move");
           } else if (plan_.segments.back().kind != SegmentKind::kMassage ||
@@ -2564,12 +2602,7 @@ class Builder {
               cursor_ = {tick_, tick_};
               slides = {};
             }
-            for (std::size_t c : order) {
-              if (!b.work[c]) continue;
-              if (attempt > 0 && c == order[1]) {
-                sync(block_end());
-                cursor_ = {tick_, tick_};
-              }
+            auto move_in = [&](std::size_t c) {
               const Work& w = *b.work[c];
               if (slides[c]) {
                 // A stroke ends at the touch force, still moving a little (smoothed in time):
@@ -2583,6 +2616,20 @@ class Builder {
               } else {
                 go_to_skin(c, w.position, w.normal);
                 ramp_force(c, 0.0, o_.touch_force_n, kSettleS);
+              }
+            };
+            if (attempt == 0 && b.work[kLeft] && b.work[kRight]) {
+              // Together: each hand's samples depend on that hand alone (its own track, state
+              // and cursor), so the right hand's are made on the second thread.
+              second_.both([&] { move_in(kLeft); }, [&] { move_in(kRight); });
+            } else {
+              for (std::size_t c : order) {
+                if (!b.work[c]) continue;
+                if (attempt > 0 && c == order[1]) {
+                  sync(block_end());
+                  cursor_ = {tick_, tick_};
+                }
+                move_in(c);
               }
             }
             sync(block_end());
@@ -2605,12 +2652,22 @@ class Builder {
           } else if (b.work[kRight] && b.work[kRight]->point) {
             plan_.segments.back().point = b.work[kRight]->point;
           }
+          // Two spots are worked at once, the right hand's on the second thread (each hand's
+          // samples depend on that hand alone); the segment lists their regions left first.
+          const bool spot_pair = b.work[kLeft] && b.work[kRight] &&
+                                 b.work[kLeft]->kind == Work::Kind::kSpot &&
+                                 b.work[kRight]->kind == Work::Kind::kSpot;
+          if (spot_pair) {
+            second_.both([&] { work_spot(kLeft, *b.work[kLeft], pattern, area, field, spot_s); },
+                         [&] { work_spot(kRight, *b.work[kRight], pattern, area, field, spot_s); });
+          }
           for (std::size_t c = 0; c < kContactCount; ++c) {
             if (!b.work[c]) continue;
             const Work& w = *b.work[c];
             switch (w.kind) {
               case Work::Kind::kSpot:
-                work_spot(c, w, pattern, area, field, spot_s);
+                if (!spot_pair) work_spot(c, w, pattern, area, field, spot_s);
+                plan_.segments.back().regions.push_back(w.region);
                 break;
               case Work::Kind::kPoint:
                 work_point(c, w, area, ramp, hold * w.weight);
@@ -2723,28 +2780,17 @@ class Builder {
   std::vector<StepRecord> records_;
 
  private:
-  double spacing_scale_ = 1.0;                // spots spaced wider to fit a short step
-  bool sweep_ = false;                        // patterns worked along lanes to fit a short step
-  double spare_s_ = 0.0;                      // time the budget leaves for longer steps
-  double lengthened_s_ = 0.0;                 // how much longer this step was made
-  bool fill_gaps_ = true;                     // extra spots in the layout's gaps
-  double fill_target_ = kFillTarget;          // the coverage the extra spots aim at
-  double fill_floor_ = kFillTargetLowest;     // the least it may aim at in this try
-  double move_allowance_ = kMoveAllowance;    // the moves' time over their estimate
-  double shortfall_s_ = 0.0;                  // what the spots left out of a step needed
-  double measured_overrun_ = 0.0;             // the last spot step's moves over their estimate
-  double first_round_s_ = -1.0;               // when the step's first round finished
-  std::vector<Vec3> smooth_points_;           // scratch for moves
-  std::vector<Vec3> travel_points_;           // scratch: waypoints through the air
-  std::vector<Vec3> travel_alternative_;      // scratch: the other way through the air
-  std::vector<Vec3> travel_refined_;          // scratch: waypoints with long steps filled
-  std::vector<Vec3> smooth_normals_;          // scratch for moves
-  std::vector<Vec3> centres_;                 // scratch: the pad's centre along a stroke
-  mutable std::vector<Vec3> smooth_scratch_;  // scratch for smoothing
-  mutable std::vector<Vec3> skin_scratch_;    // smooth_on_skin: the points put on the skin
-  mutable std::vector<double> push_known_;    // push_clear: waypoints' distances known
-  mutable std::vector<Vec3> push_skin_;       // push_clear: a skin point near each waypoint
-  mutable std::vector<char> push_has_skin_;   // push_clear: where one is known
+  double spacing_scale_ = 1.0;              // spots spaced wider to fit a short step
+  bool sweep_ = false;                      // patterns worked along lanes to fit a short step
+  double spare_s_ = 0.0;                    // time the budget leaves for longer steps
+  double lengthened_s_ = 0.0;               // how much longer this step was made
+  bool fill_gaps_ = true;                   // extra spots in the layout's gaps
+  double fill_target_ = kFillTarget;        // the coverage the extra spots aim at
+  double fill_floor_ = kFillTargetLowest;   // the least it may aim at in this try
+  double move_allowance_ = kMoveAllowance;  // the moves' time over their estimate
+  double shortfall_s_ = 0.0;                // what the spots left out of a step needed
+  double measured_overrun_ = 0.0;           // the last spot step's moves over their estimate
+  double first_round_s_ = -1.0;             // when the step's first round finished
   // fill_gaps' own scratch, one set per side (the two sides are filled at once).
   struct FillScratch {
     std::vector<double> reach;   // each candidate's reach, or -1
@@ -2769,9 +2815,31 @@ class Builder {
     std::vector<Vec3> points, normals;
     bool known = false;
   };
-  std::array<RememberedTravel, 8> travels_;
-  std::size_t next_travel_ = 0;
-  mutable std::vector<RememberedFoot> feet_ = std::vector<RememberedFoot>(kRememberedFeet);
+  // The scratch buffers and caches of one thread. The two hands' moves and spots of a block
+  // are planned at once, the left hand's on the calling thread (slot 0) and the right hand's on
+  // the second thread (slot 1), each with its own; what a cache holds never changes an answer.
+  struct Scratch {
+    std::vector<Vec3> smooth_points;       // moves
+    std::vector<Vec3> smooth_normals;      // moves
+    std::vector<Vec3> travel_points;       // waypoints through the air
+    std::vector<Vec3> travel_alternative;  // the other way through the air
+    std::vector<Vec3> travel_refined;      // waypoints with long steps filled
+    std::vector<Vec3> centres;             // the pad's centre along a stroke
+    std::vector<Vec3> smooth_scratch;      // smoothing
+    std::vector<Vec3> skin_scratch;        // smooth_on_skin: the points put on the skin
+    std::vector<double> push_known;        // push_clear: waypoints' distances known
+    std::vector<Vec3> push_skin;           // push_clear: a skin point near each waypoint
+    std::vector<char> push_has_skin;       // push_clear: where one is known
+    std::vector<Buffered> buffer;          // a spot's or a sweep's pattern
+    SpotMap spot_map;                      // work_spot's log map
+    std::array<RememberedTravel, 8> travels;
+    std::size_t next_travel = 0;
+    std::vector<RememberedFoot> feet = std::vector<RememberedFoot>(kRememberedFeet);
+  };
+  mutable std::array<Scratch, 2> scratch_;
+  Scratch& sc() const { return scratch_[static_cast<std::size_t>(t_scratch_slot)]; }
+  // The second thread, for the right hand's share of a block and the right side's fill.
+  SecondThread second_;
   const PlanningSurface::Impl& s_;
   const PlanOptions& o_;
   SessionPlan& plan_;
@@ -2780,10 +2848,6 @@ class Builder {
   long longest_retract_ = 0;  // the longest retract planned so far (retract_fits). Unit: ticks
   long tick_ = 0;
   std::array<ContactState, kContactCount> state_;
-  SpotMap spot_map_;  // work_spot's map when none was made ahead
-  // The maps made ahead for the block being planned (see plan_massage_step), or null.
-  const std::array<SpotMap, kContactCount>* maps_ready_ = nullptr;
-  std::vector<Buffered> buffer_;
 };
 
 void fill_velocities(SessionPlan& plan) {
