@@ -332,8 +332,10 @@ struct Block {
 thread_local int t_scratch_slot = 0;
 
 // The planner's second thread: runs one job at a time beside the planning thread (the right
-// hand's share of a block, the right side's fill), using scratch slot 1. Jobs are handed over
-// and finished through two counters (std::atomic wait: a short spin, then the futex).
+// hand's share of a block, the right side's fill), using scratch slot 1. Each job is taken once,
+// by whichever thread gets to it first: when the planning thread has finished its own share and
+// the second thread has not started the job (it has no core just then, on a busy machine), the
+// planning thread does it too, rather than wait. Where a job runs never changes its result.
 class SecondThread {
  public:
   SecondThread() : thread_([this] { serve(); }) {}
@@ -346,8 +348,8 @@ class SecondThread {
   SecondThread(const SecondThread&) = delete;
   SecondThread& operator=(const SecondThread&) = delete;
 
-  // Runs left() on this thread and right() on the second at once, and returns when both are
-  // done; an exception of either is thrown here (the left's first), after both are done.
+  // Runs left() on this thread and right() on the second at once (or after left(), here), and
+  // returns when both are done; an exception of either is thrown here (the left's first).
   template <class L, class R>
   void both(L&& left, R&& right) {
     job_ = std::forward<R>(right);
@@ -361,37 +363,49 @@ class SecondThread {
     } catch (...) {
       left_error = std::current_exception();
     }
-    await(finished_, n);
+    if (take(n)) {
+      try {
+        job_();
+      } catch (...) {
+        error_ = std::current_exception();
+      }
+    } else {
+      // The second thread has it: wait, spinning a little first (a job takes well under a
+      // millisecond to a few).
+      for (int k = 0; finished_.load() != n; ++k) {
+        if (k > 2000) {
+          for (unsigned v = finished_.load(); v != n; v = finished_.load()) finished_.wait(v);
+          break;
+        }
+      }
+    }
     job_ = nullptr;
     if (left_error) std::rethrow_exception(left_error);
     if (error_) std::rethrow_exception(error_);
   }
 
  private:
-  // Waits until `counter` is no longer `from` (changed) or is `to` (reached): spinning for up to
-  // a millisecond first, as the jobs come a fraction of a millisecond apart while planning and
-  // a thread woken from sleep takes longer than that to start.
-  template <class Done>
-  static void spin_then_wait(const std::atomic<unsigned>& counter, Done done) {
-    const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(1);
-    for (int k = 0; !done(counter.load()); ++k) {
-      if (k % 64 == 63 && std::chrono::steady_clock::now() > until) {
-        for (unsigned v = counter.load(); !done(v); v = counter.load()) counter.wait(v);
-        return;
-      }
-    }
-  }
-  static void await(const std::atomic<unsigned>& counter, unsigned to) {
-    spin_then_wait(counter, [to](unsigned v) { return v == to; });
+  // Takes job n for the calling thread, unless the other took it.
+  bool take(unsigned n) {
+    unsigned expected = n - 1;
+    return taken_.compare_exchange_strong(expected, n);
   }
 
   void serve() {
     t_scratch_slot = 1;
     unsigned seen = 0;
     for (;;) {
-      spin_then_wait(posted_, [seen](unsigned v) { return v != seen; });
+      // A short spin for the next job (they come a fraction of a millisecond apart while a
+      // plan is made), then sleep until one is posted.
+      for (int k = 0; posted_.load() == seen; ++k) {
+        if (k > 2000) {
+          posted_.wait(seen);
+          break;
+        }
+      }
       seen = posted_.load();
       if (stop_.load()) return;
+      if (!take(seen)) continue;  // the planning thread did it
       try {
         job_();
       } catch (...) {
@@ -401,10 +415,12 @@ class SecondThread {
       finished_.notify_one();
     }
   }
+
   std::function<void()> job_;
   std::exception_ptr error_;
-  std::atomic<unsigned> posted_{0};
-  std::atomic<unsigned> finished_{0};
+  std::atomic<unsigned> posted_{0};    // the last job posted
+  std::atomic<unsigned> taken_{0};     // the last job taken (by either thread)
+  std::atomic<unsigned> finished_{0};  // the last job the second thread finished
   std::atomic<bool> stop_{false};
   std::thread thread_;  // last: it starts once the rest is made
 };
