@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <exception>
 #include <map>
 #include <sstream>
+#include <thread>
 
 #include "internal.hpp"
 
@@ -122,9 +124,11 @@ CoverageResult compute_coverage(const SessionPlan& plan, const PlanningSurface::
     out.workable_area_m2[static_cast<std::size_t>(r)] += s.vertex_area[v];
     grid.add(mesh.vertices[v], static_cast<int>(v));
   }
-  std::vector<char> covered(mesh.vertices.size(), 0);
+  // Each track marks what it covers on its own (the second on a second thread); a vertex is
+  // covered when either marked it.
   const double step = 0.2 * pad_radius_m;
-  for (const auto& track : plan.tracks) {
+  auto mark = [&](const std::vector<Sample>& track, std::vector<char>& covered) {
+    covered.assign(mesh.vertices.size(), 0);
     Eigen::Vector3d last(1e9, 1e9, 1e9);
     for (const Sample& smp : track) {
       if (smp.phase != Phase::kContact || smp.force_n < min_force_n) continue;
@@ -133,9 +137,22 @@ CoverageResult compute_coverage(const SessionPlan& plan, const PlanningSurface::
       grid.for_each_within(smp.position_m, pad_radius_m - 0.5 * step,
                            [&](int v, double) { covered[static_cast<std::size_t>(v)] = 1; });
     }
+  };
+  std::array<std::vector<char>, kContactCount> covered;
+  std::exception_ptr second_error;
+  {
+    const std::jthread second([&] {
+      try {
+        mark(plan.tracks[1], covered[1]);
+      } catch (...) {
+        second_error = std::current_exception();
+      }
+    });
+    mark(plan.tracks[0], covered[0]);
   }
+  if (second_error) std::rethrow_exception(second_error);
   for (std::size_t v = 0; v < mesh.vertices.size(); ++v) {
-    if (covered[v] == 0) continue;
+    if (covered[0][v] == 0 && covered[1][v] == 0) continue;
     out.covered_area_m2[static_cast<std::size_t>(s.head->regions.label[v])] += s.vertex_area[v];
   }
   return out;
