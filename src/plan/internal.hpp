@@ -2,6 +2,7 @@
 #pragma once
 
 #include <Eigen/Core>
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <memory>
@@ -103,6 +104,22 @@ class PointGrid {
     }
   }
   std::size_t size() const noexcept { return count_; }
+  // Calls f(id, point) for every point, cell by cell in the order for_each_within visits cells
+  // (by x, then y, then z), each cell's points in the order they were added: a sum over the
+  // points within reach of any one place, made this way, adds them in the same order as
+  // for_each_within from there.
+  template <typename F>
+  void for_each_in_cell_order(F&& f) const {
+    std::vector<std::pair<std::uint64_t, int>> order;
+    order.reserve(used_);
+    for (const Slot& slot : table_) {
+      if (slot.cell >= 0) order.emplace_back(slot.key, slot.cell);
+    }
+    std::sort(order.begin(), order.end());
+    for (const auto& [k, cell] : order) {
+      for (const Entry& e : cells_[static_cast<std::size_t>(cell)]) f(e.id, e.p);
+    }
+  }
 
  private:
   std::array<int, 3> cell_of(const Vec3& p) const {

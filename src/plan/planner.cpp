@@ -1402,9 +1402,7 @@ class Builder {
       // whose reach takes it in (the same distance test as gain_of). Only those can gain:
       // the others are skipped without a query, as they were when their gain came to zero.
       std::vector<double>& reach_of = scratch.reach;
-      std::vector<char>& may_gain = scratch.may_gain;
       reach_of.assign(V.size(), -1.0);
-      may_gain.assign(V.size(), 0);
       double widest = 0.0;
       PointGrid& reachers = scratch.reachers;  // the candidates: vertices with a reach
       reachers.clear();
@@ -1422,24 +1420,29 @@ class Builder {
         reachers.add(V[i], v);
         widest = std::max(widest, narrow * r + pad);
       }
-      for (int u : todo) {
+      // Each candidate's first gain, from every vertex still to gain to the candidates whose
+      // reach takes it in (the same distance test as gain_of). The vertices are taken in the
+      // live grid's cell order, so each candidate's sum adds its vertices in gain_of's order:
+      // the same sums, bit for bit, without a query per candidate.
+      std::vector<double>& first_gain = scratch.reach_gain;
+      first_gain.assign(V.size(), 0.0);
+      live.for_each_in_cell_order([&](int u, const Vec3& p) {
         const auto i = static_cast<std::size_t>(u);
-        if (covered[i] != 0 || !short_of(static_cast<std::size_t>(s_.head->regions.label[i]))) {
-          continue;
-        }
-        reachers.for_each_within(V[i], widest, [&](int v, double d) {
+        const auto k = static_cast<std::size_t>(s_.head->regions.label[i]);
+        if (workable[i] == 0 || covered[i] != 0 || !short_of(k)) return;
+        reachers.for_each_within(p, widest, [&](int v, double d) {
           const double r = reach_of[static_cast<std::size_t>(v)];
-          if (r >= 0.0 && d <= narrow * r + pad) may_gain[static_cast<std::size_t>(v)] = 1;
+          if (r >= 0.0 && d <= narrow * r + pad) {
+            first_gain[static_cast<std::size_t>(v)] += s_.vertex_area[i];
+          }
         });
-      }
+      });
       for (int v : area.vertices) {
         const auto i = static_cast<std::size_t>(v);
-        if (may_gain[i] == 0) continue;
-        const double r = reach_of[i];
-        const double g = gain_of(v, r);
+        const double g = first_gain[i];
         if (g <= 0.0) continue;
         heap.emplace(g, -static_cast<int>(candidates.size()));
-        candidates.push_back({v, r});
+        candidates.push_back({v, reach_of[i]});
       }
     }
     while (!heap.empty()) {
@@ -2809,10 +2812,10 @@ class Builder {
   double first_round_s_ = -1.0;             // when the step's first round finished
   // fill_gaps' own scratch, one set per side (the two sides are filled at once).
   struct FillScratch {
-    std::vector<double> reach;   // each candidate's reach, or -1
-    std::vector<char> may_gain;  // candidates that can gain
-    PointGrid live{0.01};        // workable skin still uncovered
-    PointGrid reachers{0.01};    // candidates with a reach
+    std::vector<double> reach;       // each candidate's reach, or -1
+    std::vector<double> reach_gain;  // candidates' first gains
+    PointGrid live{0.01};            // workable skin still uncovered
+    PointGrid reachers{0.01};        // candidates with a reach
   };
   mutable std::array<FillScratch, kContactCount> fill_scratch_;
   // A spot's or a sweep's pattern is tried at this many sizes (each 0.6 of the last), then
