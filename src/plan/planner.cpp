@@ -449,7 +449,8 @@ class Builder {
     std::vector<Vec3> path;
     for (std::size_t c = 0; c < kContactCount; ++c) {
       std::vector<Work> spots;
-      for (int v : layout_spots(area, field, c == kLeft, reach, spacing, 0.5, taken)) {
+      for (int v : layout_spots(layout_order(area, field, c == kLeft, reach, spacing, 0.5), spacing,
+                                taken)) {
         Work w;
         w.vertex = v;
         w.position = s_.head->mesh.vertices[static_cast<std::size_t>(v)];
@@ -1281,9 +1282,11 @@ class Builder {
   }
 
   // Spots on one side (left: x >= 0), greedy Poisson-disk in lane order.
-  std::vector<int> layout_spots(const StepArea& area, const DirectionField& field, bool left,
-                                double reach, double spacing, double lane_offset,
-                                PointGrid& taken) const {
+  // The vertices a side's layout may take, in the order it tries them: lanes across the step's
+  // direction in turn, back and forth (boustrophedon), so that the next spot is usually a short
+  // slide away rather than a lift and travel. Depends on the side alone.
+  std::vector<int> layout_order(const StepArea& area, const DirectionField& field, bool left,
+                                double reach, double spacing, double lane_offset) const {
     const auto& V = s_.head->mesh.vertices;
     struct Key {
       long lane;
@@ -1299,19 +1302,28 @@ class Builder {
       const long lane = static_cast<long>(std::floor(field.psi(q) / spacing + lane_offset));
       keys.push_back({lane, field.phi(q), v});
     }
-    // Lanes in turn, back and forth (boustrophedon), so that the next spot is usually a short
-    // slide away rather than a lift and travel.
     std::sort(keys.begin(), keys.end(), [](const Key& a, const Key& b) {
       if (a.lane != b.lane) return a.lane < b.lane;
       if (a.phi != b.phi) return (a.lane % 2 == 0) == (a.phi < b.phi);
       return a.v < b.v;
     });
+    std::vector<int> order;
+    order.reserve(keys.size());
+    for (const Key& k : keys) order.push_back(k.v);
+    return order;
+  }
+
+  // A Poisson-disk layout: the vertices in `order` that keep `spacing` from every spot taken so
+  // far (this side's and, through `taken`, the other's near the mid-plane).
+  std::vector<int> layout_spots(const std::vector<int>& order, double spacing,
+                                PointGrid& taken) const {
+    const auto& V = s_.head->mesh.vertices;
     std::vector<int> spots;
-    for (const Key& k : keys) {
-      const Vec3& p = V[static_cast<std::size_t>(k.v)];
+    for (int v : order) {
+      const Vec3& p = V[static_cast<std::size_t>(v)];
       if (taken.any_within(p, spacing)) continue;
-      taken.add(p, k.v);
-      spots.push_back(k.v);
+      taken.add(p, v);
+      spots.push_back(v);
     }
     return spots;
   }
@@ -2073,8 +2085,13 @@ class Builder {
       PointGrid taken(spacing);
       const double offset = rng_.uniform();
       const double cycle_s = 1.0 / *m.params.frequency_hz;
+      // Each side's order on its own thread; the spots are then taken left side first.
+      std::array<std::vector<int>, kContactCount> order;
+      second_.both(
+          [&] { order[kLeft] = layout_order(area, field, true, reach, spacing, offset); },
+          [&] { order[kRight] = layout_order(area, field, false, reach, spacing, offset); });
       for (std::size_t c = 0; c < kContactCount; ++c) {
-        for (int v : layout_spots(area, field, c == kLeft, reach, spacing, offset, taken)) {
+        for (int v : layout_spots(order[c], spacing, taken)) {
           Work w;
           w.kind = Work::Kind::kSpot;
           w.vertex = v;
