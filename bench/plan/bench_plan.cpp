@@ -94,7 +94,7 @@ int main() {
       care::personalise(care::builtin_protocol("japanese-head-spa"), intake, screening, nullptr,
                         care::builtin_catalogue());
   std::printf("japanese-head-spa, two contacts, 100 Hz samples\n");
-  bench_head("built-in head", anatomy::built_in_head({}), protocol, 3);
+  bench_head("built-in head", anatomy::built_in_head({}), protocol, 7);
   bench_head("built-in head (100k)", anatomy::built_in_head({anatomy::Sex::kMale, 50, 100000}),
              protocol, 3);
   bench_coverage_path("built-in head (100k)",
