@@ -34,6 +34,10 @@ std::string fixed(double v, int digits) {
 class Checks {
  public:
   explicit Checks(ValidationReport& report) : report_(report) {}
+  // Records into `report` the same checks as `like` has registered, none recorded yet (`report`
+  // a copy of like's report made before anything was recorded).
+  Checks(ValidationReport& report, const Checks& like)
+      : report_(report), higher_(like.higher_), counts_(like.counts_.size(), 0) {}
 
   // Registers a check; returns its index.
   std::size_t add(const std::string& name, double limit, const std::string& unit,
@@ -59,6 +63,27 @@ class Checks {
     r.passed = false;
     report_.ok = false;
     if (counts_[check]++ < kIssuesPerCheck) report_.issues.push_back({r.check, what()});
+  }
+  // Takes in what `later` recorded as if it had been recorded here after all of this one's
+  // records: the worst values, and the issues each check still had room for, in their order.
+  void append(const Checks& later) {
+    const ValidationReport& other = later.report_;
+    for (std::size_t i = 0; i < report_.checks.size(); ++i) {
+      CheckResult& r = report_.checks[i];
+      const CheckResult& o = other.checks[i];
+      if (higher_[i] ? o.worst > r.worst : o.worst < r.worst) r.worst = o.worst;
+      r.passed = r.passed && o.passed;
+    }
+    report_.ok = report_.ok && other.ok;
+    for (const auto& issue : other.issues) {
+      std::size_t i = 0;
+      while (i < report_.checks.size() && report_.checks[i].check != issue.check) ++i;
+      if (i < counts_.size() && counts_[i]++ < kIssuesPerCheck) report_.issues.push_back(issue);
+    }
+    // Failures past the issues recorded there (counted, not listed) count here too.
+    for (std::size_t i = 0; i < counts_.size(); ++i) {
+      if (later.counts_[i] > kIssuesPerCheck) counts_[i] += later.counts_[i] - kIssuesPerCheck;
+    }
   }
   void finish() {
     for (std::size_t i = 0; i < report_.checks.size(); ++i) {
@@ -204,7 +229,9 @@ ValidationReport validate_plan(const SessionPlan& plan, const PlanningSurface& s
   }
   no_go_floor = std::max(no_go_floor, L.no_go_margin_m);
   other_floor = std::max(other_floor, 0.0);
-  for (std::size_t c = 0; c < kContactCount; ++c) {
+  // Each contact's own checks: the right contact's on a second thread, into a report of its
+  // own that is then appended to this one (the same report as checking one after the other).
+  auto check_track = [&](std::size_t c, Checks& track_checks) {
     const auto& track = plan.tracks[c];
     MovingBound no_go_bound, other_bound;
     std::size_t asked = 0;
@@ -225,8 +252,8 @@ ValidationReport validate_plan(const SessionPlan& plan, const PlanningSurface& s
       const Sample& smp = track[i];
       const double t = smp.t_s;
       if (!finite(smp)) {
-        checks.value(cont, std::numeric_limits<double>::infinity(),
-                     [&] { return where(c, t) + ": a value is not a number"; });
+        track_checks.value(cont, std::numeric_limits<double>::infinity(),
+                           [&] { return where(c, t) + ": a value is not a number"; });
         continue;
       }
       // No-go zones: every sample, in contact or in the air.
@@ -234,7 +261,7 @@ ValidationReport validate_plan(const SessionPlan& plan, const PlanningSurface& s
         Region zone = Region::kOther;
         const double d = s.no_go_distance(smp.position_m, &zone);
         no_go_bound.record(smp.position_m, d);
-        checks.value(no_go, d, [&] {
+        track_checks.value(no_go, d, [&] {
           return where(c, t) + " is " + fixed(d * 100.0, 2) + " cm from " +
                  std::string(anatomy::region_name(zone)) + " (limit " +
                  fixed(L.no_go_margin_m * 100.0, 1) + " cm)";
@@ -254,18 +281,18 @@ ValidationReport validate_plan(const SessionPlan& plan, const PlanningSurface& s
           cap = std::min(cap, s.footprint_cap[static_cast<std::size_t>(foot.vertex)]);
         }
         const double ratio = cap > 0.0 ? smp.force_n / cap : (smp.force_n > 0.0 ? 1e9 : 0.0);
-        checks.value(force, ratio, [&] {
+        track_checks.value(force, ratio, [&] {
           return where(c, t) + ": " + fixed(smp.force_n, 2) + " N on " +
                  std::string(anatomy::region_name(smp.region)) + " (cap " + fixed(cap, 1) + " N)";
         });
         // The distance to the skin, read up to 1 cm (the closest point found for the cap).
         const double gap = foot.vertex >= 0 ? std::min(foot.distance, 0.01) : 0.01;
-        checks.value(surf, gap, [&] {
+        track_checks.value(surf, gap, [&] {
           return where(c, t) + " is " + fixed(gap * 1000.0, 2) + " mm off the skin";
         });
         // The pad's ball rests on the skin here and touches no other skin (an ear, a fold).
         const double fit = pad_distance(pad(smp)) - kPadRadiusM;
-        checks.value(pad_fit, fit, [&] {
+        track_checks.value(pad_fit, fit, [&] {
           return where(c, t) + ": the pad reaches " + fixed(-fit * 1000.0, 1) +
                  " mm into the skin beside it";
         });
@@ -274,31 +301,31 @@ ValidationReport validate_plan(const SessionPlan& plan, const PlanningSurface& s
             (pressing++ % kProbeEvery == 0 || !other_bound.at_least(pad(smp), other_floor))) {
           const double other = s.other_skin_gap(pad(smp));
           other_bound.record(pad(smp), other);
-          checks.value(other_skin, other, [&] {
+          track_checks.value(other_skin, other, [&] {
             return where(c, t) + ": the pad presses " + fixed(smp.force_n, 2) + " N " +
                    fixed(other * 1000.0, 1) + " mm from unlabelled skin (cap 0)";
           });
         }
       } else {
         const double ratio = smp.force_n > 0.0 ? 1e9 : 0.0;
-        checks.value(force, ratio, [&] {
+        track_checks.value(force, ratio, [&] {
           return where(c, t) + ": " + fixed(smp.force_n, 2) + " N commanded off the skin";
         });
         const double sd = s.query.signed_distance(smp.position_m);
         const double inside = sd < -L.surface_tolerance_m ? -sd : 0.0;
-        checks.value(surf, inside, [&] {
+        track_checks.value(surf, inside, [&] {
           return where(c, t) + " is " + fixed(-sd * 1000.0, 2) + " mm inside the head in the air";
         });
         // The pad: a ball of the pad radius on the normal side of the sample.
         const double gap = pad_distance(pad(smp)) - kPadRadiusM;
         if (smp.phase == Phase::kTravel) {
-          checks.value(clearance, gap, [&] {
+          track_checks.value(clearance, gap, [&] {
             return where(c, t) + ": the pad travels " + fixed(gap * 1000.0, 1) +
                    " mm from the skin (at least " + fixed(kTravelClearanceM * 1000.0, 0) + " mm)";
           });
         } else {
           // Coming down to the skin or lifting off: the pad's ball touches no other skin.
-          checks.value(pad_fit, gap, [&] {
+          track_checks.value(pad_fit, gap, [&] {
             return where(c, t) + ": the pad reaches " + fixed(-gap * 1000.0, 1) +
                    " mm into the skin beside it";
           });
@@ -308,12 +335,12 @@ ValidationReport validate_plan(const SessionPlan& plan, const PlanningSurface& s
       // pad's centre (held a pad radius out along the normal), which is what the arm moves.
       const bool joined = i > 0 && track[i].t_s - track[i - 1].t_s < 1.5 * dt;
       if (i > 0 && track[i].t_s <= track[i - 1].t_s) {
-        checks.value(cont, std::numeric_limits<double>::infinity(),
-                     [&] { return where(c, t) + ": time does not increase"; });
+        track_checks.value(cont, std::numeric_limits<double>::infinity(),
+                           [&] { return where(c, t) + ": time does not increase"; });
       }
       if (!joined) {
         const double from_park = (smp.position_m - plan.park_position[c]).norm();
-        checks.value(cont, from_park, [&] {
+        track_checks.value(cont, from_park, [&] {
           return where(c, t) + " starts " + fixed(from_park * 100.0, 1) +
                  " cm from its park position";
         });
@@ -321,16 +348,16 @@ ValidationReport validate_plan(const SessionPlan& plan, const PlanningSurface& s
       }
       const Eigen::Vector3d v1 = (pad(track[i]) - pad(track[i - 1])) / dt;
       const double step_m = (pad(track[i]) - pad(track[i - 1])).norm();
-      checks.value(cont, step_m, [&] {
+      track_checks.value(cont, step_m, [&] {
         return where(c, t) + " jumps " + fixed(step_m * 1000.0, 1) + " mm in one sample";
       });
-      checks.value(speed, v1.norm(),
-                   [&] { return where(c, t) + " moves at " + fixed(v1.norm(), 3) + " m/s"; });
+      track_checks.value(speed, v1.norm(),
+                         [&] { return where(c, t) + " moves at " + fixed(v1.norm(), 3) + " m/s"; });
       const bool joined2 = i > 1 && track[i - 1].t_s - track[i - 2].t_s < 1.5 * dt;
       if (!joined2) continue;
       const Eigen::Vector3d v0 = (pad(track[i - 1]) - pad(track[i - 2])) / dt;
       const Eigen::Vector3d a1 = (v1 - v0) / dt;
-      checks.value(accel, a1.norm(), [&] {
+      track_checks.value(accel, a1.norm(), [&] {
         return where(c, t) + " accelerates at " + fixed(a1.norm(), 2) + " m/s^2";
       });
       const bool joined3 = i > 2 && track[i - 2].t_s - track[i - 3].t_s < 1.5 * dt;
@@ -338,15 +365,32 @@ ValidationReport validate_plan(const SessionPlan& plan, const PlanningSurface& s
       const Eigen::Vector3d vm = (pad(track[i - 2]) - pad(track[i - 3])) / dt;
       const Eigen::Vector3d a0 = (v0 - vm) / dt;
       const double j = ((a1 - a0) / dt).norm();
-      checks.value(jerk, j, [&] { return where(c, t) + ": jerk " + fixed(j, 1) + " m/s^3"; });
+      track_checks.value(jerk, j, [&] { return where(c, t) + ": jerk " + fixed(j, 1) + " m/s^3"; });
     }
     if (!track.empty()) {
       const double to_park = (track.back().position_m - plan.park_position[c]).norm();
-      checks.value(cont, to_park, [&] {
+      track_checks.value(cont, to_park, [&] {
         return where(c, track.back().t_s) + " ends " + fixed(to_park * 100.0, 1) +
                " cm from its park position";
       });
     }
+  };
+  {
+    ValidationReport right_report = report;
+    Checks right_checks(right_report, checks);
+    std::exception_ptr right_error;
+    {
+      const std::jthread second([&] {
+        try {
+          check_track(1, right_checks);
+        } catch (...) {
+          right_error = std::current_exception();
+        }
+      });
+      check_track(0, checks);
+    }
+    if (right_error) std::rethrow_exception(right_error);
+    checks.append(right_checks);
   }
   // Separation: walk both tracks on the common clock; a parked contact is at its park position.
   {

@@ -226,6 +226,37 @@ TEST_F(Injected, ForceOverCap) {
   EXPECT_FALSE(check(r, "force_cap").passed);
 }
 
+// The two contacts are checked side by side (validate.cpp) and their findings joined as if
+// checked one after the other: the left contact's issues first, three listed per check in all,
+// the rest counted, and the worst value the worst of both.
+TEST_F(Injected, FailuresOfBothContactsAreListedLeftFirstAndCounted) {
+  auto over_cap = [&](std::size_t c, int count) {
+    auto& t = plan.tracks[c];
+    int done = 0;
+    for (std::size_t i = t.size() / 3; i < t.size() && done < count; i += 50) {
+      if (t[i].phase != Phase::kContact || t[i].force_n < 1.0) continue;
+      t[i].force_n = anatomy::tissue(t[i].region).force_cap_n + 0.5 + done;
+      ++done;
+    }
+    ASSERT_EQ(done, count);
+  };
+  over_cap(0, 2);
+  over_cap(1, 5);
+  const ValidationReport r = validate_plan(plan, fixture().surface);
+  std::vector<std::string> messages;
+  for (const auto& issue : r.issues) {
+    if (issue.check == "force_cap") messages.push_back(issue.message);
+  }
+  ASSERT_EQ(messages.size(), 4u);
+  EXPECT_EQ(messages[0].rfind("left contact", 0), 0u) << messages[0];
+  EXPECT_EQ(messages[1].rfind("left contact", 0), 0u) << messages[1];
+  EXPECT_EQ(messages[2].rfind("right contact", 0), 0u) << messages[2];
+  EXPECT_EQ(messages[3], "4 more samples fail this check");
+  // The worst: the right contact's last, 4.5 N over its region's cap.
+  EXPECT_GT(check(r, "force_cap").worst, 1.0);
+  EXPECT_FALSE(check(r, "force_cap").passed);
+}
+
 TEST_F(Injected, JumpInPosition) {
   plan.tracks[0][contact_sample()].position_m += Eigen::Vector3d(0.0, 0.02, 0.0);
   const ValidationReport r = validate_plan(plan, fixture().surface);
