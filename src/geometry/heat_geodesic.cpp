@@ -3,6 +3,7 @@
 #include "headspa/core/error.hpp"
 #include "headspa/geometry/laplacian.hpp"
 #include "numerics_detail.hpp"
+#include "small_cholesky.hpp"
 #include "supernodal_solve.hpp"
 
 #include <dlfcn.h>
@@ -10,10 +11,13 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <exception>
+#include <latch>
 #include <limits>
+#include <memory>
 #include <mutex>
 #include <numbers>
 #include <optional>
@@ -35,6 +39,7 @@ bool HeatGeodesicOptions::IsValid(std::string* why) const {
     return fail("poisson_tolerance must lie in (0, 1)");
   }
   if (poisson_max_iterations < 1) return fail("poisson_max_iterations must be >= 1");
+  if (small_mesh_vertices < 0) return fail("small_mesh_vertices must be >= 0");
   return true;
 }
 
@@ -211,6 +216,16 @@ struct HeatGeodesicSolver::Impl {
   // kSecondFactor: run() with headspa's own solves, in pivot order.
   void run_copied(std::span<const int> support, Eigen::VectorXd& out);
   void find_components();
+  // kSecondFactor on a small mesh: the whole precomputation with headspa's own Cholesky.
+  void precompute_small(const TriangleMesh& mesh);
+  // The Laplacian, mass, time step and per-face data of the small path, on the graph's slots.
+  struct SmallSystems;
+  void small_systems(const TriangleMesh& mesh, const detail::SymmetricGraph& graph,
+                     const std::vector<int>& edge_slot, SmallSystems& out);
+  // The pivot faces of headspa's solves (face data from `gradients`, corners as vertices).
+  template <class T>
+  void fill_pivot_faces(std::vector<PivotFace<T>>& list,
+                        const std::vector<std::array<double, 9>>& gradients);
 };
 
 HeatGeodesicSolver::Impl::Impl(const TriangleMesh& mesh, const HeatGeodesicOptions& opts)
@@ -222,6 +237,12 @@ HeatGeodesicSolver::Impl::Impl(const TriangleMesh& mesh, const HeatGeodesicOptio
     for (int v : f) {
       if (v < 0 || v >= n) throw InputError("heat geodesic: a face refers to a missing vertex");
     }
+  }
+
+  if (options.poisson == HeatPoissonMethod::kSecondFactor && n <= options.small_mesh_vertices) {
+    precompute_small(mesh);
+    for (Eigen::VectorXd* v : {&u, &phi, &b, &r, &z, &p, &q}) v->setZero(n);
+    return;
   }
 
   // Per-face gradient operator: grad psi_k = (N x e_k) / (2 area), e_k opposite corner k.
@@ -469,6 +490,277 @@ HeatGeodesicSolver::Impl::CholmodRelease::~CholmodRelease() {
     if (*d != nullptr) cholmod_free_dense(d, &s.common);
   }
   cholmod_finish(&s.common);
+}
+
+namespace {
+
+// The edges of a mesh as a graph (the off-diagonal pattern of its Laplacian) and, for edge k of
+// face f (opposite corner k, from corner k+1 to corner k+2), the graph slots of its two
+// directions: edge_slot[6 f + 2 k] in the row of corner k+1, edge_slot[6 f + 2 k + 1] in the row
+// of corner k+2 (-1 where a face names a vertex twice). A counting sort of the faces' edges by
+// vertex, then one pass per vertex that gives each neighbour one slot.
+struct EdgeGraph {
+  detail::SymmetricGraph graph;
+  std::vector<int> edge_slot;
+};
+
+EdgeGraph edge_graph(const std::vector<Face>& faces, int n) {
+  EdgeGraph out;
+  const auto nf = faces.size();
+  std::vector<int> bucket(static_cast<std::size_t>(n) + 1, 0);
+  for (const Face& f : faces) {
+    for (std::size_t k = 0; k < 3; ++k) {
+      const int a = f[(k + 1) % 3], b = f[(k + 2) % 3];
+      if (a == b) continue;
+      ++bucket[static_cast<std::size_t>(a) + 1];
+      ++bucket[static_cast<std::size_t>(b) + 1];
+    }
+  }
+  for (std::size_t v = 0; v < static_cast<std::size_t>(n); ++v) bucket[v + 1] += bucket[v];
+  // Per vertex, in face order: (neighbour, 6 f + 2 k + direction).
+  std::vector<std::array<int, 2>> entries(static_cast<std::size_t>(bucket.back()));
+  std::vector<int> fill(bucket.begin(), bucket.end() - 1);
+  for (std::size_t f = 0; f < nf; ++f) {
+    for (std::size_t k = 0; k < 3; ++k) {
+      const int a = faces[f][(k + 1) % 3], b = faces[f][(k + 2) % 3];
+      if (a == b) continue;
+      const auto code = static_cast<int>(6 * f + 2 * k);
+      entries[static_cast<std::size_t>(fill[static_cast<std::size_t>(a)]++)] = {b, code};
+      entries[static_cast<std::size_t>(fill[static_cast<std::size_t>(b)]++)] = {a, code + 1};
+    }
+  }
+  out.edge_slot.assign(6 * nf, -1);
+  detail::SymmetricGraph& g = out.graph;
+  g.n = n;
+  g.start.assign(static_cast<std::size_t>(n) + 1, 0);
+  g.index.resize(entries.size());
+  std::vector<int> seen(static_cast<std::size_t>(n), -1), slot_of(static_cast<std::size_t>(n), 0);
+  int slots = 0;
+  for (int v = 0; v < n; ++v) {
+    for (int e = bucket[static_cast<std::size_t>(v)]; e < bucket[static_cast<std::size_t>(v) + 1];
+         ++e) {
+      const auto [w, code] = entries[static_cast<std::size_t>(e)];
+      const auto wi = static_cast<std::size_t>(w);
+      if (seen[wi] != v) {
+        seen[wi] = v;
+        slot_of[wi] = slots;
+        g.index[static_cast<std::size_t>(slots++)] = w;
+      }
+      out.edge_slot[static_cast<std::size_t>(code)] = slot_of[wi];
+    }
+    g.start[static_cast<std::size_t>(v) + 1] = slots;
+  }
+  g.index.resize(static_cast<std::size_t>(slots));
+  return out;
+}
+
+// Runs work(), keeping the first exception it throws in `error` (and skipping work once there
+// is one).
+template <class Work>
+void attempt(std::exception_ptr& error, Work&& work) {
+  if (error) return;
+  try {
+    work();
+  } catch (...) {
+    error = std::current_exception();
+  }
+}
+
+}  // namespace
+
+struct HeatGeodesicSolver::Impl::SmallSystems {
+  std::vector<double> laplacian;                 // per graph slot: L(v, w), w the slot's neighbour
+  std::vector<double> laplacian_diagonal;        // per vertex
+  Eigen::VectorXd mass;                          // lumped, with the floor of the CHOLMOD path
+  std::vector<std::array<double, 9>> gradients;  // per face: area * grad psi_k (x, y, z per k)
+  // The two systems (heat: M + t L, with the M-matrix variant when asked; Poisson: L + eps M).
+  std::vector<double> heat_off, heat_diagonal, poisson_diagonal;
+};
+
+void HeatGeodesicSolver::Impl::small_systems(const TriangleMesh& mesh,
+                                             const detail::SymmetricGraph& graph,
+                                             const std::vector<int>& edge_slot, SmallSystems& out) {
+  // One pass over the faces: area, mass, the edges' lengths (summed in mean_edge_length's
+  // order), area-weighted hat gradients and the cotangent weights, each added to its edge's two
+  // slots and its ends' diagonals in face order (so L(v, w) and L(w, v) are the same bits).
+  const auto nf = faces.size();
+  const auto nv = static_cast<std::size_t>(n);
+  out.laplacian.assign(graph.index.size(), 0.0);
+  out.laplacian_diagonal.assign(nv, 0.0);
+  out.mass.setZero(n);
+  out.gradients.resize(nf);
+  double edge_sum = 0.0;
+  for (std::size_t f = 0; f < nf; ++f) {
+    const Face& face = faces[f];
+    const std::array<Vec3, 3> corners = {mesh.vertices[static_cast<std::size_t>(face[0])],
+                                         mesh.vertices[static_cast<std::size_t>(face[1])],
+                                         mesh.vertices[static_cast<std::size_t>(face[2])]};
+    for (std::size_t k = 0; k < 3; ++k) edge_sum += (corners[k] - corners[(k + 1) % 3]).norm();
+    const Vec3 normal2 = (corners[1] - corners[0]).cross(corners[2] - corners[0]);
+    const double twice_area = normal2.norm();
+    const double area = 0.5 * twice_area;
+    for (int v : face) out.mass[v] += area / 3.0;
+    std::array<double, 9>& g = out.gradients[f];
+    if (!(twice_area > 0.0)) {
+      g.fill(0.0);
+      continue;
+    }
+    // area * grad psi_k = area * (N x e_k) / |N|^2 = (N x e_k) / (2 |N|), N = normal2.
+    const double gradient_scale = 0.5 / twice_area;
+    for (std::size_t k = 0; k < 3; ++k) {
+      const Vec3 edge = corners[(k + 2) % 3] - corners[(k + 1) % 3];
+      const Vec3 weighted = gradient_scale * normal2.cross(edge);
+      for (std::size_t d = 0; d < 3; ++d) g[3 * k + d] = weighted[static_cast<Eigen::Index>(d)];
+      // Half the cotangent at corner k, the weight of the opposite edge.
+      const double w = gradient_scale *
+                       (corners[(k + 1) % 3] - corners[k]).dot(corners[(k + 2) % 3] - corners[k]);
+      const int ab = edge_slot[6 * f + 2 * k], ba = edge_slot[6 * f + 2 * k + 1];
+      if (ab < 0) continue;
+      out.laplacian[static_cast<std::size_t>(ab)] -= w;
+      out.laplacian[static_cast<std::size_t>(ba)] -= w;
+      out.laplacian_diagonal[static_cast<std::size_t>(face[(k + 1) % 3])] += w;
+      out.laplacian_diagonal[static_cast<std::size_t>(face[(k + 2) % 3])] += w;
+    }
+  }
+  const double area = out.mass.sum();
+  // Isolated vertices get a small mass so that the matrices stay positive definite.
+  const double mass_floor = 1e-12 * area / static_cast<double>(std::max(n, 1));
+  for (Eigen::Index i = 0; i < out.mass.size(); ++i)
+    out.mass[i] = std::max(out.mass[i], mass_floor);
+  const double h = nf > 0 ? edge_sum / (3.0 * static_cast<double>(nf)) : 0.0;
+  precompute.time_step = options.time_factor * h * h;
+  const double t = precompute.time_step;
+  const double eps = 1e-10 * 4.0 * std::numbers::pi / area;  // Poisson: L + eps M
+
+  // The heat step's matrix: with m_matrix_heat_step, L's positive off-diagonal entries are
+  // dropped and its diagonal rebalanced (the file comment on obtuse triangles).
+  const bool m_matrix = options.m_matrix_heat_step;
+  out.heat_off.resize(out.laplacian.size());
+  out.heat_diagonal.resize(nv);
+  out.poisson_diagonal.resize(nv);
+  for (std::size_t v = 0; v < nv; ++v) {
+    double off_negative = 0.0;  // minus the sum of the non-positive off-diagonal entries of row v
+    for (int slot = graph.start[v]; slot < graph.start[v + 1]; ++slot) {
+      const double l = out.laplacian[static_cast<std::size_t>(slot)];
+      off_negative -= std::min(l, 0.0);
+      out.heat_off[static_cast<std::size_t>(slot)] = t * (m_matrix ? std::min(l, 0.0) : l);
+    }
+    const double m = out.mass[static_cast<Eigen::Index>(v)];
+    out.heat_diagonal[v] = m + t * (m_matrix ? off_negative : out.laplacian_diagonal[v]);
+    out.poisson_diagonal[v] = out.laplacian_diagonal[v] + eps * m;
+  }
+}
+
+template <class T>
+void HeatGeodesicSolver::Impl::fill_pivot_faces(
+    std::vector<PivotFace<T>>& list, const std::vector<std::array<double, 9>>& gradients) {
+  list.resize(faces.size());
+  for (std::size_t f = 0; f < faces.size(); ++f) {
+    PivotFace<T>& pf = list[f];
+    for (std::size_t k = 0; k < 3; ++k)
+      pf.corner[k] = structure->inverse_perm[static_cast<std::size_t>(faces[f][k])];
+    for (std::size_t i = 0; i < 9; ++i) pf.gradient[i] = static_cast<T>(gradients[f][i]);
+  }
+}
+
+void HeatGeodesicSolver::Impl::precompute_small(const TriangleMesh& mesh) {
+  // The calling thread builds the graph and analyses it (the ordering is most of the time);
+  // meanwhile a worker computes the Laplacian, mass and face data on the graph's slots. Then
+  // each factors one system (the heat step's here, the Poisson step's on the worker) and packs
+  // it for the solves. Each factorisation is sequential, so the factors are the same bits
+  // whichever thread computes them, side by side or in turn.
+  precompute.own_factorisation = true;
+  precompute.numeric_factorisations = 2;
+  EdgeGraph edges;
+  SmallSystems systems;
+  detail::SmallCholeskyAnalysis analysis;
+  bool heat_ok = false, poisson_ok = false;
+  std::exception_ptr error, worker_error;
+  auto compute_values = [&] {
+    small_systems(mesh, edges.graph, edges.edge_slot, systems);
+    find_components();
+  };
+  auto factor_system = [&](const std::vector<double>& off, const std::vector<double>& diagonal,
+                           detail::PackedFactor& packed) {
+    detail::SmallCholeskyWorkspace buffers(analysis);
+    auto values =
+        std::make_unique_for_overwrite<double[]>(static_cast<std::size_t>(analysis.padded_size()));
+    if (!detail::factor_small_cholesky(analysis, diagonal, off, buffers, values.get())) {
+      return false;
+    }
+    packed = detail::pack_values(*structure, std::move(values), options.single_values);
+    return true;
+  };
+  auto factor_poisson = [&] {
+    poisson_ok = factor_system(systems.laplacian, systems.poisson_diagonal, poisson_values);
+    if (options.single_values) {
+      fill_pivot_faces(pivot_faces_single, systems.gradients);
+    } else {
+      fill_pivot_faces(pivot_faces_double, systems.gradients);
+    }
+  };
+
+  const bool concurrent = options.concurrent_factorisations;
+  std::latch graph_ready(1), analysis_ready(1), values_ready(1);
+  std::atomic<bool> stop{false};
+  std::thread worker;
+  if (concurrent) {
+    worker = std::thread([&] {
+      graph_ready.wait();
+      if (!stop.load()) attempt(worker_error, compute_values);
+      values_ready.count_down();
+      analysis_ready.wait();
+      if (!stop.load()) attempt(worker_error, factor_poisson);
+    });
+  }
+  auto start = Clock::now();
+  attempt(error, [&] { edges = edge_graph(faces, n); });
+  if (error) stop.store(true);
+  if (concurrent) graph_ready.count_down();
+  attempt(error, [&] {
+    analysis = detail::analyse_small_cholesky(edges.graph);
+    structure.emplace(n, analysis.super, analysis.row_start, analysis.rows, analysis.perm);
+  });
+  if (error) stop.store(true);
+  precompute.analyse_seconds = seconds_since(start);
+  start = Clock::now();
+  if (concurrent) {
+    analysis_ready.count_down();
+    values_ready.wait();
+  } else {
+    attempt(error, compute_values);
+  }
+  if (!worker_error) {
+    attempt(error,
+            [&] { heat_ok = factor_system(systems.heat_off, systems.heat_diagonal, heat_values); });
+  }
+  if (concurrent) {
+    worker.join();
+  } else if (heat_ok) {
+    attempt(error, factor_poisson);
+  }
+  precompute.factorise_seconds = seconds_since(start);
+  if (error) std::rethrow_exception(error);
+  if (worker_error) std::rethrow_exception(worker_error);
+  if (!heat_ok || !poisson_ok) {
+    throw InputError(
+        "heat geodesic: the Cholesky factorisation failed (degenerate faces or a mesh that is "
+        "not a manifold surface?)");
+  }
+
+  precompute.factor_nonzeros = analysis.factor_entries;
+  const auto entries = static_cast<double>(std::max<std::int64_t>(analysis.packed_size(), 1));
+  precompute.heat_single_fraction = static_cast<double>(heat_values.single_entries) / entries;
+  precompute.poisson_single_fraction = static_cast<double>(poisson_values.single_entries) / entries;
+  workspace.emplace(*structure);
+  const std::int64_t packed = structure->packed_start.back();
+  pair.emplace(options.parallel_solves && !structure->part[1].empty() &&
+               packed >= (std::int64_t{1} << 18));
+  precompute.solve_threads = pair->threaded() ? 2 : 1;
+  precompute.serial_fraction =
+      packed > 0 ? static_cast<double>(structure->work[0]) / static_cast<double>(packed) : 1.0;
+  permuted.setZero(n);
+  for (auto& d : half_divergence) d.assign(static_cast<std::size_t>(n), 0.0);
 }
 
 void HeatGeodesicSolver::Impl::find_components() {

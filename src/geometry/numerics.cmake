@@ -3,12 +3,13 @@
 # and Embree 3 are private dependencies; their types stay out of the public headers.
 find_path(HEADSPA_CHOLMOD_INCLUDE_DIR suitesparse/cholmod.h REQUIRED)
 find_library(HEADSPA_CHOLMOD_LIBRARY cholmod REQUIRED)
+find_library(HEADSPA_AMD_LIBRARY amd REQUIRED)
 find_package(embree 3 REQUIRED)
 
 if(NOT TARGET headspa_cholmod)
   add_library(headspa_cholmod INTERFACE)
   target_include_directories(headspa_cholmod SYSTEM INTERFACE ${HEADSPA_CHOLMOD_INCLUDE_DIR})
-  target_link_libraries(headspa_cholmod INTERFACE ${HEADSPA_CHOLMOD_LIBRARY})
+  target_link_libraries(headspa_cholmod INTERFACE ${HEADSPA_CHOLMOD_LIBRARY} ${HEADSPA_AMD_LIBRARY})
 endif()
 
 list(APPEND HEADSPA_GEOMETRY_SOURCES
@@ -16,6 +17,7 @@ list(APPEND HEADSPA_GEOMETRY_SOURCES
   laplacian.cpp
   heat_geodesic.cpp
   supernodal_solve.cpp
+  small_cholesky.cpp
   surface_query.cpp
   tangent_frames.cpp
   log_map.cpp)

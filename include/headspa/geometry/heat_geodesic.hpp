@@ -151,6 +151,10 @@ struct HeatGeodesicOptions {
   // their entries fit float's range, halving the bytes a solve streams there; the arithmetic
   // stays double. Distances move by micrometres (supernodal_solve.hpp); false keeps doubles.
   bool single_values = true;
+  // kSecondFactor: meshes of at most this many vertices are analysed and factored by headspa's
+  // own sparse Cholesky (src/geometry/small_cholesky.hpp), larger ones by CHOLMOD (see the file
+  // comment); 0 sends every mesh to CHOLMOD.
+  int small_mesh_vertices = 40000;
   // kSharedFactor only: stop when |L phi - b| <= poisson_tolerance * |b|.
   double poisson_tolerance = 1e-7;
   // kSharedFactor only: at most this many conjugate-gradient iterations.
@@ -168,6 +172,7 @@ struct HeatPrecomputeReport {
   double pack_seconds = 0.0;             // kSecondFactor: copying the factors for headspa's solves
   double factor_nonzeros = 0.0;          // nonzeros of one Cholesky factor
   int numeric_factorisations = 0;        // 1 (kSharedFactor) or 2 (kSecondFactor)
+  bool own_factorisation = false;        // factored by headspa's own Cholesky (a small mesh)
   int solve_threads = 1;                 // threads of a solve's full triangular passes
   double serial_fraction = 1.0;          // kSecondFactor: share of the factor solved by one thread
   double heat_single_fraction = 0.0;     // kSecondFactor: share of the heat factor as floats

@@ -1,0 +1,587 @@
+#include "small_cholesky.hpp"
+
+#include "headspa/core/error.hpp"
+
+#include <suitesparse/amd.h>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstring>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
+namespace headspa::geometry::detail {
+
+namespace {
+
+// Values in a supernode of nrow rows whose first ncol columns are the lower trapezoid.
+std::int64_t trapezoid(std::int64_t ncol, std::int64_t nrow) {
+  return ncol * nrow - ncol * (ncol - 1) / 2;
+}
+
+// Offset of column j of a supernode of nrow rows from its first packed value.
+std::int64_t column_offset(int j, int nrow) {
+  return static_cast<std::int64_t>(j) * nrow - static_cast<std::int64_t>(j) * (j - 1) / 2;
+}
+
+std::size_t idx(int i) { return static_cast<std::size_t>(i); }
+
+// AMD's ordering of the graph: order[k] = the vertex eliminated k-th. amd_2 is AMD's core,
+// which amd_order calls after checking and copying the matrix: the graph here is already in
+// the form it needs (both triangles, no diagonal, no repeats), so it gets a copy with the
+// elbow room amd_order would give it.
+std::vector<int> amd_ordering(const SymmetricGraph& g) {
+  const int n = g.n;
+  const int nz = g.start[idx(n)];
+  std::vector<int> order(idx(n));
+  if (nz == 0) {
+    for (int k = 0; k < n; ++k) order[idx(k)] = k;
+    return order;
+  }
+  const int iwlen = nz + nz / 5 + 2 * n;
+  std::vector<int> pe(idx(n)), len(idx(n)), iw(idx(iwlen)), nv(idx(n)), next(idx(n)), head(idx(n)),
+      elen(idx(n)), degree(idx(n)), w(idx(n));
+  for (int v = 0; v < n; ++v) {
+    pe[idx(v)] = g.start[idx(v)];
+    len[idx(v)] = g.start[idx(v) + 1] - g.start[idx(v)];
+  }
+  std::copy(g.index.begin(), g.index.begin() + nz, iw.begin());
+  std::array<double, AMD_CONTROL> control{};
+  std::array<double, AMD_INFO> info{};
+  amd_defaults(control.data());
+  amd_2(n, pe.data(), iw.data(), len.data(), iwlen, nz, nv.data(), next.data(), order.data(),
+        head.data(), elen.data(), degree.data(), w.data(), control.data(), info.data());
+  return order;
+}
+
+// The graph in pivot order, split by triangle: pivot k's neighbours i < k are
+// upper[upper_start[k] .. upper_start[k+1]) and its neighbours i > k are lower[lower_start[k] ..]
+// with their graph slots in lower_slot. Every pass of the analysis streams one half.
+struct PivotGraph {
+  std::vector<int> upper_start, upper, lower_start, lower, lower_slot;
+};
+
+PivotGraph pivot_graph(const SymmetricGraph& g, const std::vector<int>& order,
+                       const std::vector<int>& inverse) {
+  const int n = g.n;
+  const int half = g.start[idx(n)] / 2;
+  PivotGraph p;
+  p.upper_start.resize(idx(n) + 1);
+  p.lower_start.resize(idx(n) + 1);
+  // One spare entry each: every neighbour is written to both halves and counted in one.
+  p.upper.resize(idx(half) + 1);
+  p.lower.resize(idx(half) + 1);
+  p.lower_slot.resize(idx(half) + 1);
+  int nu = 0, nl = 0;
+  for (int k = 0; k < n; ++k) {
+    p.upper_start[idx(k)] = nu;
+    p.lower_start[idx(k)] = nl;
+    const int v = order[idx(k)];
+    for (int q = g.start[idx(v)]; q < g.start[idx(v) + 1]; ++q) {
+      const int i = inverse[idx(g.index[idx(q)])];
+      HEADSPA_CHECK(nu <= half && nl <= half, "a symmetric graph");
+      p.upper[idx(nu)] = i;
+      p.lower[idx(nl)] = i;
+      p.lower_slot[idx(nl)] = q;
+      const bool below = i > k;
+      nl += below ? 1 : 0;
+      nu += below ? 0 : 1;
+    }
+  }
+  p.upper_start[idx(n)] = nu;
+  p.lower_start[idx(n)] = nl;
+  HEADSPA_CHECK(nu == half && nl == half, "a symmetric graph without self loops");
+  return p;
+}
+
+// The elimination tree (Liu): for each entry (i < k) of column k, climb from i towards the
+// root, pointing every node passed at k (path compression).
+std::vector<int> elimination_tree(const PivotGraph& g) {
+  const int n = static_cast<int>(g.upper_start.size()) - 1;
+  std::vector<int> parent(idx(n), -1), ancestor(idx(n), -1);
+  for (int k = 0; k < n; ++k) {
+    for (int q = g.upper_start[idx(k)]; q < g.upper_start[idx(k) + 1]; ++q) {
+      for (int i = g.upper[idx(q)]; i != -1 && i < k;) {
+        const int up = ancestor[idx(i)];
+        ancestor[idx(i)] = k;
+        if (up == -1) parent[idx(i)] = k;
+        i = up;
+      }
+    }
+  }
+  return parent;
+}
+
+// A postorder of the forest: children in ascending order, each subtree contiguous.
+std::vector<int> postorder(const std::vector<int>& parent) {
+  const int n = static_cast<int>(parent.size());
+  std::vector<int> head(idx(n), -1), next(idx(n), -1), stack, post;
+  post.reserve(idx(n));
+  stack.reserve(idx(n));
+  for (int j = n - 1; j >= 0; --j) {
+    if (parent[idx(j)] < 0) continue;
+    next[idx(j)] = head[idx(parent[idx(j)])];
+    head[idx(parent[idx(j)])] = j;
+  }
+  for (int root = 0; root < n; ++root) {
+    if (parent[idx(root)] >= 0) continue;
+    stack.push_back(root);
+    while (!stack.empty()) {
+      const int p = stack.back();
+      const int child = head[idx(p)];
+      if (child < 0) {
+        stack.pop_back();
+        post.push_back(p);
+      } else {
+        head[idx(p)] = next[idx(child)];
+        stack.push_back(child);
+      }
+    }
+  }
+  return post;
+}
+
+// Column counts of L (diagonal included) for a postordered tree (Gilbert, Ng and Peyton):
+// row i's subtree has as leaves the columns j < i of its entries whose first descendant lies
+// past the previous leaf's; each leaf adds one to its column and takes one off where its path
+// meets the previous leaf's (their least common ancestor, found with path compression).
+std::vector<int> column_counts(const PivotGraph& g, const std::vector<int>& parent) {
+  const int n = static_cast<int>(parent.size());
+  std::vector<int> delta(idx(n), 0), first(idx(n), -1), max_first(idx(n), -1),
+      previous_leaf(idx(n), -1), ancestor(idx(n));
+  for (int k = 0; k < n; ++k) {
+    int j = k;
+    delta[idx(j)] = first[idx(j)] == -1 ? 1 : 0;
+    for (; j != -1 && first[idx(j)] == -1; j = parent[idx(j)]) first[idx(j)] = k;
+  }
+  for (int i = 0; i < n; ++i) ancestor[idx(i)] = i;
+  for (int j = 0; j < n; ++j) {
+    if (parent[idx(j)] != -1) --delta[idx(parent[idx(j)])];
+    for (int q = g.lower_start[idx(j)]; q < g.lower_start[idx(j) + 1]; ++q) {
+      const int i = g.lower[idx(q)];
+      if (first[idx(j)] <= max_first[idx(i)]) continue;  // j is not a leaf of row i
+      max_first[idx(i)] = first[idx(j)];
+      const int previous = previous_leaf[idx(i)];
+      previous_leaf[idx(i)] = j;
+      ++delta[idx(j)];
+      if (previous == -1) continue;  // the first leaf of row i
+      int root = previous;
+      while (root != ancestor[idx(root)]) root = ancestor[idx(root)];
+      for (int s = previous; s != root;) {
+        const int up = ancestor[idx(s)];
+        ancestor[idx(s)] = root;
+        s = up;
+      }
+      --delta[idx(root)];
+    }
+    if (parent[idx(j)] != -1) ancestor[idx(j)] = parent[idx(j)];
+  }
+  for (int j = 0; j < n; ++j) {
+    if (parent[idx(j)] != -1) delta[idx(parent[idx(j)])] += delta[idx(j)];
+  }
+  return delta;
+}
+
+// Merging of a supernode into its parent (the next supernode): always while the result has at
+// most kRelaxColumns[0] columns; otherwise while the share of explicit zeros in the result stays
+// under kRelaxZeros[i] for results of at most kRelaxColumns[i + 1] columns (the last share for
+// any width).
+constexpr std::array<int, 3> kRelaxColumns = {4, 16, 48};
+constexpr std::array<double, 3> kRelaxZeros = {0.8, 0.1, 0.05};
+
+bool relax(std::int64_t columns, std::int64_t zeros, std::int64_t entries) {
+  if (columns <= kRelaxColumns[0]) return true;
+  const auto share = static_cast<double>(zeros) / static_cast<double>(entries);
+  if (columns <= kRelaxColumns[1]) return share < kRelaxZeros[0];
+  if (columns <= kRelaxColumns[2]) return share < kRelaxZeros[1];
+  return share < kRelaxZeros[2];
+}
+
+}  // namespace
+
+SmallCholeskyAnalysis analyse_small_cholesky(const SymmetricGraph& g) {
+  const int n = g.n;
+  HEADSPA_CHECK(n > 0 && g.start.size() == idx(n) + 1, "a graph with vertices");
+  SmallCholeskyAnalysis a;
+  a.n = n;
+
+  // The fill-reducing order, made a postorder of its elimination tree (AMD's order usually is
+  // one already).
+  a.perm = amd_ordering(g);
+  a.inverse_perm.resize(idx(n));
+  for (int k = 0; k < n; ++k) a.inverse_perm[idx(a.perm[idx(k)])] = k;
+  PivotGraph pg = pivot_graph(g, a.perm, a.inverse_perm);
+  std::vector<int> parent = elimination_tree(pg);
+  const std::vector<int> post = postorder(parent);
+  bool postordered = true;
+  for (int k = 0; k < n && postordered; ++k) postordered = post[idx(k)] == k;
+  if (!postordered) {
+    std::vector<int> post_inverse(idx(n)), order(idx(n)), tree(idx(n));
+    for (int k = 0; k < n; ++k) post_inverse[idx(post[idx(k)])] = k;
+    for (int k = 0; k < n; ++k) {
+      order[idx(k)] = a.perm[idx(post[idx(k)])];
+      const int p = parent[idx(post[idx(k)])];
+      tree[idx(k)] = p < 0 ? -1 : post_inverse[idx(p)];
+    }
+    a.perm = std::move(order);
+    parent = std::move(tree);
+    for (int k = 0; k < n; ++k) a.inverse_perm[idx(a.perm[idx(k)])] = k;
+    pg = pivot_graph(g, a.perm, a.inverse_perm);
+  }
+  const std::vector<int> count = column_counts(pg, parent);
+
+  // Fundamental supernodes: a column joins the previous one when it is that column's parent,
+  // its only child, and its column has one entry fewer.
+  std::vector<int> children(idx(n), 0);
+  for (int j = 0; j < n; ++j) {
+    if (parent[idx(j)] >= 0) ++children[idx(parent[idx(j)])];
+  }
+  std::vector<int> fundamental{0};  // first column of each
+  for (int j = 1; j < n; ++j) {
+    const bool joins =
+        parent[idx(j) - 1] == j && count[idx(j) - 1] == count[idx(j)] + 1 && children[idx(j)] == 1;
+    if (!joins) fundamental.push_back(j);
+  }
+  const int nf = static_cast<int>(fundamental.size());
+  fundamental.push_back(n);
+  std::vector<int> fundamental_of(idx(n));
+  for (int f = 0; f < nf; ++f) {
+    for (int j = fundamental[idx(f)]; j < fundamental[idx(f) + 1]; ++j) fundamental_of[idx(j)] = f;
+  }
+
+  // Relaxed amalgamation, from the root down: supernode f merges into the group that starts
+  // with its parent when that parent is f + 1 (f is its last child, so the columns stay
+  // contiguous). The merged rows are f's columns and the group's rows (f's rows below its
+  // columns lie among its parent's).
+  std::vector<int> group_columns(idx(nf)), group_rows(idx(nf));
+  std::vector<std::int64_t> group_zeros(idx(nf), 0);
+  std::vector<char> merges_up(idx(nf), 0);
+  for (int f = 0; f < nf; ++f) {
+    group_columns[idx(f)] = fundamental[idx(f) + 1] - fundamental[idx(f)];
+    group_rows[idx(f)] = count[idx(fundamental[idx(f)])];
+  }
+  for (int f = nf - 2; f >= 0; --f) {
+    const int last = fundamental[idx(f) + 1] - 1;
+    if (parent[idx(last)] < 0 || fundamental_of[idx(parent[idx(last)])] != f + 1) continue;
+    const std::int64_t columns = group_columns[idx(f)] + group_columns[idx(f) + 1];
+    const std::int64_t rows = group_columns[idx(f)] + group_rows[idx(f) + 1];
+    const std::int64_t entries = trapezoid(columns, rows);
+    const std::int64_t zeros =
+        entries - trapezoid(group_columns[idx(f)], group_rows[idx(f)]) -
+        (trapezoid(group_columns[idx(f) + 1], group_rows[idx(f) + 1]) - group_zeros[idx(f) + 1]);
+    if (!relax(columns, zeros, entries)) continue;
+    merges_up[idx(f)] = 1;
+    group_columns[idx(f)] = static_cast<int>(columns);
+    group_rows[idx(f)] = static_cast<int>(rows);
+    group_zeros[idx(f)] = zeros;
+  }
+
+  // The supernodes and their tree.
+  a.super.clear();
+  a.row_start.assign(1, 0);
+  a.packed_start.assign(1, 0);
+  for (int f = 0; f < nf; ++f) {
+    if (f > 0 && merges_up[idx(f) - 1] != 0) continue;
+    a.super.push_back(fundamental[idx(f)]);
+    a.row_start.push_back(a.row_start.back() + group_rows[idx(f)]);
+    a.packed_start.push_back(a.packed_start.back() +
+                             trapezoid(group_columns[idx(f)], group_rows[idx(f)]));
+    a.max_rows = std::max(a.max_rows, group_rows[idx(f)]);
+    a.max_columns = std::max(a.max_columns, group_columns[idx(f)]);
+  }
+  a.super.push_back(n);
+  const int ns = a.nsuper();
+  a.column_super.resize(idx(n));
+  for (int s = 0; s < ns; ++s) {
+    for (int j = a.super[idx(s)]; j < a.super[idx(s) + 1]; ++j) a.column_super[idx(j)] = s;
+  }
+  a.super_parent.assign(idx(ns), -1);
+  for (int s = 0; s < ns; ++s) {
+    const int up = parent[idx(a.super[idx(s) + 1] - 1)];
+    if (up >= 0) a.super_parent[idx(s)] = a.column_super[idx(up)];
+  }
+
+  // Row indices: each supernode's own columns, then row k wherever row k's subtree passes,
+  // for k ascending.
+  a.rows.resize(idx(a.row_start.back()));
+  std::vector<int> fill(a.row_start.begin(), a.row_start.end() - 1), mark(idx(ns), -1);
+  for (int s = 0; s < ns; ++s) {
+    for (int j = a.super[idx(s)]; j < a.super[idx(s) + 1]; ++j) a.rows[idx(fill[idx(s)]++)] = j;
+  }
+  for (int k = 0; k < n; ++k) {
+    const int own = a.column_super[idx(k)];
+    for (int q = pg.upper_start[idx(k)]; q < pg.upper_start[idx(k) + 1]; ++q) {
+      const int i = pg.upper[idx(q)];
+      for (int s = a.column_super[idx(i)]; s != own && mark[idx(s)] != k;
+           s = a.super_parent[idx(s)]) {
+        HEADSPA_CHECK(fill[idx(s)] < a.row_start[idx(s) + 1], "supernode row counts");
+        mark[idx(s)] = k;
+        a.rows[idx(fill[idx(s)]++)] = k;
+      }
+    }
+  }
+  for (int s = 0; s < ns; ++s) {
+    HEADSPA_CHECK(fill[idx(s)] == a.row_start[idx(s) + 1], "supernode row counts");
+  }
+
+  // Where each matrix entry goes.
+  std::vector<int> relative(idx(n), 0);  // a row's position within the current supernode
+  a.diagonal_at.resize(idx(n));
+  a.entry_at.resize(idx(pg.lower_start[idx(n)]));
+  for (int s = 0; s < ns; ++s) {
+    const int nrow = a.row_start[idx(s) + 1] - a.row_start[idx(s)];
+    for (int r = 0; r < nrow; ++r) relative[idx(a.rows[idx(a.row_start[idx(s)] + r)])] = r;
+    for (int j = a.super[idx(s)]; j < a.super[idx(s) + 1]; ++j) {
+      const int jj = j - a.super[idx(s)];
+      // base + r is the entry of the supernode's r-th row in column j.
+      const std::int64_t base = a.packed_start[idx(s)] + column_offset(jj, nrow) - jj;
+      a.diagonal_at[idx(a.perm[idx(j)])] = base + jj;
+      for (int q = pg.lower_start[idx(j)]; q < pg.lower_start[idx(j) + 1]; ++q) {
+        a.entry_at[idx(q)] = base + relative[idx(pg.lower[idx(q)])];
+      }
+    }
+  }
+  pg.lower_slot.resize(idx(pg.lower_start[idx(n)]));
+  a.entry_slot = std::move(pg.lower_slot);
+  for (int j = 0; j < n; ++j) a.factor_entries += count[idx(j)];
+  for (int s = 0; s < ns; ++s) {
+    const int nrow = a.row_start[idx(s) + 1] - a.row_start[idx(s)];
+    for (int j = 0; j < a.super[idx(s) + 1] - a.super[idx(s)]; ++j) {
+      const double below = nrow - j - 1;
+      a.multiply_adds += below * (below + 1) / 2;
+    }
+  }
+  return a;
+}
+
+namespace {
+
+// Blocks of products of a supernode's rows: products[c][i] = sum over k < count of
+// columns[k][r0 + i] * columns[k][c0 + c], for i < kRows and c < kColumns, the partial sums held
+// in registers across the columns. A block reads up to kRows - 1 rows past the last one a
+// caller uses (the values have padding at the end).
+constexpr int kColumns = 4;
+
+// Any x86-64 (SSE2, two doubles a register): four rows.
+struct PortableProducts {
+  static constexpr int kRows = 4;
+  using Double2 = double __attribute__((vector_size(16)));
+  static Double2 load(const double* p) {
+    Double2 v;
+    std::memcpy(&v, p, sizeof v);
+    return v;
+  }
+  static void block(const double* const* columns, int count, int r0, int c0,
+                    double (&products)[kColumns][kRows]) {
+    Double2 p00 = {}, p01 = {}, p10 = {}, p11 = {}, p20 = {}, p21 = {}, p30 = {}, p31 = {};
+    for (int k = 0; k < count; ++k) {
+      const double* column = columns[k];
+      const Double2 low = load(column + r0), high = load(column + r0 + 2);
+      const double b0 = column[c0], b1 = column[c0 + 1], b2 = column[c0 + 2], b3 = column[c0 + 3];
+      p00 += low * b0;
+      p01 += high * b0;
+      p10 += low * b1;
+      p11 += high * b1;
+      p20 += low * b2;
+      p21 += high * b2;
+      p30 += low * b3;
+      p31 += high * b3;
+    }
+    std::memcpy(products[0], &p00, sizeof p00);
+    std::memcpy(products[0] + 2, &p01, sizeof p01);
+    std::memcpy(products[1], &p10, sizeof p10);
+    std::memcpy(products[1] + 2, &p11, sizeof p11);
+    std::memcpy(products[2], &p20, sizeof p20);
+    std::memcpy(products[2] + 2, &p21, sizeof p21);
+    std::memcpy(products[3], &p30, sizeof p30);
+    std::memcpy(products[3] + 2, &p31, sizeof p31);
+  }
+};
+
+#if defined(__x86_64__)
+// AVX2 with fused multiply-adds (four doubles a register): eight rows.
+struct Avx2Products {
+  static constexpr int kRows = 8;
+  __attribute__((target("avx2,fma"))) static void block(const double* const* columns, int count,
+                                                        int r0, int c0,
+                                                        double (&products)[kColumns][kRows]) {
+    __m256d p00 = _mm256_setzero_pd(), p01 = p00, p10 = p00, p11 = p00, p20 = p00, p21 = p00,
+            p30 = p00, p31 = p00;
+    for (int k = 0; k < count; ++k) {
+      const double* column = columns[k];
+      const __m256d low = _mm256_loadu_pd(column + r0);
+      const __m256d high = _mm256_loadu_pd(column + r0 + 4);
+      const __m256d b0 = _mm256_broadcast_sd(column + c0);
+      const __m256d b1 = _mm256_broadcast_sd(column + c0 + 1);
+      const __m256d b2 = _mm256_broadcast_sd(column + c0 + 2);
+      const __m256d b3 = _mm256_broadcast_sd(column + c0 + 3);
+      p00 = _mm256_fmadd_pd(low, b0, p00);
+      p01 = _mm256_fmadd_pd(high, b0, p01);
+      p10 = _mm256_fmadd_pd(low, b1, p10);
+      p11 = _mm256_fmadd_pd(high, b1, p11);
+      p20 = _mm256_fmadd_pd(low, b2, p20);
+      p21 = _mm256_fmadd_pd(high, b2, p21);
+      p30 = _mm256_fmadd_pd(low, b3, p30);
+      p31 = _mm256_fmadd_pd(high, b3, p31);
+    }
+    _mm256_storeu_pd(products[0], p00);
+    _mm256_storeu_pd(products[0] + 4, p01);
+    _mm256_storeu_pd(products[1], p10);
+    _mm256_storeu_pd(products[1] + 4, p11);
+    _mm256_storeu_pd(products[2], p20);
+    _mm256_storeu_pd(products[2] + 4, p21);
+    _mm256_storeu_pd(products[3], p30);
+    _mm256_storeu_pd(products[3] + 4, p31);
+  }
+};
+#endif
+
+// The update of a supernode (values xs, nrow rows) by `count` columns whose rows (indexed
+// 0 .. rows-1, the first `targets` of them among the supernode's columns) sit at row positions
+// place(r) of the supernode: for each target c and each row r >= c,
+//   column place(c) at row position place(r) -= sum over k of columns[k][r] * columns[k][c].
+template <class Products, class Place>
+void subtract_products(const double* const* columns, int count, int rows, int targets, double* xs,
+                       int nrow, Place place) {
+  constexpr int kRows = Products::kRows;
+  double products[kColumns][kRows];
+  for (int c0 = 0; c0 < targets; c0 += kColumns) {
+    const int cn = std::min(kColumns, targets - c0);
+    double* target[kColumns] = {};
+    for (int c = 0; c < cn; ++c) {
+      const int jj = place(c0 + c);
+      target[c] = xs + column_offset(jj, nrow) - jj;
+    }
+    for (int r0 = c0; r0 < rows; r0 += kRows) {
+      Products::block(columns, count, r0, c0, products);
+      const int rn = std::min(kRows, rows - r0);
+      for (int c = 0; c < cn; ++c) {
+        // Rows above the diagonal (r < c0 + c) belong to no stored entry.
+        for (int i = std::max(0, c0 + c - r0); i < rn; ++i) {
+          target[c][place(r0 + i)] -= products[c][i];
+        }
+      }
+    }
+  }
+}
+
+// Columns of a supernode's diagonal block factored left-looking before the columns right of
+// them are updated with one product (right-looking by panels).
+constexpr int kPanel = 8;
+
+template <class Products>
+bool factor(const SmallCholeskyAnalysis& a, std::span<const double> diagonal,
+            std::span<const double> off_diagonal, SmallCholeskyWorkspace& ws, double* x) {
+  const int ns = a.nsuper();
+  std::fill(x, x + a.padded_size(), 0.0);
+  for (int v = 0; v < a.n; ++v) x[a.diagonal_at[idx(v)]] = diagonal[idx(v)];
+  for (std::size_t e = 0; e < a.entry_at.size(); ++e) {
+    x[a.entry_at[e]] = off_diagonal[idx(a.entry_slot[e])];
+  }
+  std::fill(ws.head.begin(), ws.head.end(), -1);
+  const double** columns = ws.columns.data();
+  int* map = ws.map.data();
+  for (int s = 0; s < ns; ++s) {
+    const int k1 = a.super[idx(s)];
+    const int ncol = a.super[idx(s) + 1] - k1;
+    const int nrow = a.row_start[idx(s) + 1] - a.row_start[idx(s)];
+    const int* rows = a.rows.data() + a.row_start[idx(s)];
+    double* xs = x + a.packed_start[idx(s)];
+    for (int r = 0; r < nrow; ++r) ws.relative[idx(rows[r])] = r;
+
+    // Updates from every supernode with rows among this one's columns.
+    for (int d = ws.head[idx(s)]; d != -1;) {
+      const int after = ws.next[idx(d)];
+      const int dcol = a.super[idx(d) + 1] - a.super[idx(d)];
+      const int drow = a.row_start[idx(d) + 1] - a.row_start[idx(d)];
+      const int* drows = a.rows.data() + a.row_start[idx(d)];
+      const double* xd = x + a.packed_start[idx(d)];
+      const int p0 = ws.position[idx(d)];
+      int p1 = p0;
+      while (p1 < drow && drows[p1] < k1 + ncol) ++p1;
+      for (int r = p0; r < drow; ++r) map[r - p0] = ws.relative[idx(drows[r])];
+      // Column k of d from its row position p0 on.
+      for (int k = 0; k < dcol; ++k) columns[k] = xd + column_offset(k, drow) - k + p0;
+      subtract_products<Products>(columns, dcol, drow - p0, p1 - p0, xs, nrow,
+                                  [map](int r) { return map[r]; });
+      ws.position[idx(d)] = p1;
+      if (p1 < drow) {
+        const int t = a.column_super[idx(drows[p1])];
+        ws.next[idx(d)] = ws.head[idx(t)];
+        ws.head[idx(t)] = d;
+      }
+      d = after;
+    }
+
+    // The diagonal block and the rows below it, by panels of columns.
+    for (int j0 = 0; j0 < ncol; j0 += kPanel) {
+      const int j1 = std::min(j0 + kPanel, ncol);
+      for (int j = j0; j < j1; ++j) {
+        double* cj = xs + column_offset(j, nrow) - j;
+        for (int k = j0; k < j; ++k) {
+          const double* ck = xs + column_offset(k, nrow) - k;
+          const double factor = ck[j];
+          for (int r = j; r < nrow; ++r) cj[r] -= ck[r] * factor;
+        }
+        const double pivot = cj[j];
+        if (!(pivot > 0.0) || !std::isfinite(pivot)) return false;
+        const double diagonal_value = std::sqrt(pivot);
+        const double inverse = 1.0 / diagonal_value;
+        cj[j] = diagonal_value;
+        for (int r = j + 1; r < nrow; ++r) cj[r] *= inverse;
+      }
+      if (j1 < ncol) {
+        for (int k = j0; k < j1; ++k) columns[k - j0] = xs + column_offset(k, nrow) - k + j1;
+        subtract_products<Products>(columns, j1 - j0, nrow - j1, ncol - j1, xs, nrow,
+                                    [j1](int r) { return j1 + r; });
+      }
+    }
+    if (nrow > ncol) {
+      ws.position[idx(s)] = ncol;
+      const int t = a.column_super[idx(rows[ncol])];
+      ws.next[idx(s)] = ws.head[idx(t)];
+      ws.head[idx(t)] = s;
+    }
+  }
+  return true;
+}
+
+#if defined(__x86_64__)
+// The factorisation compiled for AVX2 and FMA throughout (every call inlined).
+__attribute__((target("avx2,fma"), flatten)) bool factor_avx2(const SmallCholeskyAnalysis& a,
+                                                              std::span<const double> diagonal,
+                                                              std::span<const double> off_diagonal,
+                                                              SmallCholeskyWorkspace& ws,
+                                                              double* x) {
+  return factor<Avx2Products>(a, diagonal, off_diagonal, ws, x);
+}
+
+bool avx2_available() {
+  static const bool available = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  return available;
+}
+#endif
+
+}  // namespace
+
+SmallCholeskyWorkspace::SmallCholeskyWorkspace(const SmallCholeskyAnalysis& a)
+    : relative(idx(a.n), 0),
+      head(idx(a.nsuper()), -1),
+      next(idx(a.nsuper()), -1),
+      position(idx(a.nsuper()), 0),
+      map(idx(a.max_rows), 0),
+      columns(idx(a.max_columns), nullptr) {}
+
+bool factor_small_cholesky(const SmallCholeskyAnalysis& a, std::span<const double> diagonal,
+                           std::span<const double> off_diagonal, SmallCholeskyWorkspace& workspace,
+                           double* values) {
+#if defined(__x86_64__)
+  if (avx2_available()) return factor_avx2(a, diagonal, off_diagonal, workspace, values);
+#endif
+  return factor<PortableProducts>(a, diagonal, off_diagonal, workspace, values);
+}
+
+}  // namespace headspa::geometry::detail
