@@ -216,16 +216,24 @@ struct HeatGeodesicSolver::Impl {
   // kSecondFactor: run() with headspa's own solves, in pivot order.
   void run_copied(std::span<const int> support, Eigen::VectorXd& out);
   void find_components();
-  // kSecondFactor on a small mesh: the whole precomputation with headspa's own Cholesky.
+  // kSecondFactor on a small mesh: the whole precomputation with headspa's own Cholesky, and
+  // run() with its solves.
   void precompute_small(const TriangleMesh& mesh);
-  // The Laplacian, mass, time step and per-face data of the small path, on the graph's slots.
+  void run_small(std::span<const int> support, Eigen::VectorXd& out);
+  // The Laplacian, mass and time step of the small path on the graph's slots, and the pivot
+  // faces' gradients (their corners still vertices).
   struct SmallSystems;
   void small_systems(const TriangleMesh& mesh, const detail::SymmetricGraph& graph,
                      const std::vector<int>& edge_slot, SmallSystems& out);
-  // The pivot faces of headspa's solves (face data from `gradients`, corners as vertices).
-  template <class T>
-  void fill_pivot_faces(std::vector<PivotFace<T>>& list,
-                        const std::vector<std::array<double, 9>>& gradients);
+  // The small path's analysis, both factors (small_cholesky.hpp) and the solves' workspace.
+  struct SmallFactors;
+  std::unique_ptr<SmallFactors> small;
+};
+
+struct HeatGeodesicSolver::Impl::SmallFactors {
+  detail::SmallCholeskyAnalysis analysis;
+  std::unique_ptr<double[]> heat, poisson;  // the factors' values
+  std::optional<detail::SmallCholeskyWorkspace> workspace;
 };
 
 HeatGeodesicSolver::Impl::Impl(const TriangleMesh& mesh, const HeatGeodesicOptions& opts)
@@ -569,10 +577,9 @@ void attempt(std::exception_ptr& error, Work&& work) {
 }  // namespace
 
 struct HeatGeodesicSolver::Impl::SmallSystems {
-  std::vector<double> laplacian;                 // per graph slot: L(v, w), w the slot's neighbour
-  std::vector<double> laplacian_diagonal;        // per vertex
-  Eigen::VectorXd mass;                          // lumped, with the floor of the CHOLMOD path
-  std::vector<std::array<double, 9>> gradients;  // per face: area * grad psi_k (x, y, z per k)
+  std::vector<double> laplacian;           // per graph slot: L(v, w), w the slot's neighbour
+  std::vector<double> laplacian_diagonal;  // per vertex
+  Eigen::VectorXd mass;                    // lumped, with the floor of the CHOLMOD path
   // The two systems (heat: M + t L, with the M-matrix variant when asked; Poisson: L + eps M).
   std::vector<double> heat_off, heat_diagonal, poisson_diagonal;
 };
@@ -588,7 +595,7 @@ void HeatGeodesicSolver::Impl::small_systems(const TriangleMesh& mesh,
   out.laplacian.assign(graph.index.size(), 0.0);
   out.laplacian_diagonal.assign(nv, 0.0);
   out.mass.setZero(n);
-  out.gradients.resize(nf);
+  pivot_faces_double.resize(nf);
   double edge_sum = 0.0;
   for (std::size_t f = 0; f < nf; ++f) {
     const Face& face = faces[f];
@@ -600,7 +607,9 @@ void HeatGeodesicSolver::Impl::small_systems(const TriangleMesh& mesh,
     const double twice_area = normal2.norm();
     const double area = 0.5 * twice_area;
     for (int v : face) out.mass[v] += area / 3.0;
-    std::array<double, 9>& g = out.gradients[f];
+    PivotFace<double>& pivot_face = pivot_faces_double[f];
+    pivot_face.corner = face;  // made pivots once the order is known
+    std::array<double, 9>& g = pivot_face.gradient;
     if (!(twice_area > 0.0)) {
       g.fill(0.0);
       continue;
@@ -651,29 +660,18 @@ void HeatGeodesicSolver::Impl::small_systems(const TriangleMesh& mesh,
   }
 }
 
-template <class T>
-void HeatGeodesicSolver::Impl::fill_pivot_faces(
-    std::vector<PivotFace<T>>& list, const std::vector<std::array<double, 9>>& gradients) {
-  list.resize(faces.size());
-  for (std::size_t f = 0; f < faces.size(); ++f) {
-    PivotFace<T>& pf = list[f];
-    for (std::size_t k = 0; k < 3; ++k)
-      pf.corner[k] = structure->inverse_perm[static_cast<std::size_t>(faces[f][k])];
-    for (std::size_t i = 0; i < 9; ++i) pf.gradient[i] = static_cast<T>(gradients[f][i]);
-  }
-}
-
 void HeatGeodesicSolver::Impl::precompute_small(const TriangleMesh& mesh) {
   // The calling thread builds the graph and analyses it (the ordering is most of the time);
   // meanwhile a worker computes the Laplacian, mass and face data on the graph's slots. Then
-  // each factors one system (the heat step's here, the Poisson step's on the worker) and packs
-  // it for the solves. Each factorisation is sequential, so the factors are the same bits
-  // whichever thread computes them, side by side or in turn.
+  // each factors one system, the heat step's here and the Poisson step's on the worker. Each
+  // factorisation is sequential, so the factors are the same bits whichever thread computes
+  // them, side by side or in turn.
   precompute.own_factorisation = true;
   precompute.numeric_factorisations = 2;
+  small = std::make_unique<SmallFactors>();
+  detail::SmallCholeskyAnalysis& analysis = small->analysis;
   EdgeGraph edges;
   SmallSystems systems;
-  detail::SmallCholeskyAnalysis analysis;
   bool heat_ok = false, poisson_ok = false;
   std::exception_ptr error, worker_error;
   auto compute_values = [&] {
@@ -681,22 +679,17 @@ void HeatGeodesicSolver::Impl::precompute_small(const TriangleMesh& mesh) {
     find_components();
   };
   auto factor_system = [&](const std::vector<double>& off, const std::vector<double>& diagonal,
-                           detail::PackedFactor& packed) {
+                           std::unique_ptr<double[]>& values) {
     detail::SmallCholeskyWorkspace buffers(analysis);
-    auto values =
-        std::make_unique_for_overwrite<double[]>(static_cast<std::size_t>(analysis.padded_size()));
-    if (!detail::factor_small_cholesky(analysis, diagonal, off, buffers, values.get())) {
-      return false;
-    }
-    packed = detail::pack_values(*structure, std::move(values), options.single_values);
-    return true;
+    values =
+        std::make_unique_for_overwrite<double[]>(static_cast<std::size_t>(analysis.value_count()));
+    return detail::factor_small_cholesky(analysis, diagonal, off, buffers, values.get());
   };
   auto factor_poisson = [&] {
-    poisson_ok = factor_system(systems.laplacian, systems.poisson_diagonal, poisson_values);
-    if (options.single_values) {
-      fill_pivot_faces(pivot_faces_single, systems.gradients);
-    } else {
-      fill_pivot_faces(pivot_faces_double, systems.gradients);
+    poisson_ok = factor_system(systems.laplacian, systems.poisson_diagonal, small->poisson);
+    for (PivotFace<double>& face : pivot_faces_double) {
+      for (int& corner : face.corner)
+        corner = analysis.inverse_perm[static_cast<std::size_t>(corner)];
     }
   };
 
@@ -710,17 +703,14 @@ void HeatGeodesicSolver::Impl::precompute_small(const TriangleMesh& mesh) {
       if (!stop.load()) attempt(worker_error, compute_values);
       values_ready.count_down();
       analysis_ready.wait();
-      if (!stop.load()) attempt(worker_error, factor_poisson);
+      if (!stop.load() && !worker_error) attempt(worker_error, factor_poisson);
     });
   }
   auto start = Clock::now();
   attempt(error, [&] { edges = edge_graph(faces, n); });
   if (error) stop.store(true);
   if (concurrent) graph_ready.count_down();
-  attempt(error, [&] {
-    analysis = detail::analyse_small_cholesky(edges.graph);
-    structure.emplace(n, analysis.super, analysis.row_start, analysis.rows, analysis.perm);
-  });
+  attempt(error, [&] { analysis = detail::analyse_small_cholesky(edges.graph); });
   if (error) stop.store(true);
   precompute.analyse_seconds = seconds_since(start);
   start = Clock::now();
@@ -732,7 +722,7 @@ void HeatGeodesicSolver::Impl::precompute_small(const TriangleMesh& mesh) {
   }
   if (!worker_error) {
     attempt(error,
-            [&] { heat_ok = factor_system(systems.heat_off, systems.heat_diagonal, heat_values); });
+            [&] { heat_ok = factor_system(systems.heat_off, systems.heat_diagonal, small->heat); });
   }
   if (concurrent) {
     worker.join();
@@ -747,20 +737,56 @@ void HeatGeodesicSolver::Impl::precompute_small(const TriangleMesh& mesh) {
         "heat geodesic: the Cholesky factorisation failed (degenerate faces or a mesh that is "
         "not a manifold surface?)");
   }
-
+  small->workspace.emplace(analysis);
   precompute.factor_nonzeros = analysis.factor_entries;
-  const auto entries = static_cast<double>(std::max<std::int64_t>(analysis.packed_size(), 1));
-  precompute.heat_single_fraction = static_cast<double>(heat_values.single_entries) / entries;
-  precompute.poisson_single_fraction = static_cast<double>(poisson_values.single_entries) / entries;
-  workspace.emplace(*structure);
-  const std::int64_t packed = structure->packed_start.back();
-  pair.emplace(options.parallel_solves && !structure->part[1].empty() &&
-               packed >= (std::int64_t{1} << 18));
-  precompute.solve_threads = pair->threaded() ? 2 : 1;
-  precompute.serial_fraction =
-      packed > 0 ? static_cast<double>(structure->work[0]) / static_cast<double>(packed) : 1.0;
+  precompute.solve_threads = 1;
+  precompute.serial_fraction = 1.0;
   permuted.setZero(n);
-  for (auto& d : half_divergence) d.assign(static_cast<std::size_t>(n), 0.0);
+  half_divergence[0].assign(static_cast<std::size_t>(n), 0.0);
+}
+
+void HeatGeodesicSolver::Impl::run_small(std::span<const int> support, Eigen::VectorXd& out) {
+  // As run_copied, on one thread: the heat step in `permuted` (a forward solve along the
+  // source's paths only), the divergence of its normalised gradient into half_divergence[0],
+  // the Poisson step there, all in pivot order.
+  SmallFactors& f = *small;
+  detail::SmallCholeskyWorkspace& ws = *f.workspace;
+  permuted.setZero();
+  source_columns.clear();
+  for (int v : support) {
+    const int k = f.analysis.inverse_perm[static_cast<std::size_t>(v)];
+    permuted[k] = b[v];
+    source_columns.push_back(k);
+  }
+  detail::small_forward_sparse(f.analysis, f.heat.get(), source_columns, ws, permuted.data());
+  detail::small_backward(f.analysis, f.heat.get(), ws, permuted.data());
+  std::vector<double>& divergence = half_divergence[0];
+  std::fill(divergence.begin(), divergence.end(), 0.0);
+  const double* heat = permuted.data();
+  for (const PivotFace<double>& face : pivot_faces_double) {
+    // -<g, G_k> / |g| with G_k = area * grad psi_k and g = sum_k u_k G_k (divergence_half).
+    double g[3] = {0.0, 0.0, 0.0};
+    for (std::size_t k = 0; k < 3; ++k) {
+      const double uk = heat[face.corner[k]];
+      for (std::size_t d = 0; d < 3; ++d) g[d] += uk * face.gradient[3 * k + d];
+    }
+    const double len = std::sqrt(g[0] * g[0] + g[1] * g[1] + g[2] * g[2]);
+    if (!(len > 0.0)) continue;
+    for (std::size_t k = 0; k < 3; ++k) {
+      const double dot = g[0] * face.gradient[3 * k] + g[1] * face.gradient[3 * k + 1] +
+                         g[2] * face.gradient[3 * k + 2];
+      divergence[static_cast<std::size_t>(face.corner[k])] -= dot / len;
+    }
+  }
+  last = HeatSolveReport{};
+  if (std::all_of(divergence.begin(), divergence.end(), [](double x) { return x == 0.0; })) {
+    out.setZero();
+    return;
+  }
+  detail::small_forward(f.analysis, f.poisson.get(), ws, divergence.data());
+  detail::small_backward(f.analysis, f.poisson.get(), ws, divergence.data());
+  for (int k = 0; k < n; ++k)
+    out[f.analysis.perm[static_cast<std::size_t>(k)]] = divergence[static_cast<std::size_t>(k)];
 }
 
 void HeatGeodesicSolver::Impl::find_components() {
@@ -965,6 +991,10 @@ void HeatGeodesicSolver::Impl::heat_step_copied(std::span<const int> support) {
 
 void HeatGeodesicSolver::Impl::run(std::span<const int> support, Eigen::VectorXd& out) {
   // u: the heat step (the right-hand side was written into b by the caller).
+  if (small) {
+    run_small(support, out);
+    return;
+  }
   if (structure) {
     run_copied(support, out);
     return;

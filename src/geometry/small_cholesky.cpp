@@ -22,7 +22,7 @@ std::int64_t trapezoid(std::int64_t ncol, std::int64_t nrow) {
   return ncol * nrow - ncol * (ncol - 1) / 2;
 }
 
-// Offset of column j of a supernode of nrow rows from its first packed value.
+// Offset of column j of a supernode of nrow rows from its first value.
 std::int64_t column_offset(int j, int nrow) {
   return static_cast<std::int64_t>(j) * nrow - static_cast<std::int64_t>(j) * (j - 1) / 2;
 }
@@ -59,7 +59,7 @@ std::vector<int> amd_ordering(const SymmetricGraph& g) {
 
 // The graph in pivot order, split by triangle: pivot k's neighbours i < k are
 // upper[upper_start[k] .. upper_start[k+1]) and its neighbours i > k are lower[lower_start[k] ..]
-// with their graph slots in lower_slot. Every pass of the analysis streams one half.
+// with their graph slots in lower_slot. Every later pass streams one half.
 struct PivotGraph {
   std::vector<int> upper_start, upper, lower_start, lower, lower_slot;
 };
@@ -67,14 +67,14 @@ struct PivotGraph {
 PivotGraph pivot_graph(const SymmetricGraph& g, const std::vector<int>& order,
                        const std::vector<int>& inverse) {
   const int n = g.n;
-  const int half = g.start[idx(n)] / 2;
+  const int nz = g.start[idx(n)];
   PivotGraph p;
   p.upper_start.resize(idx(n) + 1);
   p.lower_start.resize(idx(n) + 1);
-  // One spare entry each: every neighbour is written to both halves and counted in one.
-  p.upper.resize(idx(half) + 1);
-  p.lower.resize(idx(half) + 1);
-  p.lower_slot.resize(idx(half) + 1);
+  // Room for every entry in each half: each neighbour is written to both and counted in one.
+  p.upper.resize(idx(nz) + 1);
+  p.lower.resize(idx(nz) + 1);
+  p.lower_slot.resize(idx(nz) + 1);
   int nu = 0, nl = 0;
   for (int k = 0; k < n; ++k) {
     p.upper_start[idx(k)] = nu;
@@ -82,7 +82,6 @@ PivotGraph pivot_graph(const SymmetricGraph& g, const std::vector<int>& order,
     const int v = order[idx(k)];
     for (int q = g.start[idx(v)]; q < g.start[idx(v) + 1]; ++q) {
       const int i = inverse[idx(g.index[idx(q)])];
-      HEADSPA_CHECK(nu <= half && nl <= half, "a symmetric graph");
       p.upper[idx(nu)] = i;
       p.lower[idx(nl)] = i;
       p.lower_slot[idx(nl)] = q;
@@ -93,7 +92,10 @@ PivotGraph pivot_graph(const SymmetricGraph& g, const std::vector<int>& order,
   }
   p.upper_start[idx(n)] = nu;
   p.lower_start[idx(n)] = nl;
-  HEADSPA_CHECK(nu == half && nl == half, "a symmetric graph without self loops");
+  HEADSPA_CHECK(nu == nl, "a symmetric graph without self loops");
+  p.upper.resize(idx(nu));
+  p.lower.resize(idx(nl));
+  p.lower_slot.resize(idx(nl));
   return p;
 }
 
@@ -113,6 +115,23 @@ std::vector<int> elimination_tree(const PivotGraph& g) {
     }
   }
   return parent;
+}
+
+// Whether the order is a postorder of the forest (each subtree contiguous, ending at its
+// root): it is exactly when every subtree's range of as many indices ending at its root lies
+// within its parent's.
+bool is_postorder(const std::vector<int>& parent) {
+  const int n = static_cast<int>(parent.size());
+  std::vector<int> size(idx(n), 0);
+  for (int j = 0; j < n; ++j) {
+    size[idx(j)] += 1;
+    if (parent[idx(j)] >= 0) size[idx(parent[idx(j)])] += size[idx(j)];
+  }
+  for (int j = 0; j < n; ++j) {
+    const int p = parent[idx(j)];
+    if (p >= 0 && j - size[idx(j)] < p - size[idx(p)]) return false;
+  }
+  return true;
 }
 
 // A postorder of the forest: children in ascending order, each subtree contiguous.
@@ -208,17 +227,15 @@ SmallCholeskyAnalysis analyse_small_cholesky(const SymmetricGraph& g) {
   SmallCholeskyAnalysis a;
   a.n = n;
 
-  // The fill-reducing order, made a postorder of its elimination tree (AMD's order usually is
-  // one already).
+  // The fill-reducing order, made a postorder of its elimination tree when it is not one
+  // (AMD's order usually is).
   a.perm = amd_ordering(g);
   a.inverse_perm.resize(idx(n));
   for (int k = 0; k < n; ++k) a.inverse_perm[idx(a.perm[idx(k)])] = k;
   PivotGraph pg = pivot_graph(g, a.perm, a.inverse_perm);
   std::vector<int> parent = elimination_tree(pg);
-  const std::vector<int> post = postorder(parent);
-  bool postordered = true;
-  for (int k = 0; k < n && postordered; ++k) postordered = post[idx(k)] == k;
-  if (!postordered) {
+  if (!is_postorder(parent)) {
+    const std::vector<int> post = postorder(parent);
     std::vector<int> post_inverse(idx(n)), order(idx(n)), tree(idx(n));
     for (int k = 0; k < n; ++k) post_inverse[idx(post[idx(k)])] = k;
     for (int k = 0; k < n; ++k) {
@@ -247,10 +264,6 @@ SmallCholeskyAnalysis analyse_small_cholesky(const SymmetricGraph& g) {
   }
   const int nf = static_cast<int>(fundamental.size());
   fundamental.push_back(n);
-  std::vector<int> fundamental_of(idx(n));
-  for (int f = 0; f < nf; ++f) {
-    for (int j = fundamental[idx(f)]; j < fundamental[idx(f) + 1]; ++j) fundamental_of[idx(j)] = f;
-  }
 
   // Relaxed amalgamation, from the root down: supernode f merges into the group that starts
   // with its parent when that parent is f + 1 (f is its last child, so the columns stay
@@ -264,8 +277,8 @@ SmallCholeskyAnalysis analyse_small_cholesky(const SymmetricGraph& g) {
     group_rows[idx(f)] = count[idx(fundamental[idx(f)])];
   }
   for (int f = nf - 2; f >= 0; --f) {
-    const int last = fundamental[idx(f) + 1] - 1;
-    if (parent[idx(last)] < 0 || fundamental_of[idx(parent[idx(last)])] != f + 1) continue;
+    const int up = parent[idx(fundamental[idx(f) + 1] - 1)];
+    if (up != fundamental[idx(f) + 1]) continue;  // the parent does not start supernode f + 1
     const std::int64_t columns = group_columns[idx(f)] + group_columns[idx(f) + 1];
     const std::int64_t rows = group_columns[idx(f)] + group_rows[idx(f) + 1];
     const std::int64_t entries = trapezoid(columns, rows);
@@ -280,17 +293,17 @@ SmallCholeskyAnalysis analyse_small_cholesky(const SymmetricGraph& g) {
   }
 
   // The supernodes and their tree.
-  a.super.clear();
   a.row_start.assign(1, 0);
-  a.packed_start.assign(1, 0);
+  a.value_start.assign(1, 0);
   for (int f = 0; f < nf; ++f) {
     if (f > 0 && merges_up[idx(f) - 1] != 0) continue;
+    const int ncol = group_columns[idx(f)], nrow = group_rows[idx(f)];
     a.super.push_back(fundamental[idx(f)]);
-    a.row_start.push_back(a.row_start.back() + group_rows[idx(f)]);
-    a.packed_start.push_back(a.packed_start.back() +
-                             trapezoid(group_columns[idx(f)], group_rows[idx(f)]));
-    a.max_rows = std::max(a.max_rows, group_rows[idx(f)]);
-    a.max_columns = std::max(a.max_columns, group_columns[idx(f)]);
+    a.row_start.push_back(a.row_start.back() + nrow);
+    a.value_start.push_back(a.value_start.back() + trapezoid(ncol, nrow) + kSupernodePadding);
+    a.stored_entries += static_cast<double>(trapezoid(ncol, nrow));
+    a.max_rows = std::max(a.max_rows, nrow);
+    a.max_columns = std::max(a.max_columns, ncol);
   }
   a.super.push_back(n);
   const int ns = a.nsuper();
@@ -314,8 +327,7 @@ SmallCholeskyAnalysis analyse_small_cholesky(const SymmetricGraph& g) {
   for (int k = 0; k < n; ++k) {
     const int own = a.column_super[idx(k)];
     for (int q = pg.upper_start[idx(k)]; q < pg.upper_start[idx(k) + 1]; ++q) {
-      const int i = pg.upper[idx(q)];
-      for (int s = a.column_super[idx(i)]; s != own && mark[idx(s)] != k;
+      for (int s = a.column_super[idx(pg.upper[idx(q)])]; s != own && mark[idx(s)] != k;
            s = a.super_parent[idx(s)]) {
         HEADSPA_CHECK(fill[idx(s)] < a.row_start[idx(s) + 1], "supernode row counts");
         mark[idx(s)] = k;
@@ -326,47 +338,37 @@ SmallCholeskyAnalysis analyse_small_cholesky(const SymmetricGraph& g) {
   for (int s = 0; s < ns; ++s) {
     HEADSPA_CHECK(fill[idx(s)] == a.row_start[idx(s) + 1], "supernode row counts");
   }
-
-  // Where each matrix entry goes.
-  std::vector<int> relative(idx(n), 0);  // a row's position within the current supernode
-  a.diagonal_at.resize(idx(n));
-  a.entry_at.resize(idx(pg.lower_start[idx(n)]));
-  for (int s = 0; s < ns; ++s) {
-    const int nrow = a.row_start[idx(s) + 1] - a.row_start[idx(s)];
-    for (int r = 0; r < nrow; ++r) relative[idx(a.rows[idx(a.row_start[idx(s)] + r)])] = r;
-    for (int j = a.super[idx(s)]; j < a.super[idx(s) + 1]; ++j) {
-      const int jj = j - a.super[idx(s)];
-      // base + r is the entry of the supernode's r-th row in column j.
-      const std::int64_t base = a.packed_start[idx(s)] + column_offset(jj, nrow) - jj;
-      a.diagonal_at[idx(a.perm[idx(j)])] = base + jj;
-      for (int q = pg.lower_start[idx(j)]; q < pg.lower_start[idx(j) + 1]; ++q) {
-        a.entry_at[idx(q)] = base + relative[idx(pg.lower[idx(q)])];
-      }
-    }
-  }
-  pg.lower_slot.resize(idx(pg.lower_start[idx(n)]));
-  a.entry_slot = std::move(pg.lower_slot);
   for (int j = 0; j < n; ++j) a.factor_entries += count[idx(j)];
-  for (int s = 0; s < ns; ++s) {
-    const int nrow = a.row_start[idx(s) + 1] - a.row_start[idx(s)];
-    for (int j = 0; j < a.super[idx(s) + 1] - a.super[idx(s)]; ++j) {
-      const double below = nrow - j - 1;
-      a.multiply_adds += below * (below + 1) / 2;
-    }
-  }
+  a.lower_start = std::move(pg.lower_start);
+  a.lower = std::move(pg.lower);
+  a.lower_slot = std::move(pg.lower_slot);
   return a;
+}
+
+SmallCholeskyWorkspace::SmallCholeskyWorkspace(const SmallCholeskyAnalysis& a)
+    : relative(idx(a.n), 0),
+      head(idx(a.nsuper()), -1),
+      next(idx(a.nsuper()), -1),
+      position(idx(a.nsuper()), 0),
+      map(idx(a.max_rows), 0),
+      columns(idx(a.max_columns), nullptr),
+      sums(idx(a.max_rows), 0.0),
+      mark(idx(a.nsuper()), 0) {
+  visit.reserve(idx(a.nsuper()));
 }
 
 namespace {
 
-// Blocks of products of a supernode's rows: products[c][i] = sum over k < count of
-// columns[k][r0 + i] * columns[k][c0 + c], for i < kRows and c < kColumns, the partial sums held
-// in registers across the columns. A block reads up to kRows - 1 rows past the last one a
-// caller uses (the values have padding at the end).
+// The loops that do the arithmetic, for any x86-64 (SSE2: two doubles a register) and for
+// AVX2 with fused multiply-adds (four doubles a register).
+//   block(columns, count, r0, c0, products): products[c][i] = sum over k < count of
+//     columns[k][r0 + i] * columns[k][c0 + c], for i < kRows and c < kColumns, the partial
+//     sums held in registers across the columns. It reads up to kRows - 1 rows past the last
+//     one a caller uses and kColumns - 1 past the last target (the supernode padding).
+//   dot(a, b, length): sum of a[r] * b[r], four partial sums in a fixed order.
 constexpr int kColumns = 4;
 
-// Any x86-64 (SSE2, two doubles a register): four rows.
-struct PortableProducts {
+struct PortableKernels {
   static constexpr int kRows = 4;
   using Double2 = double __attribute__((vector_size(16)));
   static Double2 load(const double* p) {
@@ -399,11 +401,22 @@ struct PortableProducts {
     std::memcpy(products[3], &p30, sizeof p30);
     std::memcpy(products[3] + 2, &p31, sizeof p31);
   }
+  static double dot(const double* a, const double* b, int length) {
+    double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+    int r = 0;
+    for (; r + 4 <= length; r += 4) {
+      s0 += a[r] * b[r];
+      s1 += a[r + 1] * b[r + 1];
+      s2 += a[r + 2] * b[r + 2];
+      s3 += a[r + 3] * b[r + 3];
+    }
+    for (; r < length; ++r) s0 += a[r] * b[r];
+    return (s0 + s1) + (s2 + s3);
+  }
 };
 
 #if defined(__x86_64__)
-// AVX2 with fused multiply-adds (four doubles a register): eight rows.
-struct Avx2Products {
+struct Avx2Kernels {
   static constexpr int kRows = 8;
   __attribute__((target("avx2,fma"))) static void block(const double* const* columns, int count,
                                                         int r0, int c0,
@@ -436,6 +449,19 @@ struct Avx2Products {
     _mm256_storeu_pd(products[3], p30);
     _mm256_storeu_pd(products[3] + 4, p31);
   }
+  __attribute__((target("avx2,fma"))) static double dot(const double* a, const double* b,
+                                                        int length) {
+    __m256d s = _mm256_setzero_pd();
+    int r = 0;
+    for (; r + 4 <= length; r += 4) {
+      s = _mm256_fmadd_pd(_mm256_loadu_pd(a + r), _mm256_loadu_pd(b + r), s);
+    }
+    double lanes[4];
+    _mm256_storeu_pd(lanes, s);
+    double tail = 0.0;
+    for (; r < length; ++r) tail = std::fma(a[r], b[r], tail);
+    return ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) + tail;
+  }
 };
 #endif
 
@@ -443,10 +469,10 @@ struct Avx2Products {
 // 0 .. rows-1, the first `targets` of them among the supernode's columns) sit at row positions
 // place(r) of the supernode: for each target c and each row r >= c,
 //   column place(c) at row position place(r) -= sum over k of columns[k][r] * columns[k][c].
-template <class Products, class Place>
+template <class Kernels, class Place>
 void subtract_products(const double* const* columns, int count, int rows, int targets, double* xs,
                        int nrow, Place place) {
-  constexpr int kRows = Products::kRows;
+  constexpr int kRows = Kernels::kRows;
   double products[kColumns][kRows];
   for (int c0 = 0; c0 < targets; c0 += kColumns) {
     const int cn = std::min(kColumns, targets - c0);
@@ -456,7 +482,7 @@ void subtract_products(const double* const* columns, int count, int rows, int ta
       target[c] = xs + column_offset(jj, nrow) - jj;
     }
     for (int r0 = c0; r0 < rows; r0 += kRows) {
-      Products::block(columns, count, r0, c0, products);
+      Kernels::block(columns, count, r0, c0, products);
       const int rn = std::min(kRows, rows - r0);
       for (int c = 0; c < cn; ++c) {
         // Rows above the diagonal (r < c0 + c) belong to no stored entry.
@@ -469,18 +495,13 @@ void subtract_products(const double* const* columns, int count, int rows, int ta
 }
 
 // Columns of a supernode's diagonal block factored left-looking before the columns right of
-// them are updated with one product (right-looking by panels).
+// them are updated with one block product (right-looking by panels).
 constexpr int kPanel = 8;
 
-template <class Products>
+template <class Kernels>
 bool factor(const SmallCholeskyAnalysis& a, std::span<const double> diagonal,
             std::span<const double> off_diagonal, SmallCholeskyWorkspace& ws, double* x) {
   const int ns = a.nsuper();
-  std::fill(x, x + a.padded_size(), 0.0);
-  for (int v = 0; v < a.n; ++v) x[a.diagonal_at[idx(v)]] = diagonal[idx(v)];
-  for (std::size_t e = 0; e < a.entry_at.size(); ++e) {
-    x[a.entry_at[e]] = off_diagonal[idx(a.entry_slot[e])];
-  }
   std::fill(ws.head.begin(), ws.head.end(), -1);
   const double** columns = ws.columns.data();
   int* map = ws.map.data();
@@ -489,8 +510,18 @@ bool factor(const SmallCholeskyAnalysis& a, std::span<const double> diagonal,
     const int ncol = a.super[idx(s) + 1] - k1;
     const int nrow = a.row_start[idx(s) + 1] - a.row_start[idx(s)];
     const int* rows = a.rows.data() + a.row_start[idx(s)];
-    double* xs = x + a.packed_start[idx(s)];
+    double* xs = x + a.value_start[idx(s)];
     for (int r = 0; r < nrow; ++r) ws.relative[idx(rows[r])] = r;
+
+    // The matrix's entries (the padding too is set, to zero).
+    std::fill(xs, x + a.value_start[idx(s) + 1], 0.0);
+    for (int j = 0; j < ncol; ++j) {
+      double* cj = xs + column_offset(j, nrow) - j;
+      cj[j] = diagonal[idx(a.perm[idx(k1 + j)])];
+      for (int q = a.lower_start[idx(k1 + j)]; q < a.lower_start[idx(k1 + j) + 1]; ++q) {
+        cj[ws.relative[idx(a.lower[idx(q)])]] = off_diagonal[idx(a.lower_slot[idx(q)])];
+      }
+    }
 
     // Updates from every supernode with rows among this one's columns.
     for (int d = ws.head[idx(s)]; d != -1;) {
@@ -498,15 +529,15 @@ bool factor(const SmallCholeskyAnalysis& a, std::span<const double> diagonal,
       const int dcol = a.super[idx(d) + 1] - a.super[idx(d)];
       const int drow = a.row_start[idx(d) + 1] - a.row_start[idx(d)];
       const int* drows = a.rows.data() + a.row_start[idx(d)];
-      const double* xd = x + a.packed_start[idx(d)];
+      const double* xd = x + a.value_start[idx(d)];
       const int p0 = ws.position[idx(d)];
       int p1 = p0;
       while (p1 < drow && drows[p1] < k1 + ncol) ++p1;
       for (int r = p0; r < drow; ++r) map[r - p0] = ws.relative[idx(drows[r])];
       // Column k of d from its row position p0 on.
       for (int k = 0; k < dcol; ++k) columns[k] = xd + column_offset(k, drow) - k + p0;
-      subtract_products<Products>(columns, dcol, drow - p0, p1 - p0, xs, nrow,
-                                  [map](int r) { return map[r]; });
+      subtract_products<Kernels>(columns, dcol, drow - p0, p1 - p0, xs, nrow,
+                                 [map](int r) { return map[r]; });
       ws.position[idx(d)] = p1;
       if (p1 < drow) {
         const int t = a.column_super[idx(drows[p1])];
@@ -535,8 +566,8 @@ bool factor(const SmallCholeskyAnalysis& a, std::span<const double> diagonal,
       }
       if (j1 < ncol) {
         for (int k = j0; k < j1; ++k) columns[k - j0] = xs + column_offset(k, nrow) - k + j1;
-        subtract_products<Products>(columns, j1 - j0, nrow - j1, ncol - j1, xs, nrow,
-                                    [j1](int r) { return j1 + r; });
+        subtract_products<Kernels>(columns, j1 - j0, nrow - j1, ncol - j1, xs, nrow,
+                                   [j1](int r) { return j1 + r; });
       }
     }
     if (nrow > ncol) {
@@ -549,14 +580,127 @@ bool factor(const SmallCholeskyAnalysis& a, std::span<const double> diagonal,
   return true;
 }
 
+// Forward step on supernode s: solves its diagonal block for its columns of y, then subtracts
+// the rows below (summed over its columns four at a time, then scattered).
+template <class Kernels>
+void forward_supernode(const SmallCholeskyAnalysis& a, const double* x, double* sums, int s,
+                       double* y) {
+  const int k1 = a.super[idx(s)];
+  const int ncol = a.super[idx(s) + 1] - k1;
+  const int nrow = a.row_start[idx(s) + 1] - a.row_start[idx(s)];
+  const int* rows = a.rows.data() + a.row_start[idx(s)];
+  const double* xs = x + a.value_start[idx(s)];
+  double* w = y + k1;
+  for (int j = 0; j < ncol; ++j) {
+    const double* c = xs + column_offset(j, nrow) - j;
+    const double wj = w[j] / c[j];
+    w[j] = wj;
+    for (int r = j + 1; r < ncol; ++r) w[r] -= c[r] * wj;
+  }
+  const int below = nrow - ncol;
+  if (below == 0) return;
+  for (int r = 0; r < below; ++r) sums[r] = 0.0;
+  int j = 0;
+  for (; j + 4 <= ncol; j += 4) {
+    const double* c0 = xs + column_offset(j, nrow) - j + ncol;
+    const double* c1 = xs + column_offset(j + 1, nrow) - (j + 1) + ncol;
+    const double* c2 = xs + column_offset(j + 2, nrow) - (j + 2) + ncol;
+    const double* c3 = xs + column_offset(j + 3, nrow) - (j + 3) + ncol;
+    const double w0 = w[j], w1 = w[j + 1], w2 = w[j + 2], w3 = w[j + 3];
+    for (int r = 0; r < below; ++r) {
+      sums[r] += (c0[r] * w0 + c1[r] * w1) + (c2[r] * w2 + c3[r] * w3);
+    }
+  }
+  for (; j < ncol; ++j) {
+    const double* c = xs + column_offset(j, nrow) - j + ncol;
+    const double wj = w[j];
+    for (int r = 0; r < below; ++r) sums[r] += c[r] * wj;
+  }
+  for (int r = 0; r < below; ++r) y[rows[ncol + r]] -= sums[r];
+}
+
+// Backward step on supernode s: gathers y at its rows below (final already), then solves its
+// columns of y from the last up.
+template <class Kernels>
+void backward_supernode(const SmallCholeskyAnalysis& a, const double* x, double* gathered, int s,
+                        double* y) {
+  const int k1 = a.super[idx(s)];
+  const int ncol = a.super[idx(s) + 1] - k1;
+  const int nrow = a.row_start[idx(s) + 1] - a.row_start[idx(s)];
+  const int* rows = a.rows.data() + a.row_start[idx(s)];
+  const double* xs = x + a.value_start[idx(s)];
+  const int below = nrow - ncol;
+  for (int r = 0; r < below; ++r) gathered[r] = y[rows[ncol + r]];
+  double* w = y + k1;
+  for (int j = ncol - 1; j >= 0; --j) {
+    const double* c = xs + column_offset(j, nrow) - j;
+    const double known =
+        Kernels::dot(c + ncol, gathered, below) + Kernels::dot(c + j + 1, w + j + 1, ncol - j - 1);
+    w[j] = (w[j] - known) / c[j];
+  }
+}
+
+template <class Kernels>
+void forward(const SmallCholeskyAnalysis& a, const double* x, SmallCholeskyWorkspace& ws,
+             double* y) {
+  for (int s = 0; s < a.nsuper(); ++s) forward_supernode<Kernels>(a, x, ws.sums.data(), s, y);
+}
+
+template <class Kernels>
+void forward_sparse(const SmallCholeskyAnalysis& a, const double* x,
+                    std::span<const int> nonzero_columns, SmallCholeskyWorkspace& ws, double* y) {
+  if (++ws.stamp == 0) {  // wrapped: clear the marks once
+    std::fill(ws.mark.begin(), ws.mark.end(), 0);
+    ws.stamp = 1;
+  }
+  ws.visit.clear();
+  for (int column : nonzero_columns) {
+    for (int s = a.column_super[idx(column)]; s >= 0 && ws.mark[idx(s)] != ws.stamp;
+         s = a.super_parent[idx(s)]) {
+      ws.mark[idx(s)] = ws.stamp;
+      ws.visit.push_back(s);
+    }
+  }
+  std::sort(ws.visit.begin(), ws.visit.end());  // children before parents
+  for (int s : ws.visit) forward_supernode<Kernels>(a, x, ws.sums.data(), s, y);
+}
+
+template <class Kernels>
+void backward(const SmallCholeskyAnalysis& a, const double* x, SmallCholeskyWorkspace& ws,
+              double* y) {
+  for (int s = a.nsuper() - 1; s >= 0; --s) {
+    backward_supernode<Kernels>(a, x, ws.sums.data(), s, y);
+  }
+}
+
 #if defined(__x86_64__)
-// The factorisation compiled for AVX2 and FMA throughout (every call inlined).
+// The same, compiled for AVX2 and FMA throughout (every call inlined).
 __attribute__((target("avx2,fma"), flatten)) bool factor_avx2(const SmallCholeskyAnalysis& a,
                                                               std::span<const double> diagonal,
                                                               std::span<const double> off_diagonal,
                                                               SmallCholeskyWorkspace& ws,
                                                               double* x) {
-  return factor<Avx2Products>(a, diagonal, off_diagonal, ws, x);
+  return factor<Avx2Kernels>(a, diagonal, off_diagonal, ws, x);
+}
+
+__attribute__((target("avx2,fma"), flatten)) void forward_avx2(const SmallCholeskyAnalysis& a,
+                                                               const double* x,
+                                                               SmallCholeskyWorkspace& ws,
+                                                               double* y) {
+  forward<Avx2Kernels>(a, x, ws, y);
+}
+
+__attribute__((target("avx2,fma"), flatten)) void forward_sparse_avx2(
+    const SmallCholeskyAnalysis& a, const double* x, std::span<const int> nonzero_columns,
+    SmallCholeskyWorkspace& ws, double* y) {
+  forward_sparse<Avx2Kernels>(a, x, nonzero_columns, ws, y);
+}
+
+__attribute__((target("avx2,fma"), flatten)) void backward_avx2(const SmallCholeskyAnalysis& a,
+                                                                const double* x,
+                                                                SmallCholeskyWorkspace& ws,
+                                                                double* y) {
+  backward<Avx2Kernels>(a, x, ws, y);
 }
 
 bool avx2_available() {
@@ -567,21 +711,38 @@ bool avx2_available() {
 
 }  // namespace
 
-SmallCholeskyWorkspace::SmallCholeskyWorkspace(const SmallCholeskyAnalysis& a)
-    : relative(idx(a.n), 0),
-      head(idx(a.nsuper()), -1),
-      next(idx(a.nsuper()), -1),
-      position(idx(a.nsuper()), 0),
-      map(idx(a.max_rows), 0),
-      columns(idx(a.max_columns), nullptr) {}
-
 bool factor_small_cholesky(const SmallCholeskyAnalysis& a, std::span<const double> diagonal,
                            std::span<const double> off_diagonal, SmallCholeskyWorkspace& workspace,
                            double* values) {
 #if defined(__x86_64__)
   if (avx2_available()) return factor_avx2(a, diagonal, off_diagonal, workspace, values);
 #endif
-  return factor<PortableProducts>(a, diagonal, off_diagonal, workspace, values);
+  return factor<PortableKernels>(a, diagonal, off_diagonal, workspace, values);
+}
+
+void small_forward(const SmallCholeskyAnalysis& a, const double* values,
+                   SmallCholeskyWorkspace& workspace, double* y) {
+#if defined(__x86_64__)
+  if (avx2_available()) return forward_avx2(a, values, workspace, y);
+#endif
+  forward<PortableKernels>(a, values, workspace, y);
+}
+
+void small_forward_sparse(const SmallCholeskyAnalysis& a, const double* values,
+                          std::span<const int> nonzero_columns, SmallCholeskyWorkspace& workspace,
+                          double* y) {
+#if defined(__x86_64__)
+  if (avx2_available()) return forward_sparse_avx2(a, values, nonzero_columns, workspace, y);
+#endif
+  forward_sparse<PortableKernels>(a, values, nonzero_columns, workspace, y);
+}
+
+void small_backward(const SmallCholeskyAnalysis& a, const double* values,
+                    SmallCholeskyWorkspace& workspace, double* y) {
+#if defined(__x86_64__)
+  if (avx2_available()) return backward_avx2(a, values, workspace, y);
+#endif
+  backward<PortableKernels>(a, values, workspace, y);
 }
 
 }  // namespace headspa::geometry::detail

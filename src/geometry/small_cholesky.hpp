@@ -1,26 +1,37 @@
-// headspa's own sparse Cholesky factorisation for small symmetric positive definite matrices
-// (private to the geometry module).
+// headspa's own sparse Cholesky factorisation and triangular solves for small symmetric positive
+// definite matrices (private to the geometry module).
 //
-// On a mesh of a few thousand vertices CHOLMOD's fixed costs outweigh its arithmetic: its
-// analysis and its supernodal factorisation (a BLAS call and set-up per supernode) took 5 ms
-// and 6.5-8 ms a factor on the Lee Perry-Smith scan (8839 vertices, 0.2M factor values), where
-// the factorisation's arithmetic is 4.4M multiply-adds. Here:
+// On a mesh of a few thousand vertices CHOLMOD's fixed costs outweigh its arithmetic: on the
+// Lee Perry-Smith scan (8839 vertices, 0.2M factor values) its analysis took 5 ms and its
+// supernodal factorisation (a BLAS call and set-up per supernode) 6.5-8 ms a factor, for 4.4M
+// multiply-adds. Here:
 //   - ordering: AMD (SuiteSparse's amd_2, on a copy of the graph made for it), the only
 //     third-party step;
 //   - symbolic analysis, done once for every matrix with the pattern: the elimination tree
-//     (Liu's algorithm with path compression), its postorder, the column counts (Gilbert, Ng and
-//     Peyton's skeleton algorithm), fundamental supernodes merged with a bounded share of
-//     explicit zeros, and the row indices of each supernode, found by walking each row's subtree
-//     in the supernodal tree (so they come out ascending);
-//   - numeric factorisation: left-looking supernodal LL^T in headspa's packed layout (column j
-//     of a supernode holds its rows j .. nrow-1, diagonal first; supernodal_solve.hpp), with
-//     plain loops for the small dense blocks, no BLAS and no allocation (a workspace made once
-//     per analysis). One factorisation is sequential, so its values are the same bits on any
-//     thread;
-//   - the solves are supernodal_solve.hpp's, on this structure.
+//     (Liu's algorithm with path compression), the column counts (Gilbert, Ng and Peyton's
+//     skeleton algorithm) on its postorder, fundamental supernodes merged into their parents
+//     while the merged supernode has few enough explicit zeros, and the row indices of each
+//     supernode, found by walking each row's subtree in the supernodal tree (so they come out
+//     ascending);
+//   - numeric factorisation: left-looking supernodal LL^T. Each supernode gets the matrix's
+//     entries, then the updates of the supernodes below it, each an 8 x 4 block product held in
+//     registers and subtracted through a map of relative row positions, then its own columns
+//     by panels of 8 (left-looking within a panel, one block product for the columns right of
+//     it). No BLAS, no allocation (a workspace made once per analysis);
+//   - forward and backward solves on one thread: at this size the factors stay in the caches
+//     and a second thread costs more in hand-offs than it saves.
+// The loops are compiled twice, for any x86-64 and for AVX2 with fused multiply-adds, and run
+// the second where the CPU has it. Each factorisation and solve is sequential, so its results
+// are the same bits on any thread and in any run on one machine.
+//
+// Layout of a factor: supernode s holds columns super[s] .. super[s+1]-1 and rows
+// rows[row_start[s] .. row_start[s+1]) (its own columns first, then the rows below, ascending);
+// its values start at value_start[s]: column j (0-based within s) holds rows j .. nrow-1,
+// diagonal first, and starts j * nrow - j * (j - 1) / 2 values after the first, and
+// kSupernodePadding values of no meaning follow the last column.
 // The matrix is given as the graph of its off-diagonal pattern (symmetric, no self loops, no
-// duplicates) with one value per adjacency slot (the value of slot (v, w) must equal that of
-// (w, v); the lower triangle is read) and a diagonal.
+// repeats) with one value per adjacency slot (slot (v, w) and slot (w, v) must hold the same
+// value) and a diagonal.
 #pragma once
 
 #include <cstdint>
@@ -37,41 +48,38 @@ struct SymmetricGraph {
   std::vector<int> index;  // start[n]
 };
 
+// Values after each supernode's last column that block products may read past its last row.
+inline constexpr int kSupernodePadding = 8;
+
 // The symbolic factorisation of a graph's matrices.
 struct SmallCholeskyAnalysis {
   int n = 0;
-  std::vector<int> perm;          // perm[k] = the vertex of pivot k
-  std::vector<int> inverse_perm;  // inverse_perm[perm[k]] = k
-  // Supernodes (supernodal_solve.hpp's layout): columns super[s] .. super[s+1]-1, rows
-  // rows[row_start[s] .. row_start[s+1]) ascending (its own columns first), packed values
-  // packed_start[s] .. packed_start[s+1].
-  std::vector<int> super;
-  std::vector<int> row_start;
-  std::vector<int> rows;
-  std::vector<std::int64_t> packed_start;
-  std::vector<int> column_super;  // n: the supernode of each column
-  std::vector<int> super_parent;  // supernodal elimination tree, -1 at a root
-  int max_rows = 0;               // the tallest supernode
-  int max_columns = 0;            // the widest supernode
-  // Where the matrix entries go in the packed values: the diagonal of vertex v at
-  // diagonal_at[v]; the off-diagonal entry of graph slot q at entry_at[e] for q = entry_slot[e]
-  // (one slot of each pair (v, w), the one in the lower triangle's column).
-  std::vector<std::int64_t> diagonal_at;
-  std::vector<std::int64_t> entry_at;
-  std::vector<int> entry_slot;
+  std::vector<int> perm;                  // perm[k] = the vertex of pivot k
+  std::vector<int> inverse_perm;          // inverse_perm[perm[k]] = k
+  std::vector<int> super;                 // nsuper + 1: first column of each supernode
+  std::vector<int> row_start;             // nsuper + 1: offsets into rows
+  std::vector<int> rows;                  // row indices (pivots), per supernode, ascending
+  std::vector<std::int64_t> value_start;  // nsuper + 1: offsets into a factor's values
+  std::vector<int> column_super;          // n: the supernode of each column
+  std::vector<int> super_parent;          // supernodal elimination tree, -1 at a root
+  int max_rows = 0;                       // the tallest supernode
+  int max_columns = 0;                    // the widest supernode
+  // The matrix below the diagonal in pivot order: column j's entries are in the rows
+  // lower[lower_start[j] .. lower_start[j+1]), from the graph slots lower_slot[...].
+  std::vector<int> lower_start, lower, lower_slot;
   double factor_entries = 0.0;  // nonzeros of the factor (without explicit zeros)
-  double multiply_adds = 0.0;   // of one numeric factorisation, explicit zeros included
+  double stored_entries = 0.0;  // values a solve reads (explicit zeros included)
 
   int nsuper() const { return static_cast<int>(super.size()) - 1; }
-  std::int64_t packed_size() const { return packed_start.back(); }
-  // The factor's values with room after them that the factorisation reads (and ignores).
-  std::int64_t padded_size() const { return packed_start.back() + 8; }
+  // The number of values of a factor.
+  std::int64_t value_count() const { return value_start.back(); }
 };
 
-// Orders (AMD) and analyses the graph's matrices.
+// Orders (AMD) and analyses the graph's matrices. Throws InternalError when the graph is not
+// symmetric or has self loops.
 SmallCholeskyAnalysis analyse_small_cholesky(const SymmetricGraph& graph);
 
-// Reusable buffers of one numeric factorisation (one per thread that factors).
+// Reusable buffers of the factorisation and the solves (one per thread that uses them).
 struct SmallCholeskyWorkspace {
   explicit SmallCholeskyWorkspace(const SmallCholeskyAnalysis& analysis);
   std::vector<int> relative;  // n: a row's position within the supernode being factored
@@ -80,13 +88,29 @@ struct SmallCholeskyWorkspace {
   std::vector<int> position;  // per supernode: its first row not yet used by an update
   std::vector<int> map;       // max_rows: an updating supernode's rows, relative to the target
   std::vector<const double*> columns;  // max_columns: columns of the supernode being read
+  std::vector<double> sums;            // max_rows: a solve's sums for one supernode
+  std::vector<int> mark;               // per supernode: stamped when a sparse solve visits it
+  std::vector<int> visit;              // supernodes a sparse solve visits
+  int stamp = 0;
 };
 
 // LL^T of the matrix with diagonal `diagonal` (per vertex) and off-diagonal `off_diagonal`
-// (per graph slot) into `values` (padded_size() doubles, overwritten). False when the matrix
+// (per graph slot) into `values` (value_count() doubles, overwritten). False when the matrix
 // is not numerically positive definite (a pivot <= 0 or not finite).
 bool factor_small_cholesky(const SmallCholeskyAnalysis& analysis, std::span<const double> diagonal,
                            std::span<const double> off_diagonal, SmallCholeskyWorkspace& workspace,
                            double* values);
+
+// y := L^{-1} y (pivot order).
+void small_forward(const SmallCholeskyAnalysis& analysis, const double* values,
+                   SmallCholeskyWorkspace& workspace, double* y);
+// y := L^{-1} y where y is zero outside `nonzero_columns` (pivots): only the supernodes on the
+// elimination-tree paths of those columns are visited; y stays zero off them.
+void small_forward_sparse(const SmallCholeskyAnalysis& analysis, const double* values,
+                          std::span<const int> nonzero_columns, SmallCholeskyWorkspace& workspace,
+                          double* y);
+// y := L^{-T} y (pivot order).
+void small_backward(const SmallCholeskyAnalysis& analysis, const double* values,
+                    SmallCholeskyWorkspace& workspace, double* y);
 
 }  // namespace headspa::geometry::detail

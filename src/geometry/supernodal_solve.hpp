@@ -58,7 +58,7 @@ struct SupernodalStructure {
   int nsuper = 0;
   std::vector<int> super;                  // nsuper + 1: first column of each supernode
   std::vector<int> row_start;              // nsuper + 1: offsets into rows
-  std::vector<std::int64_t> value_start;   // nsuper + 1: offsets into CHOLMOD's values (if any)
+  std::vector<std::int64_t> value_start;   // nsuper + 1: offsets into CHOLMOD's values
   std::vector<std::int64_t> packed_start;  // nsuper + 1: offsets into the packed values
   std::vector<int> rows;                   // row indices, per supernode
   std::vector<int> parent;                 // supernodal elimination tree, -1 at a root
@@ -78,15 +78,10 @@ struct SupernodalStructure {
 
   // Copies the structure of a numeric supernodal LL^T factor and cuts its tree.
   explicit SupernodalStructure(const cholmod_factor& factor);
-  // The structure of a factor in the packed layout from its supernodes (super, row_start, rows
-  // as above) and pivot order (perm), and cuts its tree; value_start is left empty.
-  SupernodalStructure(int n, std::vector<int> super, std::vector<int> row_start,
-                      std::vector<int> rows, std::vector<int> perm);
   // True when the factor has exactly this structure.
   bool matches(const cholmod_factor& factor) const;
 
  private:
-  void finish();  // everything but the copied arrays
   void cut_tree();
 };
 
@@ -108,11 +103,6 @@ struct PackedFactor {
 // Copies a numeric supernodal factor with this structure into the packed layout; with
 // allow_single false every supernode stays double.
 PackedFactor pack_factor(const SupernodalStructure& structure, const cholmod_factor& factor,
-                         bool allow_single);
-
-// The same for values already in the packed layout (supernode s at packed[packed_start[s] ..]).
-// Without allow_single the values are taken over as they are, not copied.
-PackedFactor pack_values(const SupernodalStructure& structure, std::unique_ptr<double[]> packed,
                          bool allow_single);
 
 // Runs a task as two halves, one on the calling thread and one on a worker thread that waits

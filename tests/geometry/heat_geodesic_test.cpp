@@ -2,6 +2,8 @@
 
 #include "geometry/numerics_meshes.hpp"
 #include "headspa/core/error.hpp"
+#include "headspa/geometry/import.hpp"
+#include "test_util.hpp"
 
 #include <gtest/gtest.h>
 #include <Eigen/Geometry>
@@ -11,6 +13,7 @@
 #include <array>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <numbers>
 #include <vector>
 
@@ -107,7 +110,8 @@ TEST(HeatGeodesic, FactorsSideBySideOrInTurnGiveTheSameBitsAndLeaveBlasAndOpenMp
   const int levels_before = omp_levels != nullptr ? omp_levels() : 0;
   const TriangleMesh mesh = testing::icosphere(6, 0.1);  // 41k vertices: dense supernodes
   HeatGeodesicOptions side_by_side;
-  HeatGeodesicOptions in_turn;
+  side_by_side.small_mesh_vertices = 0;  // CHOLMOD
+  HeatGeodesicOptions in_turn = side_by_side;
   in_turn.concurrent_factorisations = false;
   HeatGeodesicSolver a(mesh, side_by_side);
   if (blas_threads != nullptr) {
@@ -135,9 +139,11 @@ TEST(HeatGeodesic, FactorsSideBySideOrInTurnGiveTheSameBitsAndLeaveBlasAndOpenMp
 
 TEST(HeatGeodesic, SolvesOnTwoThreadsOrOneGiveTheSameBits) {
   const TriangleMesh mesh = testing::icosphere(6, 0.1);  // 41k vertices: a solve uses two threads
-  HeatGeodesicOptions one;
+  HeatGeodesicOptions two;
+  two.small_mesh_vertices = 0;  // CHOLMOD's factors, headspa's supernodal solves
+  HeatGeodesicOptions one = two;
   one.parallel_solves = false;
-  HeatGeodesicSolver a(mesh, HeatGeodesicOptions{});
+  HeatGeodesicSolver a(mesh, two);
   HeatGeodesicSolver b(mesh, one);
   EXPECT_EQ(a.precompute_report().solve_threads, 2);
   EXPECT_EQ(b.precompute_report().solve_threads, 1);
@@ -165,9 +171,11 @@ TEST(HeatGeodesic, FloatStoredFactorsMoveDistancesByMicrometres) {
   // 41k vertices on a 10 cm sphere: the heat step decays over about 200 edges, so part of the
   // heat factor spans more than float's range and must stay double.
   const TriangleMesh mesh = testing::icosphere(6, 0.1);
-  HeatGeodesicOptions doubles;
+  HeatGeodesicOptions singles;
+  singles.small_mesh_vertices = 0;  // CHOLMOD's factors, copied for headspa's solves
+  HeatGeodesicOptions doubles = singles;
   doubles.single_values = false;
-  HeatGeodesicSolver a(mesh, HeatGeodesicOptions{});
+  HeatGeodesicSolver a(mesh, singles);
   HeatGeodesicSolver b(mesh, doubles);
   const HeatPrecomputeReport& ra = a.precompute_report();
   EXPECT_EQ(ra.poisson_single_fraction, 1.0);
@@ -258,6 +266,129 @@ TEST(HeatGeodesic, RejectsBadOptionsAndEmptyMeshes) {
   EXPECT_NE(why.find("time_factor"), std::string::npos);
   EXPECT_THROW(HeatGeodesicSolver(testing::icosphere(1), bad), InputError);
   EXPECT_THROW(HeatGeodesicSolver(TriangleMesh{}), InputError);
+  HeatGeodesicOptions negative;
+  negative.small_mesh_vertices = -1;
+  EXPECT_FALSE(negative.IsValid(&why));
+  EXPECT_NE(why.find("small_mesh_vertices"), std::string::npos);
+}
+
+// headspa's own Cholesky (small meshes) against CHOLMOD's on the same mesh: the same systems,
+// factored and solved in a different order of operations.
+double largest_difference(const TriangleMesh& mesh, HeatGeodesicOptions options,
+                          const std::vector<int>& sources) {
+  HeatGeodesicOptions cholmod = options;
+  cholmod.small_mesh_vertices = 0;
+  options.small_mesh_vertices = std::numeric_limits<int>::max();
+  HeatGeodesicSolver own(mesh, options);
+  HeatGeodesicSolver reference(mesh, cholmod);
+  EXPECT_TRUE(own.precompute_report().own_factorisation);
+  EXPECT_FALSE(reference.precompute_report().own_factorisation);
+  EXPECT_EQ(own.precompute_report().numeric_factorisations, 2);
+  double worst = 0.0;
+  for (int source : sources) {
+    const Eigen::VectorXd a = own.distance(source);
+    const Eigen::VectorXd b = reference.distance(source);
+    EXPECT_EQ(a[source], 0.0);
+    worst = std::max(worst, (a - b).cwiseAbs().maxCoeff() / b.maxCoeff());
+  }
+  return worst;
+}
+
+TEST(HeatGeodesic, OwnCholeskyAgreesWithCholmodOnTheSphere) {
+  const TriangleMesh mesh = testing::icosphere(5);  // 10242 vertices
+  HeatGeodesicOptions doubles;
+  doubles.single_values = false;  // CHOLMOD's factors kept in double, as headspa's are
+  EXPECT_LT(largest_difference(mesh, doubles, {0, 4000, 10241}), 1e-9);
+  // With CHOLMOD's factors stored as floats: micrometres on a metre sphere.
+  EXPECT_LT(largest_difference(mesh, HeatGeodesicOptions{}, {0, 4000}), 1e-5);
+}
+
+TEST(HeatGeodesic, OwnCholeskyAgreesWithCholmodOnTheLeePerrySmithScan) {
+  const std::string data = test::shared_data();
+  if (data.empty()) GTEST_SKIP() << "../shared/data is absent: skipping the real-scan test";
+  TriangleMesh scan = load_mesh_file(data + "/heads/lee_perry_smith/lee_perry_smith.obj");
+  clean_mesh(scan);
+  ASSERT_GT(scan.vertex_count(), 8000u);
+  HeatGeodesicOptions doubles;
+  doubles.single_values = false;
+  const int n = static_cast<int>(scan.vertex_count());
+  EXPECT_LT(largest_difference(scan, doubles, {0, n / 3, n - 1}), 1e-9);
+}
+
+TEST(HeatGeodesic, OwnCholeskyIsWithinOnePercentOfTheGreatCircleDistance) {
+  const TriangleMesh mesh = testing::icosphere(6);  // 40962 vertices
+  HeatGeodesicOptions options;
+  options.small_mesh_vertices = static_cast<int>(mesh.vertex_count());
+  HeatGeodesicSolver solver(mesh, options);
+  ASSERT_TRUE(solver.precompute_report().own_factorisation);
+  for (int source : {0, 7, 12345}) {
+    const Eigen::VectorXd d = solver.distance(source);
+    const SphereError e = sphere_error(mesh, d, mesh.vertices[static_cast<std::size_t>(source)]);
+    EXPECT_LT(e.max_abs, 0.01 * kPi) << "source " << source;
+    EXPECT_LT(e.mean_relative, 0.01) << "source " << source;
+  }
+  const SurfacePoint point{1000, Eigen::Vector3d(0.2, 0.3, 0.5)};
+  const SphereError e = sphere_error(mesh, solver.distance(point), position(mesh, point));
+  EXPECT_LT(e.max_abs, 0.01 * kPi);
+  EXPECT_LT(e.mean_relative, 0.015);
+}
+
+TEST(HeatGeodesic, OwnCholeskyGivesTheSameBitsSideBySideOrInTurnAndRunToRun) {
+  const TriangleMesh mesh = testing::icosphere(5, 0.1);
+  HeatGeodesicOptions side_by_side;
+  HeatGeodesicOptions in_turn;
+  in_turn.concurrent_factorisations = false;
+  HeatGeodesicSolver a(mesh, side_by_side);
+  HeatGeodesicSolver b(mesh, in_turn);
+  HeatGeodesicSolver c(mesh, side_by_side);
+  ASSERT_TRUE(a.precompute_report().own_factorisation);
+  ASSERT_TRUE(b.precompute_report().own_factorisation);
+  EXPECT_EQ(a.precompute_report().solve_threads, 1);
+  auto same = [](const Eigen::VectorXd& x, const Eigen::VectorXd& y) {
+    return x.size() == y.size() &&
+           std::memcmp(x.data(), y.data(), sizeof(double) * static_cast<std::size_t>(x.size())) ==
+               0;
+  };
+  Eigen::VectorXd da, db, dc;
+  for (int round = 0; round < 2; ++round) {
+    for (int source : {0, 777, 5000, 10241}) {
+      a.distance(std::span<const int>(&source, 1), da);
+      b.distance(std::span<const int>(&source, 1), db);
+      c.distance(std::span<const int>(&source, 1), dc);
+      EXPECT_TRUE(same(da, db)) << "source " << source;
+      EXPECT_TRUE(same(da, dc)) << "source " << source;
+    }
+  }
+  const SurfacePoint point{100, {0.2, 0.3, 0.5}};
+  EXPECT_TRUE(same(a.distance(point), b.distance(point)));
+}
+
+TEST(HeatGeodesic, SmallMeshVerticesChoosesTheFactorisation) {
+  const TriangleMesh mesh = testing::icosphere(3);  // 642 vertices
+  const int n = static_cast<int>(mesh.vertex_count());
+  HeatGeodesicOptions at, below;
+  at.small_mesh_vertices = n;
+  below.small_mesh_vertices = n - 1;
+  HeatGeodesicSolver own(mesh, at);
+  HeatGeodesicSolver cholmod(mesh, below);
+  EXPECT_TRUE(own.precompute_report().own_factorisation);
+  EXPECT_FALSE(cholmod.precompute_report().own_factorisation);
+  // The default: a mesh of the default size is factored by headspa, a larger one by CHOLMOD.
+  EXPECT_TRUE(HeatGeodesicSolver(mesh).precompute_report().own_factorisation);
+  EXPECT_LT(HeatGeodesicOptions{}.small_mesh_vertices, 100000);
+  // kSharedFactor always uses CHOLMOD (its conjugate gradients solve with CHOLMOD's factor).
+  HeatGeodesicOptions shared = at;
+  shared.poisson = HeatPoissonMethod::kSharedFactor;
+  EXPECT_FALSE(HeatGeodesicSolver(mesh, shared).precompute_report().own_factorisation);
+  const Eigen::VectorXd a = own.distance(5);
+  const Eigen::VectorXd b = cholmod.distance(5);
+  EXPECT_LT((a - b).cwiseAbs().maxCoeff(), 1e-4);
+}
+
+TEST(HeatGeodesic, OwnCholeskyRejectsAMeshItCannotFactor) {
+  TriangleMesh mesh = testing::icosphere(2);
+  mesh.vertices[3].x() = std::numeric_limits<double>::quiet_NaN();
+  EXPECT_THROW(HeatGeodesicSolver{mesh}, InputError);
 }
 
 }  // namespace
