@@ -232,7 +232,7 @@ struct HeatGeodesicSolver::Impl {
 
 struct HeatGeodesicSolver::Impl::SmallFactors {
   detail::SmallCholeskyAnalysis analysis;
-  std::unique_ptr<double[]> heat, poisson;  // the factors' values
+  detail::FactorValues heat, poisson;  // the factors' values
   std::optional<detail::SmallCholeskyWorkspace> workspace;
 };
 
@@ -562,18 +562,6 @@ EdgeGraph edge_graph(const std::vector<Face>& faces, int n) {
   return out;
 }
 
-// Runs work(), keeping the first exception it throws in `error` (and skipping work once there
-// is one).
-template <class Work>
-void attempt(std::exception_ptr& error, Work&& work) {
-  if (error) return;
-  try {
-    work();
-  } catch (...) {
-    error = std::current_exception();
-  }
-}
-
 }  // namespace
 
 struct HeatGeodesicSolver::Impl::SmallSystems {
@@ -673,16 +661,15 @@ void HeatGeodesicSolver::Impl::precompute_small(const TriangleMesh& mesh) {
   EdgeGraph edges;
   SmallSystems systems;
   bool heat_ok = false, poisson_ok = false;
-  std::exception_ptr error, worker_error;
+  std::exception_ptr error, worker_error;  // the first failure on each thread
   auto compute_values = [&] {
     small_systems(mesh, edges.graph, edges.edge_slot, systems);
     find_components();
   };
   auto factor_system = [&](const std::vector<double>& off, const std::vector<double>& diagonal,
-                           std::unique_ptr<double[]>& values) {
+                           detail::FactorValues& values) {
     detail::SmallCholeskyWorkspace buffers(analysis);
-    values =
-        std::make_unique_for_overwrite<double[]>(static_cast<std::size_t>(analysis.value_count()));
+    values = detail::allocate_factor_values(analysis.value_count());
     return detail::factor_small_cholesky(analysis, diagonal, off, buffers, values.get());
   };
   auto factor_poisson = [&] {
@@ -693,41 +680,69 @@ void HeatGeodesicSolver::Impl::precompute_small(const TriangleMesh& mesh) {
     }
   };
 
-  const bool concurrent = options.concurrent_factorisations;
-  std::latch graph_ready(1), analysis_ready(1), values_ready(1);
+  // The steps, in order, for two threads or one. A step is skipped once either thread has
+  // failed; every latch is counted down by its one thread whatever happens.
   std::atomic<bool> stop{false};
+  auto step = [&stop](std::exception_ptr& failure, auto&& work) {
+    if (stop.load()) return;
+    try {
+      work();
+    } catch (...) {
+      failure = std::current_exception();
+      stop.store(true);
+    }
+  };
+  std::optional<detail::SmallCholeskyAnalyser> analyser;
+  const bool concurrent = options.concurrent_factorisations;
+  std::latch graph_ready(1), ordered(1), lower_ready(1), supernodes_ready(1), rows_done(1),
+      analysis_ready(1), values_ready(1);
   std::thread worker;
   if (concurrent) {
     worker = std::thread([&] {
       graph_ready.wait();
-      if (!stop.load()) attempt(worker_error, compute_values);
+      step(worker_error, compute_values);
       values_ready.count_down();
+      ordered.wait();
+      step(worker_error, [&] { analyser->lower_triangle(); });
+      lower_ready.count_down();
+      supernodes_ready.wait();
+      step(worker_error, [&] { analyser->rows(1); });
+      rows_done.count_down();
       analysis_ready.wait();
-      if (!stop.load() && !worker_error) attempt(worker_error, factor_poisson);
+      step(worker_error, factor_poisson);
     });
   }
   auto start = Clock::now();
-  attempt(error, [&] { edges = edge_graph(faces, n); });
-  if (error) stop.store(true);
-  if (concurrent) graph_ready.count_down();
-  attempt(error, [&] { analysis = detail::analyse_small_cholesky(edges.graph); });
-  if (error) stop.store(true);
+  step(error, [&] { edges = edge_graph(faces, n); });
+  graph_ready.count_down();
+  step(error, [&] {
+    analyser.emplace(edges.graph);
+    analyser->order();
+  });
+  ordered.count_down();
+  if (!concurrent) step(error, [&] { analyser->lower_triangle(); });
+  step(error, [&] { analyser->tree(); });
+  if (concurrent) lower_ready.wait();
+  step(error, [&] { analyser->supernodes(); });
+  supernodes_ready.count_down();
+  step(error, [&] { analyser->rows(0); });
+  if (concurrent) rows_done.wait();
+  step(error, [&] { analysis = analyser->take(); });
+  analyser.reset();
+  analysis_ready.count_down();
   precompute.analyse_seconds = seconds_since(start);
   start = Clock::now();
   if (concurrent) {
-    analysis_ready.count_down();
     values_ready.wait();
   } else {
-    attempt(error, compute_values);
+    step(error, compute_values);
   }
-  if (!worker_error) {
-    attempt(error,
-            [&] { heat_ok = factor_system(systems.heat_off, systems.heat_diagonal, small->heat); });
-  }
+  step(error,
+       [&] { heat_ok = factor_system(systems.heat_off, systems.heat_diagonal, small->heat); });
   if (concurrent) {
     worker.join();
-  } else if (heat_ok) {
-    attempt(error, factor_poisson);
+  } else {
+    step(error, factor_poisson);
   }
   precompute.factorise_seconds = seconds_since(start);
   if (error) std::rethrow_exception(error);

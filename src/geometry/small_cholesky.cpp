@@ -6,14 +6,27 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cmath>
 #include <cstring>
+
+#include <new>
 
 #if defined(__x86_64__)
 #include <immintrin.h>
 #endif
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
 
 namespace headspa::geometry::detail {
+
+// One triangle of the graph in pivot order: for each pivot k its neighbours i < k (upper) or
+// i > k (lower), at index[start[k] .. start[k+1]), with their graph slots (lower only).
+// Every later pass of the analysis streams one of them.
+struct Triangle {
+  std::vector<int> start, index, slot;
+};
 
 namespace {
 
@@ -57,56 +70,41 @@ std::vector<int> amd_ordering(const SymmetricGraph& g) {
   return order;
 }
 
-// The graph in pivot order, split by triangle: pivot k's neighbours i < k are
-// upper[upper_start[k] .. upper_start[k+1]) and its neighbours i > k are lower[lower_start[k] ..]
-// with their graph slots in lower_slot. Every later pass streams one half.
-struct PivotGraph {
-  std::vector<int> upper_start, upper, lower_start, lower, lower_slot;
-};
-
-PivotGraph pivot_graph(const SymmetricGraph& g, const std::vector<int>& order,
-                       const std::vector<int>& inverse) {
+template <bool kLower>
+Triangle triangle(const SymmetricGraph& g, const std::vector<int>& order,
+                  const std::vector<int>& inverse) {
   const int n = g.n;
   const int nz = g.start[idx(n)];
-  PivotGraph p;
-  p.upper_start.resize(idx(n) + 1);
-  p.lower_start.resize(idx(n) + 1);
-  // Room for every entry in each half: each neighbour is written to both and counted in one.
-  p.upper.resize(idx(nz) + 1);
-  p.lower.resize(idx(nz) + 1);
-  p.lower_slot.resize(idx(nz) + 1);
-  int nu = 0, nl = 0;
+  Triangle t;
+  t.start.resize(idx(n) + 1);
+  t.index.resize(idx(nz) + 1);  // each neighbour is written and counted when it is on this side
+  if (kLower) t.slot.resize(idx(nz) + 1);
+  int count = 0;
   for (int k = 0; k < n; ++k) {
-    p.upper_start[idx(k)] = nu;
-    p.lower_start[idx(k)] = nl;
+    t.start[idx(k)] = count;
     const int v = order[idx(k)];
     for (int q = g.start[idx(v)]; q < g.start[idx(v) + 1]; ++q) {
       const int i = inverse[idx(g.index[idx(q)])];
-      p.upper[idx(nu)] = i;
-      p.lower[idx(nl)] = i;
-      p.lower_slot[idx(nl)] = q;
-      const bool below = i > k;
-      nl += below ? 1 : 0;
-      nu += below ? 0 : 1;
+      t.index[idx(count)] = i;
+      if (kLower) t.slot[idx(count)] = q;
+      count += (kLower ? i > k : i < k) ? 1 : 0;
     }
   }
-  p.upper_start[idx(n)] = nu;
-  p.lower_start[idx(n)] = nl;
-  HEADSPA_CHECK(nu == nl, "a symmetric graph without self loops");
-  p.upper.resize(idx(nu));
-  p.lower.resize(idx(nl));
-  p.lower_slot.resize(idx(nl));
-  return p;
+  t.start[idx(n)] = count;
+  HEADSPA_CHECK(2 * count == nz, "a symmetric graph without self loops");
+  t.index.resize(idx(count));
+  if (kLower) t.slot.resize(idx(count));
+  return t;
 }
 
 // The elimination tree (Liu): for each entry (i < k) of column k, climb from i towards the
 // root, pointing every node passed at k (path compression).
-std::vector<int> elimination_tree(const PivotGraph& g) {
-  const int n = static_cast<int>(g.upper_start.size()) - 1;
+std::vector<int> elimination_tree(const Triangle& upper) {
+  const int n = static_cast<int>(upper.start.size()) - 1;
   std::vector<int> parent(idx(n), -1), ancestor(idx(n), -1);
   for (int k = 0; k < n; ++k) {
-    for (int q = g.upper_start[idx(k)]; q < g.upper_start[idx(k) + 1]; ++q) {
-      for (int i = g.upper[idx(q)]; i != -1 && i < k;) {
+    for (int q = upper.start[idx(k)]; q < upper.start[idx(k) + 1]; ++q) {
+      for (int i = upper.index[idx(q)]; i != -1 && i < k;) {
         const int up = ancestor[idx(i)];
         ancestor[idx(i)] = k;
         if (up == -1) parent[idx(i)] = k;
@@ -167,7 +165,7 @@ std::vector<int> postorder(const std::vector<int>& parent) {
 // row i's subtree has as leaves the columns j < i of its entries whose first descendant lies
 // past the previous leaf's; each leaf adds one to its column and takes one off where its path
 // meets the previous leaf's (their least common ancestor, found with path compression).
-std::vector<int> column_counts(const PivotGraph& g, const std::vector<int>& parent) {
+std::vector<int> column_counts(const Triangle& lower, const std::vector<int>& parent) {
   const int n = static_cast<int>(parent.size());
   std::vector<int> delta(idx(n), 0), first(idx(n), -1), max_first(idx(n), -1),
       previous_leaf(idx(n), -1), ancestor(idx(n));
@@ -179,8 +177,8 @@ std::vector<int> column_counts(const PivotGraph& g, const std::vector<int>& pare
   for (int i = 0; i < n; ++i) ancestor[idx(i)] = i;
   for (int j = 0; j < n; ++j) {
     if (parent[idx(j)] != -1) --delta[idx(parent[idx(j)])];
-    for (int q = g.lower_start[idx(j)]; q < g.lower_start[idx(j) + 1]; ++q) {
-      const int i = g.lower[idx(q)];
+    for (int q = lower.start[idx(j)]; q < lower.start[idx(j) + 1]; ++q) {
+      const int i = lower.index[idx(q)];
       if (first[idx(j)] <= max_first[idx(i)]) continue;  // j is not a leaf of row i
       max_first[idx(i)] = first[idx(j)];
       const int previous = previous_leaf[idx(i)];
@@ -221,34 +219,65 @@ bool relax(std::int64_t columns, std::int64_t zeros, std::int64_t entries) {
 
 }  // namespace
 
-SmallCholeskyAnalysis analyse_small_cholesky(const SymmetricGraph& g) {
-  const int n = g.n;
-  HEADSPA_CHECK(n > 0 && g.start.size() == idx(n) + 1, "a graph with vertices");
-  SmallCholeskyAnalysis a;
-  a.n = n;
+struct SmallCholeskyAnalyser::State {
+  Triangle upper, lower;
+  std::vector<int> parent;  // the elimination tree
+  bool reordered = false;   // the order was made a postorder after the lower triangle was built
+  std::vector<int> front, back;          // per supernode: where the next row goes from either end
+  std::array<std::vector<int>, 2> mark;  // per supernode: the last row that visited it
+  // The rows still to walk: [low, high) packed as low * 2^32 + high.
+  std::atomic<std::uint64_t> unwalked{0};
+};
 
-  // The fill-reducing order, made a postorder of its elimination tree when it is not one
-  // (AMD's order usually is).
-  a.perm = amd_ordering(g);
-  a.inverse_perm.resize(idx(n));
-  for (int k = 0; k < n; ++k) a.inverse_perm[idx(a.perm[idx(k)])] = k;
-  PivotGraph pg = pivot_graph(g, a.perm, a.inverse_perm);
-  std::vector<int> parent = elimination_tree(pg);
-  if (!is_postorder(parent)) {
-    const std::vector<int> post = postorder(parent);
-    std::vector<int> post_inverse(idx(n)), order(idx(n)), tree(idx(n));
-    for (int k = 0; k < n; ++k) post_inverse[idx(post[idx(k)])] = k;
-    for (int k = 0; k < n; ++k) {
-      order[idx(k)] = a.perm[idx(post[idx(k)])];
-      const int p = parent[idx(post[idx(k)])];
-      tree[idx(k)] = p < 0 ? -1 : post_inverse[idx(p)];
-    }
-    a.perm = std::move(order);
-    parent = std::move(tree);
-    for (int k = 0; k < n; ++k) a.inverse_perm[idx(a.perm[idx(k)])] = k;
-    pg = pivot_graph(g, a.perm, a.inverse_perm);
+SmallCholeskyAnalyser::SmallCholeskyAnalyser(const SymmetricGraph& graph)
+    : graph_(graph), state_(std::make_unique<State>()) {
+  HEADSPA_CHECK(graph.n > 0 && graph.start.size() == idx(graph.n) + 1, "a graph with vertices");
+  analysis_.n = graph.n;
+}
+
+SmallCholeskyAnalyser::~SmallCholeskyAnalyser() = default;
+
+void SmallCholeskyAnalyser::order() {
+  SmallCholeskyAnalysis& a = analysis_;
+  a.perm = amd_ordering(graph_);
+  a.inverse_perm.resize(idx(a.n));
+  for (int k = 0; k < a.n; ++k) a.inverse_perm[idx(a.perm[idx(k)])] = k;
+}
+
+void SmallCholeskyAnalyser::lower_triangle() {
+  state_->lower = triangle<true>(graph_, analysis_.perm, analysis_.inverse_perm);
+}
+
+void SmallCholeskyAnalyser::tree() {
+  SmallCholeskyAnalysis& a = analysis_;
+  State& st = *state_;
+  const int n = a.n;
+  st.upper = triangle<false>(graph_, a.perm, a.inverse_perm);
+  st.parent = elimination_tree(st.upper);
+  if (is_postorder(st.parent)) return;
+  // AMD's order is not a postorder of the tree (it usually is): make it one.
+  const std::vector<int> post = postorder(st.parent);
+  std::vector<int> post_inverse(idx(n)), order(idx(n)), tree(idx(n));
+  for (int k = 0; k < n; ++k) post_inverse[idx(post[idx(k)])] = k;
+  for (int k = 0; k < n; ++k) {
+    order[idx(k)] = a.perm[idx(post[idx(k)])];
+    const int p = st.parent[idx(post[idx(k)])];
+    tree[idx(k)] = p < 0 ? -1 : post_inverse[idx(p)];
   }
-  const std::vector<int> count = column_counts(pg, parent);
+  a.perm = std::move(order);
+  st.parent = std::move(tree);
+  for (int k = 0; k < n; ++k) a.inverse_perm[idx(a.perm[idx(k)])] = k;
+  st.upper = triangle<false>(graph_, a.perm, a.inverse_perm);
+  st.reordered = true;
+}
+
+void SmallCholeskyAnalyser::supernodes() {
+  SmallCholeskyAnalysis& a = analysis_;
+  State& st = *state_;
+  const int n = a.n;
+  if (st.reordered) lower_triangle();
+  const std::vector<int>& parent = st.parent;
+  const std::vector<int> count = column_counts(st.lower, parent);
 
   // Fundamental supernodes: a column joins the previous one when it is that column's parent,
   // its only child, and its column has one entry fewer.
@@ -316,33 +345,106 @@ SmallCholeskyAnalysis analyse_small_cholesky(const SymmetricGraph& g) {
     const int up = parent[idx(a.super[idx(s) + 1] - 1)];
     if (up >= 0) a.super_parent[idx(s)] = a.column_super[idx(up)];
   }
+  for (int j = 0; j < n; ++j) a.factor_entries += count[idx(j)];
 
-  // Row indices: each supernode's own columns, then row k wherever row k's subtree passes,
-  // for k ascending.
+  // Each supernode's own columns head its rows; rows() fills in the rest from both ends.
   a.rows.resize(idx(a.row_start.back()));
-  std::vector<int> fill(a.row_start.begin(), a.row_start.end() - 1), mark(idx(ns), -1);
+  st.front.resize(idx(ns));
+  st.back.resize(idx(ns));
   for (int s = 0; s < ns; ++s) {
-    for (int j = a.super[idx(s)]; j < a.super[idx(s) + 1]; ++j) a.rows[idx(fill[idx(s)]++)] = j;
+    int at = a.row_start[idx(s)];
+    for (int j = a.super[idx(s)]; j < a.super[idx(s) + 1]; ++j) a.rows[idx(at++)] = j;
+    st.front[idx(s)] = at;
+    st.back[idx(s)] = a.row_start[idx(s) + 1];
   }
-  for (int k = 0; k < n; ++k) {
-    const int own = a.column_super[idx(k)];
-    for (int q = pg.upper_start[idx(k)]; q < pg.upper_start[idx(k) + 1]; ++q) {
-      for (int s = a.column_super[idx(pg.upper[idx(q)])]; s != own && mark[idx(s)] != k;
-           s = a.super_parent[idx(s)]) {
-        HEADSPA_CHECK(fill[idx(s)] < a.row_start[idx(s) + 1], "supernode row counts");
-        mark[idx(s)] = k;
-        a.rows[idx(fill[idx(s)]++)] = k;
+  for (auto& m : st.mark) m.assign(idx(ns), -1);
+  st.unwalked.store(static_cast<std::uint64_t>(n));
+}
+
+void SmallCholeskyAnalyser::rows(int half) {
+  // Row k goes into every supernode its row subtree passes, walked up the supernodal tree from
+  // the supernodes of its entries left of the diagonal. Half 0 takes rows from the front in
+  // ascending order and writes each supernode's rows from its front; half 1 takes them from
+  // the back in descending order and writes from the back: each supernode's rows come out
+  // ascending, whichever half walks which rows, and the halves meet exactly where the rows
+  // each supernode's column count promised run out.
+  SmallCholeskyAnalysis& a = analysis_;
+  State& st = *state_;
+  std::vector<int>& mark = st.mark[idx(half)];
+  std::vector<int>& fill = half == 0 ? st.front : st.back;
+  constexpr std::uint64_t kChunk = 64;
+  for (;;) {
+    std::uint64_t range = st.unwalked.load();
+    std::uint64_t low, high, first, last;
+    do {
+      low = range >> 32;
+      high = range & 0xffffffffu;
+      if (low >= high) return;
+      const std::uint64_t take = std::min(kChunk, high - low);
+      first = half == 0 ? low : high - take;
+      last = half == 0 ? low + take : high;
+    } while (!st.unwalked.compare_exchange_weak(
+        range, half == 0 ? (last << 32) | high : (low << 32) | first));
+    for (std::uint64_t step = 0; step < last - first; ++step) {
+      const int k = static_cast<int>(half == 0 ? first + step : last - 1 - step);
+      const int own = a.column_super[idx(k)];
+      for (int q = st.upper.start[idx(k)]; q < st.upper.start[idx(k) + 1]; ++q) {
+        for (int s = a.column_super[idx(st.upper.index[idx(q)])]; s != own && mark[idx(s)] != k;
+             s = a.super_parent[idx(s)]) {
+          mark[idx(s)] = k;
+          // Each half stays within the supernode's rows below its columns; take() checks that
+          // the halves met.
+          if (half == 0) {
+            HEADSPA_CHECK(fill[idx(s)] < a.row_start[idx(s) + 1], "supernode row counts");
+            a.rows[idx(fill[idx(s)]++)] = k;
+          } else {
+            HEADSPA_CHECK(
+                fill[idx(s)] > a.row_start[idx(s)] + a.super[idx(s) + 1] - a.super[idx(s)],
+                "supernode row counts");
+            a.rows[idx(--fill[idx(s)])] = k;
+          }
+        }
       }
     }
   }
-  for (int s = 0; s < ns; ++s) {
-    HEADSPA_CHECK(fill[idx(s)] == a.row_start[idx(s) + 1], "supernode row counts");
+}
+
+SmallCholeskyAnalysis SmallCholeskyAnalyser::take() {
+  SmallCholeskyAnalysis& a = analysis_;
+  State& st = *state_;
+  for (int s = 0; s < a.nsuper(); ++s) {
+    HEADSPA_CHECK(st.front[idx(s)] == st.back[idx(s)], "supernode row counts");
   }
-  for (int j = 0; j < n; ++j) a.factor_entries += count[idx(j)];
-  a.lower_start = std::move(pg.lower_start);
-  a.lower = std::move(pg.lower);
-  a.lower_slot = std::move(pg.lower_slot);
-  return a;
+  a.lower_start = std::move(st.lower.start);
+  a.lower = std::move(st.lower.index);
+  a.lower_slot = std::move(st.lower.slot);
+  return std::move(a);
+}
+
+SmallCholeskyAnalysis analyse_small_cholesky(const SymmetricGraph& graph) {
+  SmallCholeskyAnalyser analyser(graph);
+  analyser.order();
+  analyser.lower_triangle();
+  analyser.tree();
+  analyser.supernodes();
+  analyser.rows(0);
+  return analyser.take();
+}
+
+FactorValues allocate_factor_values(std::int64_t count) {
+  const auto bytes = static_cast<std::size_t>(std::max<std::int64_t>(count, 1)) * sizeof(double);
+  void* values = nullptr;
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+  constexpr std::size_t kHugePage = std::size_t{2} << 20;
+  if (bytes >= kHugePage && posix_memalign(&values, kHugePage, bytes) == 0) {
+    // The whole 2 MB pages only; the rest of the values stay in 4 KB pages.
+    madvise(values, bytes / kHugePage * kHugePage, MADV_HUGEPAGE);
+    return FactorValues(static_cast<double*>(values));
+  }
+#endif
+  values = std::malloc(bytes);
+  if (values == nullptr) throw std::bad_alloc();
+  return FactorValues(static_cast<double*>(values));
 }
 
 SmallCholeskyWorkspace::SmallCholeskyWorkspace(const SmallCholeskyAnalysis& a)
@@ -353,6 +455,7 @@ SmallCholeskyWorkspace::SmallCholeskyWorkspace(const SmallCholeskyAnalysis& a)
       map(idx(a.max_rows), 0),
       columns(idx(a.max_columns), nullptr),
       sums(idx(a.max_rows), 0.0),
+      known(idx(a.max_columns), 0.0),
       mark(idx(a.nsuper()), 0) {
   visit.reserve(idx(a.nsuper()));
 }
@@ -400,6 +503,9 @@ struct PortableKernels {
     std::memcpy(products[2] + 2, &p21, sizeof p21);
     std::memcpy(products[3], &p30, sizeof p30);
     std::memcpy(products[3] + 2, &p31, sizeof p31);
+  }
+  static void dot4(const double* const* a, const double* b, int length, double* out) {
+    for (int k = 0; k < 4; ++k) out[k] = dot(a[k], b, length);
   }
   static double dot(const double* a, const double* b, int length) {
     double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
@@ -449,6 +555,27 @@ struct Avx2Kernels {
     _mm256_storeu_pd(products[3], p30);
     _mm256_storeu_pd(products[3] + 4, p31);
   }
+  // out[k] = dot(a[k], b, length) for k < 4, with one load of b for the four.
+  __attribute__((target("avx2,fma"))) static void dot4(const double* const* a, const double* b,
+                                                       int length, double* out) {
+    __m256d s0 = _mm256_setzero_pd(), s1 = s0, s2 = s0, s3 = s0;
+    int r = 0;
+    for (; r + 4 <= length; r += 4) {
+      const __m256d v = _mm256_loadu_pd(b + r);
+      s0 = _mm256_fmadd_pd(_mm256_loadu_pd(a[0] + r), v, s0);
+      s1 = _mm256_fmadd_pd(_mm256_loadu_pd(a[1] + r), v, s1);
+      s2 = _mm256_fmadd_pd(_mm256_loadu_pd(a[2] + r), v, s2);
+      s3 = _mm256_fmadd_pd(_mm256_loadu_pd(a[3] + r), v, s3);
+    }
+    // Lanes (0 + 1) and (2 + 3) of each, then the halves added: the four sums in one register.
+    const __m256d h01 = _mm256_hadd_pd(s0, s1), h23 = _mm256_hadd_pd(s2, s3);
+    const __m256d sums =
+        _mm256_add_pd(_mm256_permute2f128_pd(h01, h23, 0x21), _mm256_blend_pd(h01, h23, 0b1100));
+    _mm256_storeu_pd(out, sums);
+    for (; r < length; ++r) {
+      for (int k = 0; k < 4; ++k) out[k] = std::fma(a[k][r], b[r], out[k]);
+    }
+  }
   __attribute__((target("avx2,fma"))) static double dot(const double* a, const double* b,
                                                         int length) {
     __m256d s = _mm256_setzero_pd();
@@ -484,6 +611,24 @@ void subtract_products(const double* const* columns, int count, int rows, int ta
     for (int r0 = c0; r0 < rows; r0 += kRows) {
       Kernels::block(columns, count, r0, c0, products);
       const int rn = std::min(kRows, rows - r0);
+      if (rn == kRows && r0 >= c0 + kColumns - 1) {
+        // A whole block below the diagonal: its rows sit in one run of the supernode's rows
+        // (a third of the blocks on the scan, and every block of a supernode's own columns) or
+        // are scattered.
+        const int first = place(r0);
+        if (place(r0 + kRows - 1) - first == kRows - 1) {
+          for (int c = 0; c < cn; ++c) {
+            for (int i = 0; i < kRows; ++i) target[c][first + i] -= products[c][i];
+          }
+        } else {
+          int at[kRows];
+          for (int i = 0; i < kRows; ++i) at[i] = place(r0 + i);
+          for (int c = 0; c < cn; ++c) {
+            for (int i = 0; i < kRows; ++i) target[c][at[i]] -= products[c][i];
+          }
+        }
+        continue;
+      }
       for (int c = 0; c < cn; ++c) {
         // Rows above the diagonal (r < c0 + c) belong to no stored entry.
         for (int i = std::max(0, c0 + c - r0); i < rn; ++i) {
@@ -559,9 +704,10 @@ bool factor(const SmallCholeskyAnalysis& a, std::span<const double> diagonal,
         }
         const double pivot = cj[j];
         if (!(pivot > 0.0) || !std::isfinite(pivot)) return false;
-        const double diagonal_value = std::sqrt(pivot);
-        const double inverse = 1.0 / diagonal_value;
-        cj[j] = diagonal_value;
+        // The diagonal entry is never read again here: its place keeps its reciprocal, which
+        // the solves multiply by.
+        const double inverse = 1.0 / std::sqrt(pivot);
+        cj[j] = inverse;
         for (int r = j + 1; r < nrow; ++r) cj[r] *= inverse;
       }
       if (j1 < ncol) {
@@ -588,55 +734,88 @@ void forward_supernode(const SmallCholeskyAnalysis& a, const double* x, double* 
   const int k1 = a.super[idx(s)];
   const int ncol = a.super[idx(s) + 1] - k1;
   const int nrow = a.row_start[idx(s) + 1] - a.row_start[idx(s)];
-  const int* rows = a.rows.data() + a.row_start[idx(s)];
+  const int* below_rows = a.rows.data() + a.row_start[idx(s)] + ncol;
   const double* xs = x + a.value_start[idx(s)];
   double* w = y + k1;
+  auto column = [&](int j) { return xs + column_offset(j, nrow) - j; };
   for (int j = 0; j < ncol; ++j) {
-    const double* c = xs + column_offset(j, nrow) - j;
-    const double wj = w[j] / c[j];
+    const double* c = column(j);
+    const double wj = w[j] * c[j];  // c[j]: the reciprocal of the diagonal entry
     w[j] = wj;
     for (int r = j + 1; r < ncol; ++r) w[r] -= c[r] * wj;
   }
   const int below = nrow - ncol;
   if (below == 0) return;
+  // Column j's rows below the diagonal block.
+  auto lower = [&](int j) { return column(j) + ncol; };
+  if (ncol == 1) {
+    const double* c0 = lower(0);
+    for (int r = 0; r < below; ++r) y[below_rows[r]] -= c0[r] * w[0];
+    return;
+  }
   for (int r = 0; r < below; ++r) sums[r] = 0.0;
   int j = 0;
   for (; j + 4 <= ncol; j += 4) {
-    const double* c0 = xs + column_offset(j, nrow) - j + ncol;
-    const double* c1 = xs + column_offset(j + 1, nrow) - (j + 1) + ncol;
-    const double* c2 = xs + column_offset(j + 2, nrow) - (j + 2) + ncol;
-    const double* c3 = xs + column_offset(j + 3, nrow) - (j + 3) + ncol;
+    const double *c0 = lower(j), *c1 = lower(j + 1), *c2 = lower(j + 2), *c3 = lower(j + 3);
     const double w0 = w[j], w1 = w[j + 1], w2 = w[j + 2], w3 = w[j + 3];
     for (int r = 0; r < below; ++r) {
       sums[r] += (c0[r] * w0 + c1[r] * w1) + (c2[r] * w2 + c3[r] * w3);
     }
   }
   for (; j < ncol; ++j) {
-    const double* c = xs + column_offset(j, nrow) - j + ncol;
+    const double* c = lower(j);
     const double wj = w[j];
     for (int r = 0; r < below; ++r) sums[r] += c[r] * wj;
   }
-  for (int r = 0; r < below; ++r) y[rows[ncol + r]] -= sums[r];
+  for (int r = 0; r < below; ++r) y[below_rows[r]] -= sums[r];
 }
 
-// Backward step on supernode s: gathers y at its rows below (final already), then solves its
+// Backward step on supernode s: gathers y at its rows below (final already) and sums each
+// column's part below the diagonal block against them, four columns at a time; then solves its
 // columns of y from the last up.
 template <class Kernels>
-void backward_supernode(const SmallCholeskyAnalysis& a, const double* x, double* gathered, int s,
-                        double* y) {
+void backward_supernode(const SmallCholeskyAnalysis& a, const double* x, double* gathered,
+                        double* known, int s, double* y) {
   const int k1 = a.super[idx(s)];
   const int ncol = a.super[idx(s) + 1] - k1;
   const int nrow = a.row_start[idx(s) + 1] - a.row_start[idx(s)];
-  const int* rows = a.rows.data() + a.row_start[idx(s)];
+  const int* below_rows = a.rows.data() + a.row_start[idx(s)] + ncol;
   const double* xs = x + a.value_start[idx(s)];
   const int below = nrow - ncol;
-  for (int r = 0; r < below; ++r) gathered[r] = y[rows[ncol + r]];
+  for (int r = 0; r < below; ++r) gathered[r] = y[below_rows[r]];
+  auto column = [&](int j) { return xs + column_offset(j, nrow) - j; };
+  int j = 0;
+  for (; j + 4 <= ncol; j += 4) {
+    const double* lower[4] = {column(j) + ncol, column(j + 1) + ncol, column(j + 2) + ncol,
+                              column(j + 3) + ncol};
+    Kernels::dot4(lower, gathered, below, known + j);
+  }
+  for (; j < ncol; ++j) known[j] = Kernels::dot(column(j) + ncol, gathered, below);
+  // The diagonal block by panels of four columns from the last: each panel is solved (a short
+  // chain of dependent steps), then its columns' share is added to the sums of every column left
+  // of it (independent of each other).
   double* w = y + k1;
-  for (int j = ncol - 1; j >= 0; --j) {
-    const double* c = xs + column_offset(j, nrow) - j;
-    const double known =
-        Kernels::dot(c + ncol, gathered, below) + Kernels::dot(c + j + 1, w + j + 1, ncol - j - 1);
-    w[j] = (w[j] - known) / c[j];
+  for (int j1 = ncol; j1 > 0; j1 -= 4) {
+    const int j0 = std::max(j1 - 4, 0);
+    for (j = j1 - 1; j >= j0; --j) {
+      const double* c = column(j);
+      double sum = known[j];
+      for (int i = j + 1; i < j1; ++i) sum += c[i] * w[i];
+      w[j] = (w[j] - sum) * c[j];  // c[j]: the reciprocal of the diagonal entry
+    }
+    if (j0 == 0) break;
+    if (j1 - j0 == 4) {
+      const double w0 = w[j0], w1 = w[j0 + 1], w2 = w[j0 + 2], w3 = w[j0 + 3];
+      for (j = 0; j < j0; ++j) {
+        const double* c = column(j) + j0;
+        known[j] += (c[0] * w0 + c[1] * w1) + (c[2] * w2 + c[3] * w3);
+      }
+    } else {
+      for (j = 0; j < j0; ++j) {
+        const double* c = column(j);
+        for (int i = j0; i < j1; ++i) known[j] += c[i] * w[i];
+      }
+    }
   }
 }
 
@@ -669,7 +848,7 @@ template <class Kernels>
 void backward(const SmallCholeskyAnalysis& a, const double* x, SmallCholeskyWorkspace& ws,
               double* y) {
   for (int s = a.nsuper() - 1; s >= 0; --s) {
-    backward_supernode<Kernels>(a, x, ws.sums.data(), s, y);
+    backward_supernode<Kernels>(a, x, ws.sums.data(), ws.known.data(), s, y);
   }
 }
 

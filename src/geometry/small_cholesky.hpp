@@ -26,15 +26,18 @@
 //
 // Layout of a factor: supernode s holds columns super[s] .. super[s+1]-1 and rows
 // rows[row_start[s] .. row_start[s+1]) (its own columns first, then the rows below, ascending);
-// its values start at value_start[s]: column j (0-based within s) holds rows j .. nrow-1,
-// diagonal first, and starts j * nrow - j * (j - 1) / 2 values after the first, and
-// kSupernodePadding values of no meaning follow the last column.
+// its values start at value_start[s]: column j (0-based within s) holds rows j .. nrow-1 and
+// starts j * nrow - j * (j - 1) / 2 values after the first; in place of its diagonal entry it
+// holds the entry's reciprocal (the solves multiply by it); kSupernodePadding values of no
+// meaning follow the last column.
 // The matrix is given as the graph of its off-diagonal pattern (symmetric, no self loops, no
 // repeats) with one value per adjacency slot (slot (v, w) and slot (w, v) must hold the same
 // value) and a diagonal.
 #pragma once
 
 #include <cstdint>
+#include <cstdlib>
+#include <memory>
 #include <span>
 #include <vector>
 
@@ -79,6 +82,41 @@ struct SmallCholeskyAnalysis {
 // symmetric or has self loops.
 SmallCholeskyAnalysis analyse_small_cholesky(const SymmetricGraph& graph);
 
+// The same analysis in steps, so that a second thread can take some of them: order(); then
+// lower_triangle() (on any thread) alongside tree(); then supernodes(); then rows(0) and
+// rows(1) side by side (or rows(0) alone, which then walks every row); then take(). The result
+// is the same whichever thread runs which step.
+class SmallCholeskyAnalyser {
+ public:
+  explicit SmallCholeskyAnalyser(const SymmetricGraph& graph);  // keeps a reference
+  ~SmallCholeskyAnalyser();
+  SmallCholeskyAnalyser(const SmallCholeskyAnalyser&) = delete;
+  SmallCholeskyAnalyser& operator=(const SmallCholeskyAnalyser&) = delete;
+
+  void order();           // AMD
+  void lower_triangle();  // the matrix below the diagonal in pivot order
+  void tree();            // the elimination tree (and a postorder, when AMD's order is not one)
+  void supernodes();      // column counts, supernodes, their tree
+  void rows(int half);    // the supernodes' row indices, half 0 from the front, 1 from the back
+  SmallCholeskyAnalysis take();
+
+ private:
+  struct State;
+  const SymmetricGraph& graph_;
+  SmallCholeskyAnalysis analysis_;
+  std::unique_ptr<State> state_;
+};
+
+// A factor's values. A large one is aligned to 2 MB and advised into 2 MB pages where the
+// system allows it (Linux, transparent huge pages on "madvise" or "always"): the first write to
+// each fresh 4 KB page costs a page fault, about 2 us on a virtual machine, so a factor of 0.28M
+// values paid 1 ms in faults; in 2 MB pages it pays two faults and the kernel's zeroing.
+struct FreeValues {
+  void operator()(double* values) const { std::free(values); }
+};
+using FactorValues = std::unique_ptr<double[], FreeValues>;
+FactorValues allocate_factor_values(std::int64_t count);
+
 // Reusable buffers of the factorisation and the solves (one per thread that uses them).
 struct SmallCholeskyWorkspace {
   explicit SmallCholeskyWorkspace(const SmallCholeskyAnalysis& analysis);
@@ -89,6 +127,7 @@ struct SmallCholeskyWorkspace {
   std::vector<int> map;       // max_rows: an updating supernode's rows, relative to the target
   std::vector<const double*> columns;  // max_columns: columns of the supernode being read
   std::vector<double> sums;            // max_rows: a solve's sums for one supernode
+  std::vector<double> known;           // max_columns: a backward solve's sums below a block
   std::vector<int> mark;               // per supernode: stamped when a sparse solve visits it
   std::vector<int> visit;              // supernodes a sparse solve visits
   int stamp = 0;
