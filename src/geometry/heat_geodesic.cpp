@@ -216,24 +216,13 @@ struct HeatGeodesicSolver::Impl {
   // kSecondFactor: run() with headspa's own solves, in pivot order.
   void run_copied(std::span<const int> support, Eigen::VectorXd& out);
   void find_components();
-  // kSecondFactor on a small mesh: the whole precomputation with headspa's own Cholesky, and
-  // run() with its solves.
+  // kSecondFactor on a small mesh: the precomputation with headspa's own Cholesky.
   void precompute_small(const TriangleMesh& mesh);
-  void run_small(std::span<const int> support, Eigen::VectorXd& out);
   // The Laplacian, mass and time step of the small path on the graph's slots, and the pivot
   // faces' gradients (their corners still vertices).
   struct SmallSystems;
   void small_systems(const TriangleMesh& mesh, const detail::SymmetricGraph& graph,
                      const std::vector<int>& edge_slot, SmallSystems& out);
-  // The small path's analysis, both factors (small_cholesky.hpp) and the solves' workspace.
-  struct SmallFactors;
-  std::unique_ptr<SmallFactors> small;
-};
-
-struct HeatGeodesicSolver::Impl::SmallFactors {
-  detail::SmallCholeskyAnalysis analysis;
-  detail::FactorValues heat, poisson;  // the factors' values
-  std::optional<detail::SmallCholeskyWorkspace> workspace;
 };
 
 HeatGeodesicSolver::Impl::Impl(const TriangleMesh& mesh, const HeatGeodesicOptions& opts)
@@ -656,8 +645,7 @@ void HeatGeodesicSolver::Impl::precompute_small(const TriangleMesh& mesh) {
   // them, side by side or in turn.
   precompute.own_factorisation = true;
   precompute.numeric_factorisations = 2;
-  small = std::make_unique<SmallFactors>();
-  detail::SmallCholeskyAnalysis& analysis = small->analysis;
+  detail::SmallCholeskyAnalysis analysis;
   EdgeGraph edges;
   SmallSystems systems;
   bool heat_ok = false, poisson_ok = false;
@@ -666,18 +654,37 @@ void HeatGeodesicSolver::Impl::precompute_small(const TriangleMesh& mesh) {
     small_systems(mesh, edges.graph, edges.edge_slot, systems);
     find_components();
   };
+  // A factorisation and its packed copy for the solves (supernodal_solve.hpp).
   auto factor_system = [&](const std::vector<double>& off, const std::vector<double>& diagonal,
-                           detail::FactorValues& values) {
+                           detail::PackedFactor& packed) {
     detail::SmallCholeskyWorkspace buffers(analysis);
-    values = detail::allocate_factor_values(analysis.value_count());
-    return detail::factor_small_cholesky(analysis, diagonal, off, buffers, values.get());
+    const detail::FreeArray<double> values = detail::allocate_array<double>(
+        static_cast<std::size_t>(analysis.value_count()), /*huge_pages=*/true);
+    if (!detail::factor_small_cholesky(analysis, diagonal, off, buffers, values.get())) {
+      return false;
+    }
+    packed = detail::pack_values(*structure, values.get(), options.single_values);
+    return true;
   };
   auto factor_poisson = [&] {
-    poisson_ok = factor_system(systems.laplacian, systems.poisson_diagonal, small->poisson);
+    poisson_ok = factor_system(systems.laplacian, systems.poisson_diagonal, poisson_values);
+  };
+  // The faces for the divergence step: corners as pivots, in float with single_values.
+  auto pivot_faces = [&] {
     for (PivotFace<double>& face : pivot_faces_double) {
-      for (int& corner : face.corner)
-        corner = analysis.inverse_perm[static_cast<std::size_t>(corner)];
+      for (int& corner : face.corner) {
+        corner = structure->inverse_perm[static_cast<std::size_t>(corner)];
+      }
     }
+    if (!options.single_values) return;
+    pivot_faces_single.resize(pivot_faces_double.size());
+    for (std::size_t f = 0; f < pivot_faces_double.size(); ++f) {
+      pivot_faces_single[f].corner = pivot_faces_double[f].corner;
+      for (std::size_t i = 0; i < 9; ++i) {
+        pivot_faces_single[f].gradient[i] = static_cast<float>(pivot_faces_double[f].gradient[i]);
+      }
+    }
+    pivot_faces_double = {};
   };
 
   // The steps, in order, for two threads or one. A step is skipped once either thread has
@@ -727,7 +734,11 @@ void HeatGeodesicSolver::Impl::precompute_small(const TriangleMesh& mesh) {
   supernodes_ready.count_down();
   step(error, [&] { analyser->rows(0); });
   if (concurrent) rows_done.wait();
-  step(error, [&] { analysis = analyser->take(); });
+  step(error, [&] {
+    analysis = analyser->take();
+    structure.emplace(n, analysis.super, analysis.row_start, analysis.rows, analysis.perm,
+                      analysis.value_start);
+  });
   analyser.reset();
   analysis_ready.count_down();
   precompute.analyse_seconds = seconds_since(start);
@@ -738,7 +749,8 @@ void HeatGeodesicSolver::Impl::precompute_small(const TriangleMesh& mesh) {
     step(error, compute_values);
   }
   step(error,
-       [&] { heat_ok = factor_system(systems.heat_off, systems.heat_diagonal, small->heat); });
+       [&] { heat_ok = factor_system(systems.heat_off, systems.heat_diagonal, heat_values); });
+  step(error, pivot_faces);
   if (concurrent) {
     worker.join();
   } else {
@@ -752,56 +764,19 @@ void HeatGeodesicSolver::Impl::precompute_small(const TriangleMesh& mesh) {
         "heat geodesic: the Cholesky factorisation failed (degenerate faces or a mesh that is "
         "not a manifold surface?)");
   }
-  small->workspace.emplace(analysis);
   precompute.factor_nonzeros = analysis.factor_entries;
-  precompute.solve_threads = 1;
-  precompute.serial_fraction = 1.0;
+  const auto entries =
+      static_cast<double>(std::max<std::int64_t>(structure->packed_start.back(), 1));
+  precompute.heat_single_fraction = static_cast<double>(heat_values.single_entries) / entries;
+  precompute.poisson_single_fraction = static_cast<double>(poisson_values.single_entries) / entries;
+  workspace.emplace(*structure);
+  const std::int64_t packed = structure->packed_start.back();
+  pair.emplace(options.parallel_solves && !structure->part[1].empty());
+  precompute.solve_threads = pair->threaded() ? 2 : 1;
+  precompute.serial_fraction =
+      packed > 0 ? static_cast<double>(structure->work[0]) / static_cast<double>(packed) : 1.0;
   permuted.setZero(n);
-  half_divergence[0].assign(static_cast<std::size_t>(n), 0.0);
-}
-
-void HeatGeodesicSolver::Impl::run_small(std::span<const int> support, Eigen::VectorXd& out) {
-  // As run_copied, on one thread: the heat step in `permuted` (a forward solve along the
-  // source's paths only), the divergence of its normalised gradient into half_divergence[0],
-  // the Poisson step there, all in pivot order.
-  SmallFactors& f = *small;
-  detail::SmallCholeskyWorkspace& ws = *f.workspace;
-  permuted.setZero();
-  source_columns.clear();
-  for (int v : support) {
-    const int k = f.analysis.inverse_perm[static_cast<std::size_t>(v)];
-    permuted[k] = b[v];
-    source_columns.push_back(k);
-  }
-  detail::small_forward_sparse(f.analysis, f.heat.get(), source_columns, ws, permuted.data());
-  detail::small_backward(f.analysis, f.heat.get(), ws, permuted.data());
-  std::vector<double>& divergence = half_divergence[0];
-  std::fill(divergence.begin(), divergence.end(), 0.0);
-  const double* heat = permuted.data();
-  for (const PivotFace<double>& face : pivot_faces_double) {
-    // -<g, G_k> / |g| with G_k = area * grad psi_k and g = sum_k u_k G_k (divergence_half).
-    double g[3] = {0.0, 0.0, 0.0};
-    for (std::size_t k = 0; k < 3; ++k) {
-      const double uk = heat[face.corner[k]];
-      for (std::size_t d = 0; d < 3; ++d) g[d] += uk * face.gradient[3 * k + d];
-    }
-    const double len = std::sqrt(g[0] * g[0] + g[1] * g[1] + g[2] * g[2]);
-    if (!(len > 0.0)) continue;
-    for (std::size_t k = 0; k < 3; ++k) {
-      const double dot = g[0] * face.gradient[3 * k] + g[1] * face.gradient[3 * k + 1] +
-                         g[2] * face.gradient[3 * k + 2];
-      divergence[static_cast<std::size_t>(face.corner[k])] -= dot / len;
-    }
-  }
-  last = HeatSolveReport{};
-  if (std::all_of(divergence.begin(), divergence.end(), [](double x) { return x == 0.0; })) {
-    out.setZero();
-    return;
-  }
-  detail::small_forward(f.analysis, f.poisson.get(), ws, divergence.data());
-  detail::small_backward(f.analysis, f.poisson.get(), ws, divergence.data());
-  for (int k = 0; k < n; ++k)
-    out[f.analysis.perm[static_cast<std::size_t>(k)]] = divergence[static_cast<std::size_t>(k)];
+  for (auto& d : half_divergence) d.assign(static_cast<std::size_t>(n), 0.0);
 }
 
 void HeatGeodesicSolver::Impl::find_components() {
@@ -1006,10 +981,6 @@ void HeatGeodesicSolver::Impl::heat_step_copied(std::span<const int> support) {
 
 void HeatGeodesicSolver::Impl::run(std::span<const int> support, Eigen::VectorXd& out) {
   // u: the heat step (the right-hand side was written into b by the caller).
-  if (small) {
-    run_small(support, out);
-    return;
-  }
   if (structure) {
     run_copied(support, out);
     return;

@@ -1,8 +1,32 @@
 #include "numerics_detail.hpp"
 
 #include <cmath>
+#include <new>
+
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
 
 namespace headspa::geometry::detail {
+
+void* allocate_bytes(std::size_t bytes, bool huge_pages) {
+  void* memory = nullptr;
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+  constexpr std::size_t kHugePage = std::size_t{2} << 20;
+  if (huge_pages && bytes >= kHugePage / 4) {
+    const std::size_t rounded = (bytes + kHugePage - 1) / kHugePage * kHugePage;
+    if (posix_memalign(&memory, kHugePage, rounded) == 0) {
+      madvise(memory, rounded, MADV_HUGEPAGE);  // only advice: without it, 4 KB pages
+      return memory;
+    }
+  }
+#else
+  (void)huge_pages;
+#endif
+  memory = std::malloc(bytes > 0 ? bytes : 1);
+  if (memory == nullptr) throw std::bad_alloc();
+  return memory;
+}
 
 VertexFaces vertex_faces(const TriangleMesh& mesh) {
   VertexFaces out;

@@ -10,13 +10,8 @@
 #include <cmath>
 #include <cstring>
 
-#include <new>
-
 #if defined(__x86_64__)
 #include <immintrin.h>
-#endif
-#if defined(__linux__)
-#include <sys/mman.h>
 #endif
 
 namespace headspa::geometry::detail {
@@ -431,44 +426,22 @@ SmallCholeskyAnalysis analyse_small_cholesky(const SymmetricGraph& graph) {
   return analyser.take();
 }
 
-FactorValues allocate_factor_values(std::int64_t count) {
-  const auto bytes = static_cast<std::size_t>(std::max<std::int64_t>(count, 1)) * sizeof(double);
-  void* values = nullptr;
-#if defined(__linux__) && defined(MADV_HUGEPAGE)
-  constexpr std::size_t kHugePage = std::size_t{2} << 20;
-  if (bytes >= kHugePage && posix_memalign(&values, kHugePage, bytes) == 0) {
-    // The whole 2 MB pages only; the rest of the values stay in 4 KB pages.
-    madvise(values, bytes / kHugePage * kHugePage, MADV_HUGEPAGE);
-    return FactorValues(static_cast<double*>(values));
-  }
-#endif
-  values = std::malloc(bytes);
-  if (values == nullptr) throw std::bad_alloc();
-  return FactorValues(static_cast<double*>(values));
-}
-
 SmallCholeskyWorkspace::SmallCholeskyWorkspace(const SmallCholeskyAnalysis& a)
     : relative(idx(a.n), 0),
       head(idx(a.nsuper()), -1),
       next(idx(a.nsuper()), -1),
       position(idx(a.nsuper()), 0),
       map(idx(a.max_rows), 0),
-      columns(idx(a.max_columns), nullptr),
-      sums(idx(a.max_rows), 0.0),
-      known(idx(a.max_columns), 0.0),
-      mark(idx(a.nsuper()), 0) {
-  visit.reserve(idx(a.nsuper()));
-}
+      columns(idx(a.max_columns), nullptr) {}
 
 namespace {
 
-// The loops that do the arithmetic, for any x86-64 (SSE2: two doubles a register) and for
-// AVX2 with fused multiply-adds (four doubles a register).
+// The loop that does most of the arithmetic, for any x86-64 (SSE2: two doubles a register) and
+// for AVX2 with fused multiply-adds (four doubles a register):
 //   block(columns, count, r0, c0, products): products[c][i] = sum over k < count of
 //     columns[k][r0 + i] * columns[k][c0 + c], for i < kRows and c < kColumns, the partial
 //     sums held in registers across the columns. It reads up to kRows - 1 rows past the last
 //     one a caller uses and kColumns - 1 past the last target (the supernode padding).
-//   dot(a, b, length): sum of a[r] * b[r], four partial sums in a fixed order.
 constexpr int kColumns = 4;
 
 struct PortableKernels {
@@ -503,21 +476,6 @@ struct PortableKernels {
     std::memcpy(products[2] + 2, &p21, sizeof p21);
     std::memcpy(products[3], &p30, sizeof p30);
     std::memcpy(products[3] + 2, &p31, sizeof p31);
-  }
-  static void dot4(const double* const* a, const double* b, int length, double* out) {
-    for (int k = 0; k < 4; ++k) out[k] = dot(a[k], b, length);
-  }
-  static double dot(const double* a, const double* b, int length) {
-    double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
-    int r = 0;
-    for (; r + 4 <= length; r += 4) {
-      s0 += a[r] * b[r];
-      s1 += a[r + 1] * b[r + 1];
-      s2 += a[r + 2] * b[r + 2];
-      s3 += a[r + 3] * b[r + 3];
-    }
-    for (; r < length; ++r) s0 += a[r] * b[r];
-    return (s0 + s1) + (s2 + s3);
   }
 };
 
@@ -554,40 +512,6 @@ struct Avx2Kernels {
     _mm256_storeu_pd(products[2] + 4, p21);
     _mm256_storeu_pd(products[3], p30);
     _mm256_storeu_pd(products[3] + 4, p31);
-  }
-  // out[k] = dot(a[k], b, length) for k < 4, with one load of b for the four.
-  __attribute__((target("avx2,fma"))) static void dot4(const double* const* a, const double* b,
-                                                       int length, double* out) {
-    __m256d s0 = _mm256_setzero_pd(), s1 = s0, s2 = s0, s3 = s0;
-    int r = 0;
-    for (; r + 4 <= length; r += 4) {
-      const __m256d v = _mm256_loadu_pd(b + r);
-      s0 = _mm256_fmadd_pd(_mm256_loadu_pd(a[0] + r), v, s0);
-      s1 = _mm256_fmadd_pd(_mm256_loadu_pd(a[1] + r), v, s1);
-      s2 = _mm256_fmadd_pd(_mm256_loadu_pd(a[2] + r), v, s2);
-      s3 = _mm256_fmadd_pd(_mm256_loadu_pd(a[3] + r), v, s3);
-    }
-    // Lanes (0 + 1) and (2 + 3) of each, then the halves added: the four sums in one register.
-    const __m256d h01 = _mm256_hadd_pd(s0, s1), h23 = _mm256_hadd_pd(s2, s3);
-    const __m256d sums =
-        _mm256_add_pd(_mm256_permute2f128_pd(h01, h23, 0x21), _mm256_blend_pd(h01, h23, 0b1100));
-    _mm256_storeu_pd(out, sums);
-    for (; r < length; ++r) {
-      for (int k = 0; k < 4; ++k) out[k] = std::fma(a[k][r], b[r], out[k]);
-    }
-  }
-  __attribute__((target("avx2,fma"))) static double dot(const double* a, const double* b,
-                                                        int length) {
-    __m256d s = _mm256_setzero_pd();
-    int r = 0;
-    for (; r + 4 <= length; r += 4) {
-      s = _mm256_fmadd_pd(_mm256_loadu_pd(a + r), _mm256_loadu_pd(b + r), s);
-    }
-    double lanes[4];
-    _mm256_storeu_pd(lanes, s);
-    double tail = 0.0;
-    for (; r < length; ++r) tail = std::fma(a[r], b[r], tail);
-    return ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) + tail;
   }
 };
 #endif
@@ -704,10 +628,9 @@ bool factor(const SmallCholeskyAnalysis& a, std::span<const double> diagonal,
         }
         const double pivot = cj[j];
         if (!(pivot > 0.0) || !std::isfinite(pivot)) return false;
-        // The diagonal entry is never read again here: its place keeps its reciprocal, which
-        // the solves multiply by.
-        const double inverse = 1.0 / std::sqrt(pivot);
-        cj[j] = inverse;
+        const double diagonal_value = std::sqrt(pivot);
+        const double inverse = 1.0 / diagonal_value;
+        cj[j] = diagonal_value;
         for (int r = j + 1; r < nrow; ++r) cj[r] *= inverse;
       }
       if (j1 < ncol) {
@@ -726,132 +649,6 @@ bool factor(const SmallCholeskyAnalysis& a, std::span<const double> diagonal,
   return true;
 }
 
-// Forward step on supernode s: solves its diagonal block for its columns of y, then subtracts
-// the rows below (summed over its columns four at a time, then scattered).
-template <class Kernels>
-void forward_supernode(const SmallCholeskyAnalysis& a, const double* x, double* sums, int s,
-                       double* y) {
-  const int k1 = a.super[idx(s)];
-  const int ncol = a.super[idx(s) + 1] - k1;
-  const int nrow = a.row_start[idx(s) + 1] - a.row_start[idx(s)];
-  const int* below_rows = a.rows.data() + a.row_start[idx(s)] + ncol;
-  const double* xs = x + a.value_start[idx(s)];
-  double* w = y + k1;
-  auto column = [&](int j) { return xs + column_offset(j, nrow) - j; };
-  for (int j = 0; j < ncol; ++j) {
-    const double* c = column(j);
-    const double wj = w[j] * c[j];  // c[j]: the reciprocal of the diagonal entry
-    w[j] = wj;
-    for (int r = j + 1; r < ncol; ++r) w[r] -= c[r] * wj;
-  }
-  const int below = nrow - ncol;
-  if (below == 0) return;
-  // Column j's rows below the diagonal block.
-  auto lower = [&](int j) { return column(j) + ncol; };
-  if (ncol == 1) {
-    const double* c0 = lower(0);
-    for (int r = 0; r < below; ++r) y[below_rows[r]] -= c0[r] * w[0];
-    return;
-  }
-  for (int r = 0; r < below; ++r) sums[r] = 0.0;
-  int j = 0;
-  for (; j + 4 <= ncol; j += 4) {
-    const double *c0 = lower(j), *c1 = lower(j + 1), *c2 = lower(j + 2), *c3 = lower(j + 3);
-    const double w0 = w[j], w1 = w[j + 1], w2 = w[j + 2], w3 = w[j + 3];
-    for (int r = 0; r < below; ++r) {
-      sums[r] += (c0[r] * w0 + c1[r] * w1) + (c2[r] * w2 + c3[r] * w3);
-    }
-  }
-  for (; j < ncol; ++j) {
-    const double* c = lower(j);
-    const double wj = w[j];
-    for (int r = 0; r < below; ++r) sums[r] += c[r] * wj;
-  }
-  for (int r = 0; r < below; ++r) y[below_rows[r]] -= sums[r];
-}
-
-// Backward step on supernode s: gathers y at its rows below (final already) and sums each
-// column's part below the diagonal block against them, four columns at a time; then solves its
-// columns of y from the last up.
-template <class Kernels>
-void backward_supernode(const SmallCholeskyAnalysis& a, const double* x, double* gathered,
-                        double* known, int s, double* y) {
-  const int k1 = a.super[idx(s)];
-  const int ncol = a.super[idx(s) + 1] - k1;
-  const int nrow = a.row_start[idx(s) + 1] - a.row_start[idx(s)];
-  const int* below_rows = a.rows.data() + a.row_start[idx(s)] + ncol;
-  const double* xs = x + a.value_start[idx(s)];
-  const int below = nrow - ncol;
-  for (int r = 0; r < below; ++r) gathered[r] = y[below_rows[r]];
-  auto column = [&](int j) { return xs + column_offset(j, nrow) - j; };
-  int j = 0;
-  for (; j + 4 <= ncol; j += 4) {
-    const double* lower[4] = {column(j) + ncol, column(j + 1) + ncol, column(j + 2) + ncol,
-                              column(j + 3) + ncol};
-    Kernels::dot4(lower, gathered, below, known + j);
-  }
-  for (; j < ncol; ++j) known[j] = Kernels::dot(column(j) + ncol, gathered, below);
-  // The diagonal block by panels of four columns from the last: each panel is solved (a short
-  // chain of dependent steps), then its columns' share is added to the sums of every column left
-  // of it (independent of each other).
-  double* w = y + k1;
-  for (int j1 = ncol; j1 > 0; j1 -= 4) {
-    const int j0 = std::max(j1 - 4, 0);
-    for (j = j1 - 1; j >= j0; --j) {
-      const double* c = column(j);
-      double sum = known[j];
-      for (int i = j + 1; i < j1; ++i) sum += c[i] * w[i];
-      w[j] = (w[j] - sum) * c[j];  // c[j]: the reciprocal of the diagonal entry
-    }
-    if (j0 == 0) break;
-    if (j1 - j0 == 4) {
-      const double w0 = w[j0], w1 = w[j0 + 1], w2 = w[j0 + 2], w3 = w[j0 + 3];
-      for (j = 0; j < j0; ++j) {
-        const double* c = column(j) + j0;
-        known[j] += (c[0] * w0 + c[1] * w1) + (c[2] * w2 + c[3] * w3);
-      }
-    } else {
-      for (j = 0; j < j0; ++j) {
-        const double* c = column(j);
-        for (int i = j0; i < j1; ++i) known[j] += c[i] * w[i];
-      }
-    }
-  }
-}
-
-template <class Kernels>
-void forward(const SmallCholeskyAnalysis& a, const double* x, SmallCholeskyWorkspace& ws,
-             double* y) {
-  for (int s = 0; s < a.nsuper(); ++s) forward_supernode<Kernels>(a, x, ws.sums.data(), s, y);
-}
-
-template <class Kernels>
-void forward_sparse(const SmallCholeskyAnalysis& a, const double* x,
-                    std::span<const int> nonzero_columns, SmallCholeskyWorkspace& ws, double* y) {
-  if (++ws.stamp == 0) {  // wrapped: clear the marks once
-    std::fill(ws.mark.begin(), ws.mark.end(), 0);
-    ws.stamp = 1;
-  }
-  ws.visit.clear();
-  for (int column : nonzero_columns) {
-    for (int s = a.column_super[idx(column)]; s >= 0 && ws.mark[idx(s)] != ws.stamp;
-         s = a.super_parent[idx(s)]) {
-      ws.mark[idx(s)] = ws.stamp;
-      ws.visit.push_back(s);
-    }
-  }
-  std::sort(ws.visit.begin(), ws.visit.end());  // children before parents
-  for (int s : ws.visit) forward_supernode<Kernels>(a, x, ws.sums.data(), s, y);
-}
-
-template <class Kernels>
-void backward(const SmallCholeskyAnalysis& a, const double* x, SmallCholeskyWorkspace& ws,
-              double* y) {
-  for (int s = a.nsuper() - 1; s >= 0; --s) {
-    backward_supernode<Kernels>(a, x, ws.sums.data(), ws.known.data(), s, y);
-  }
-}
-
 #if defined(__x86_64__)
 // The same, compiled for AVX2 and FMA throughout (every call inlined).
 __attribute__((target("avx2,fma"), flatten)) bool factor_avx2(const SmallCholeskyAnalysis& a,
@@ -860,26 +657,6 @@ __attribute__((target("avx2,fma"), flatten)) bool factor_avx2(const SmallCholesk
                                                               SmallCholeskyWorkspace& ws,
                                                               double* x) {
   return factor<Avx2Kernels>(a, diagonal, off_diagonal, ws, x);
-}
-
-__attribute__((target("avx2,fma"), flatten)) void forward_avx2(const SmallCholeskyAnalysis& a,
-                                                               const double* x,
-                                                               SmallCholeskyWorkspace& ws,
-                                                               double* y) {
-  forward<Avx2Kernels>(a, x, ws, y);
-}
-
-__attribute__((target("avx2,fma"), flatten)) void forward_sparse_avx2(
-    const SmallCholeskyAnalysis& a, const double* x, std::span<const int> nonzero_columns,
-    SmallCholeskyWorkspace& ws, double* y) {
-  forward_sparse<Avx2Kernels>(a, x, nonzero_columns, ws, y);
-}
-
-__attribute__((target("avx2,fma"), flatten)) void backward_avx2(const SmallCholeskyAnalysis& a,
-                                                                const double* x,
-                                                                SmallCholeskyWorkspace& ws,
-                                                                double* y) {
-  backward<Avx2Kernels>(a, x, ws, y);
 }
 
 bool avx2_available() {
@@ -897,31 +674,6 @@ bool factor_small_cholesky(const SmallCholeskyAnalysis& a, std::span<const doubl
   if (avx2_available()) return factor_avx2(a, diagonal, off_diagonal, workspace, values);
 #endif
   return factor<PortableKernels>(a, diagonal, off_diagonal, workspace, values);
-}
-
-void small_forward(const SmallCholeskyAnalysis& a, const double* values,
-                   SmallCholeskyWorkspace& workspace, double* y) {
-#if defined(__x86_64__)
-  if (avx2_available()) return forward_avx2(a, values, workspace, y);
-#endif
-  forward<PortableKernels>(a, values, workspace, y);
-}
-
-void small_forward_sparse(const SmallCholeskyAnalysis& a, const double* values,
-                          std::span<const int> nonzero_columns, SmallCholeskyWorkspace& workspace,
-                          double* y) {
-#if defined(__x86_64__)
-  if (avx2_available()) return forward_sparse_avx2(a, values, nonzero_columns, workspace, y);
-#endif
-  forward_sparse<PortableKernels>(a, values, nonzero_columns, workspace, y);
-}
-
-void small_backward(const SmallCholeskyAnalysis& a, const double* values,
-                    SmallCholeskyWorkspace& workspace, double* y) {
-#if defined(__x86_64__)
-  if (avx2_available()) return backward_avx2(a, values, workspace, y);
-#endif
-  backward<PortableKernels>(a, values, workspace, y);
 }
 
 }  // namespace headspa::geometry::detail

@@ -1,5 +1,5 @@
-// headspa's own sparse Cholesky factorisation and triangular solves for small symmetric positive
-// definite matrices (private to the geometry module).
+// headspa's own sparse Cholesky factorisation for small symmetric positive definite matrices
+// (private to the geometry module).
 //
 // On a mesh of a few thousand vertices CHOLMOD's fixed costs outweigh its arithmetic: on the
 // Lee Perry-Smith scan (8839 vertices, 0.2M factor values) its analysis took 5 ms and its
@@ -12,31 +12,28 @@
 //     skeleton algorithm) on its postorder, fundamental supernodes merged into their parents
 //     while the merged supernode has few enough explicit zeros, and the row indices of each
 //     supernode, found by walking each row's subtree in the supernodal tree (so they come out
-//     ascending);
+//     ascending), by two threads from either end when there are two;
 //   - numeric factorisation: left-looking supernodal LL^T. Each supernode gets the matrix's
 //     entries, then the updates of the supernodes below it, each an 8 x 4 block product held in
 //     registers and subtracted through a map of relative row positions, then its own columns
 //     by panels of 8 (left-looking within a panel, one block product for the columns right of
-//     it). No BLAS, no allocation (a workspace made once per analysis);
-//   - forward and backward solves on one thread: at this size the factors stay in the caches
-//     and a second thread costs more in hand-offs than it saves.
-// The loops are compiled twice, for any x86-64 and for AVX2 with fused multiply-adds, and run
-// the second where the CPU has it. Each factorisation and solve is sequential, so its results
-// are the same bits on any thread and in any run on one machine.
+//     it). No BLAS and no allocation (a workspace made once per factorisation). The block
+//     product is compiled twice, for any x86-64 and for AVX2 with fused multiply-adds, and the
+//     second runs where the CPU has it. A factorisation is sequential, so its values are the
+//     same bits on any thread and in every run on one machine.
+// The factor is then copied into supernodal_solve.hpp's packed layout for the solves.
 //
 // Layout of a factor: supernode s holds columns super[s] .. super[s+1]-1 and rows
 // rows[row_start[s] .. row_start[s+1]) (its own columns first, then the rows below, ascending);
-// its values start at value_start[s]: column j (0-based within s) holds rows j .. nrow-1 and
-// starts j * nrow - j * (j - 1) / 2 values after the first; in place of its diagonal entry it
-// holds the entry's reciprocal (the solves multiply by it); kSupernodePadding values of no
-// meaning follow the last column.
+// its values start at value_start[s]: column j (0-based within s) holds rows j .. nrow-1,
+// diagonal first, and starts j * nrow - j * (j - 1) / 2 values after the first;
+// kSupernodePadding values of no meaning follow the last column.
 // The matrix is given as the graph of its off-diagonal pattern (symmetric, no self loops, no
 // repeats) with one value per adjacency slot (slot (v, w) and slot (w, v) must hold the same
 // value) and a diagonal.
 #pragma once
 
 #include <cstdint>
-#include <cstdlib>
 #include <memory>
 #include <span>
 #include <vector>
@@ -107,17 +104,7 @@ class SmallCholeskyAnalyser {
   std::unique_ptr<State> state_;
 };
 
-// A factor's values. A large one is aligned to 2 MB and advised into 2 MB pages where the
-// system allows it (Linux, transparent huge pages on "madvise" or "always"): the first write to
-// each fresh 4 KB page costs a page fault, about 2 us on a virtual machine, so a factor of 0.28M
-// values paid 1 ms in faults; in 2 MB pages it pays two faults and the kernel's zeroing.
-struct FreeValues {
-  void operator()(double* values) const { std::free(values); }
-};
-using FactorValues = std::unique_ptr<double[], FreeValues>;
-FactorValues allocate_factor_values(std::int64_t count);
-
-// Reusable buffers of the factorisation and the solves (one per thread that uses them).
+// Reusable buffers of the factorisation (one per thread that factors).
 struct SmallCholeskyWorkspace {
   explicit SmallCholeskyWorkspace(const SmallCholeskyAnalysis& analysis);
   std::vector<int> relative;  // n: a row's position within the supernode being factored
@@ -126,11 +113,6 @@ struct SmallCholeskyWorkspace {
   std::vector<int> position;  // per supernode: its first row not yet used by an update
   std::vector<int> map;       // max_rows: an updating supernode's rows, relative to the target
   std::vector<const double*> columns;  // max_columns: columns of the supernode being read
-  std::vector<double> sums;            // max_rows: a solve's sums for one supernode
-  std::vector<double> known;           // max_columns: a backward solve's sums below a block
-  std::vector<int> mark;               // per supernode: stamped when a sparse solve visits it
-  std::vector<int> visit;              // supernodes a sparse solve visits
-  int stamp = 0;
 };
 
 // LL^T of the matrix with diagonal `diagonal` (per vertex) and off-diagonal `off_diagonal`
@@ -139,17 +121,5 @@ struct SmallCholeskyWorkspace {
 bool factor_small_cholesky(const SmallCholeskyAnalysis& analysis, std::span<const double> diagonal,
                            std::span<const double> off_diagonal, SmallCholeskyWorkspace& workspace,
                            double* values);
-
-// y := L^{-1} y (pivot order).
-void small_forward(const SmallCholeskyAnalysis& analysis, const double* values,
-                   SmallCholeskyWorkspace& workspace, double* y);
-// y := L^{-1} y where y is zero outside `nonzero_columns` (pivots): only the supernodes on the
-// elimination-tree paths of those columns are visited; y stays zero off them.
-void small_forward_sparse(const SmallCholeskyAnalysis& analysis, const double* values,
-                          std::span<const int> nonzero_columns, SmallCholeskyWorkspace& workspace,
-                          double* y);
-// y := L^{-T} y (pivot order).
-void small_backward(const SmallCholeskyAnalysis& analysis, const double* values,
-                    SmallCholeskyWorkspace& workspace, double* y);
 
 }  // namespace headspa::geometry::detail

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <type_traits>
+#include <utility>
 
 namespace headspa::geometry::detail {
 
@@ -41,6 +43,29 @@ SupernodalStructure::SupernodalStructure(const cholmod_factor& f) {
   value_start.assign(ints(f.px), ints(f.px) + ns + 1);
   rows.assign(ints(f.s), ints(f.s) + row_start[ns]);
   perm.assign(ints(f.Perm), ints(f.Perm) + n);
+  finish();
+}
+
+SupernodalStructure::SupernodalStructure(int order, std::vector<int> first_columns,
+                                         std::vector<int> row_offsets, std::vector<int> row_indices,
+                                         std::vector<int> pivots,
+                                         std::vector<std::int64_t> value_offsets)
+    : n(order),
+      nsuper(static_cast<int>(first_columns.size()) - 1),
+      super(std::move(first_columns)),
+      row_start(std::move(row_offsets)),
+      value_start(std::move(value_offsets)),
+      rows(std::move(row_indices)),
+      perm(std::move(pivots)) {
+  HEADSPA_CHECK(nsuper >= 0 && row_start.size() == super.size() &&
+                    value_start.size() == super.size() &&
+                    perm.size() == static_cast<std::size_t>(n) && super.back() == n,
+                "a supernodal structure");
+  finish();
+}
+
+void SupernodalStructure::finish() {
+  const auto ns = static_cast<std::size_t>(nsuper);
   inverse_perm.assign(static_cast<std::size_t>(n), 0);
   for (int k = 0; k < n; ++k)
     inverse_perm[static_cast<std::size_t>(perm[static_cast<std::size_t>(k)])] = k;
@@ -630,49 +655,33 @@ constexpr int kSingleTopExponent = 120;
 // Scales stay far inside double's range, so that value * (1 / scale) is exact too.
 constexpr int kLargestScaleExponent = 1000;
 
-// Copies supernode sn's packed values, divided by its scale, into `to`.
-template <class T>
-void copy_packed(const SupernodalStructure& s, const double* x, std::size_t sn, double scale,
-                 T* to) {
-  const int ncol = s.super[sn + 1] - s.super[sn];
-  const int nrow = s.row_start[sn + 1] - s.row_start[sn];
-  const double* block = x + s.value_start[sn];
-  const double inverse = 1.0 / scale;  // a power of two: exact
-  for (int j = 0; j < ncol; ++j) {
-    const double* from = block + static_cast<std::ptrdiff_t>(j) * nrow + j;
-    for (int r = 0; r < nrow - j; ++r) *to++ = static_cast<T>(from[r] * inverse);
-  }
-}
-
-}  // namespace
-
-PackedFactor pack_factor(const SupernodalStructure& s, const cholmod_factor& f, bool allow_single) {
-  HEADSPA_CHECK(s.matches(f) && f.x != nullptr && f.dtype == CHOLMOD_DOUBLE,
-                "a numeric factor of doubles with the structure");
-  const auto* x = static_cast<const double*>(f.x);
+// Copies the packed values of a structure's factor, supernode by supernode, as floats where
+// they fit (allow_single). column(sn, j, nrow) points at the entry of row j of column j of
+// supernode sn, followed by the entries of the rows below it. One pass: each supernode's
+// entries are scanned for their range and copied while they are still in the cache. Both
+// arrays have room for every entry; the pages past the last entry written are never touched,
+// so they take no memory.
+template <class Column>
+PackedFactor pack(const SupernodalStructure& s, bool allow_single, bool huge_pages, Column column) {
   const auto ns = static_cast<std::size_t>(s.nsuper);
   PackedFactor out;
   out.start.assign(ns, 0);
   out.scale.assign(ns, 1.0);
   out.single.assign(ns, 0);
-  // One pass: each supernode's entries are scanned for their range and copied while they are
-  // still in the cache. Both arrays have room for every entry; the pages past the last entry
-  // written are never touched, so they take no memory.
   const auto entries = static_cast<std::size_t>(s.packed_start.back());
-  out.singles = std::make_unique_for_overwrite<float[]>(allow_single ? entries : 0);
-  out.doubles = std::make_unique_for_overwrite<double[]>(entries);
+  out.singles = allocate_array<float>(allow_single ? entries : 0, huge_pages);
+  out.doubles = allocate_array<double>(entries, huge_pages);
   std::int64_t double_entries = 0;
   for (std::size_t sn = 0; sn < ns; ++sn) {
     const int ncol = s.super[sn + 1] - s.super[sn];
     const int nrow = s.row_start[sn + 1] - s.row_start[sn];
-    const double* block = x + s.value_start[sn];
     // The smallest nonzero and the largest magnitude among the entries a solve reads, and
     // their sum, which a NaN or an infinity makes non-finite.
     double smallest = std::numeric_limits<double>::infinity(), largest = 0.0, sum = 0.0;
     for (int j = 0; j < ncol; ++j) {
-      const double* column = block + static_cast<std::ptrdiff_t>(j) * nrow;
-      for (int r = j; r < nrow; ++r) {
-        const double a = std::abs(column[r]);
+      const double* from = column(sn, j, nrow);
+      for (int r = 0; r < nrow - j; ++r) {
+        const double a = std::abs(from[r]);
         sum += a;
         largest = std::max(largest, a);
         const double nonzero = a > 0.0 ? a : std::numeric_limits<double>::infinity();
@@ -687,19 +696,45 @@ PackedFactor pack_factor(const SupernodalStructure& s, const cholmod_factor& f, 
                         (zero || (high - low <= kSingleExponentSpan &&
                                   std::abs(high - kSingleTopExponent) < kLargestScaleExponent));
     const std::int64_t count = s.packed_start[sn + 1] - s.packed_start[sn];
+    // Each entry divided by the scale (a power of two: exact).
+    auto copy = [&](auto* to, double scale) {
+      const double inverse = 1.0 / scale;
+      using T = std::remove_pointer_t<decltype(to)>;
+      for (int j = 0; j < ncol; ++j) {
+        const double* from = column(sn, j, nrow);
+        for (int r = 0; r < nrow - j; ++r) *to++ = static_cast<T>(from[r] * inverse);
+      }
+    };
     if (single) {
       out.single[sn] = 1;
       out.scale[sn] = zero ? 1.0 : std::ldexp(1.0, high - kSingleTopExponent);
       out.start[sn] = out.single_entries;
-      copy_packed(s, x, sn, out.scale[sn], out.singles.get() + out.single_entries);
+      copy(out.singles.get() + out.single_entries, out.scale[sn]);
       out.single_entries += count;
     } else {
       out.start[sn] = double_entries;
-      copy_packed(s, x, sn, 1.0, out.doubles.get() + double_entries);
+      copy(out.doubles.get() + double_entries, 1.0);
       double_entries += count;
     }
   }
   return out;
+}
+
+}  // namespace
+
+PackedFactor pack_factor(const SupernodalStructure& s, const cholmod_factor& f, bool allow_single) {
+  HEADSPA_CHECK(s.matches(f) && f.x != nullptr && f.dtype == CHOLMOD_DOUBLE,
+                "a numeric factor of doubles with the structure");
+  const auto* x = static_cast<const double*>(f.x);
+  return pack(s, allow_single, /*huge_pages=*/false, [&](std::size_t sn, int j, int nrow) {
+    return x + s.value_start[sn] + static_cast<std::ptrdiff_t>(j) * nrow + j;
+  });
+}
+
+PackedFactor pack_values(const SupernodalStructure& s, const double* values, bool allow_single) {
+  return pack(s, allow_single, /*huge_pages=*/true, [&](std::size_t sn, int j, int nrow) {
+    return values + s.value_start[sn] + packed_column(j, nrow);
+  });
 }
 
 void forward_dense(const SupernodalStructure& s, const PackedFactor& l, SupernodalWorkspace& ws,

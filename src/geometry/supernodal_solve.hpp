@@ -40,6 +40,8 @@
 // j .. nrow(s)-1, diagonal first, and starts j * nrow - j * (j - 1) / 2 values after the first.
 #pragma once
 
+#include "numerics_detail.hpp"
+
 #include <suitesparse/cholmod.h>
 
 #include <array>
@@ -58,7 +60,7 @@ struct SupernodalStructure {
   int nsuper = 0;
   std::vector<int> super;                  // nsuper + 1: first column of each supernode
   std::vector<int> row_start;              // nsuper + 1: offsets into rows
-  std::vector<std::int64_t> value_start;   // nsuper + 1: offsets into CHOLMOD's values
+  std::vector<std::int64_t> value_start;   // nsuper + 1: offsets into the source's values
   std::vector<std::int64_t> packed_start;  // nsuper + 1: offsets into the packed values
   std::vector<int> rows;                   // row indices, per supernode
   std::vector<int> parent;                 // supernodal elimination tree, -1 at a root
@@ -78,10 +80,17 @@ struct SupernodalStructure {
 
   // Copies the structure of a numeric supernodal LL^T factor and cuts its tree.
   explicit SupernodalStructure(const cholmod_factor& factor);
+  // The structure of supernodes (super, row_start, rows as above) in the pivot order perm, for
+  // values laid out like the packed ones but starting at value_start[s] (pack_values); cuts its
+  // tree.
+  SupernodalStructure(int n, std::vector<int> super, std::vector<int> row_start,
+                      std::vector<int> rows, std::vector<int> perm,
+                      std::vector<std::int64_t> value_start);
   // True when the factor has exactly this structure.
   bool matches(const cholmod_factor& factor) const;
 
  private:
+  void finish();  // everything but the copied arrays
   void cut_tree();
 };
 
@@ -92,8 +101,8 @@ struct SupernodalStructure {
 struct PackedFactor {
   // The float and the double supernodes' values, each in ascending order. Each array has room
   // for every entry, but the pages past the last one written take no memory.
-  std::unique_ptr<float[]> singles;
-  std::unique_ptr<double[]> doubles;
+  FreeArray<float> singles;
+  FreeArray<double> doubles;
   std::vector<std::int64_t> start;   // per supernode: first value in singles or doubles
   std::vector<double> scale;         // per supernode: a power of two (1 for doubles)
   std::vector<std::uint8_t> single;  // per supernode: 1 when stored as floats
@@ -103,6 +112,12 @@ struct PackedFactor {
 // Copies a numeric supernodal factor with this structure into the packed layout; with
 // allow_single false every supernode stays double.
 PackedFactor pack_factor(const SupernodalStructure& structure, const cholmod_factor& factor,
+                         bool allow_single);
+
+// The same for values laid out as the packed layout but with supernode s starting at
+// structure.value_start[s] (a factor of headspa's own, small_cholesky.hpp). The copies are
+// allocated in 2 MB pages (allocate_bytes).
+PackedFactor pack_values(const SupernodalStructure& structure, const double* values,
                          bool allow_single);
 
 // Runs a task as two halves, one on the calling thread and one on a worker thread that waits
