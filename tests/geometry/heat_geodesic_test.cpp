@@ -58,6 +58,9 @@ TEST_P(HeatOnSphere, IsWithinOnePercentOfTheGreatCircleDistance) {
   HeatGeodesicSolver solver(mesh, options);
   EXPECT_EQ(solver.precompute_report().numeric_factorisations,
             GetParam() == HeatPoissonMethod::kSharedFactor ? 1 : 2);
+  // kSecondFactor at this size: headspa's own Cholesky (the default threshold is above it).
+  EXPECT_EQ(solver.precompute_report().own_factorisation,
+            GetParam() == HeatPoissonMethod::kSecondFactor);
   // The PCG variant is slow (about 100 iterations here): one vertex source is enough for it.
   const std::vector<int> sources = GetParam() == HeatPoissonMethod::kSharedFactor
                                        ? std::vector<int>{7}
@@ -315,12 +318,13 @@ TEST(HeatGeodesic, OwnCholeskyAgreesWithCholmodOnTheLeePerrySmithScan) {
   EXPECT_LT(largest_difference(scan, doubles, {0, n / 3, n - 1}), 1e-9);
 }
 
-TEST(HeatGeodesic, OwnCholeskyIsWithinOnePercentOfTheGreatCircleDistance) {
+// HeatOnSphere runs headspa's own Cholesky at this size; CHOLMOD's path is held to the same 1%.
+TEST(HeatGeodesic, CholmodPathIsWithinOnePercentOfTheGreatCircleDistance) {
   const TriangleMesh mesh = testing::icosphere(6);  // 40962 vertices
   HeatGeodesicOptions options;
-  options.small_mesh_vertices = static_cast<int>(mesh.vertex_count());
+  options.small_mesh_vertices = 0;
   HeatGeodesicSolver solver(mesh, options);
-  ASSERT_TRUE(solver.precompute_report().own_factorisation);
+  ASSERT_FALSE(solver.precompute_report().own_factorisation);
   for (int source : {0, 7, 12345}) {
     const Eigen::VectorXd d = solver.distance(source);
     const SphereError e = sphere_error(mesh, d, mesh.vertices[static_cast<std::size_t>(source)]);
@@ -385,6 +389,27 @@ TEST(HeatGeodesic, SmallMeshVerticesChoosesTheFactorisation) {
   const Eigen::VectorXd a = own.distance(5);
   const Eigen::VectorXd b = cholmod.distance(5);
   EXPECT_LT((a - b).cwiseAbs().maxCoeff(), 1e-4);
+}
+
+TEST(HeatGeodesic, TheDefaultThresholdSplitsMeshesJustBelowAndAboveIt) {
+  // Flat grids of (side + 1)^2 vertices, the largest at or below the default threshold and the
+  // next one up.
+  const int threshold = HeatGeodesicOptions{}.small_mesh_vertices;
+  int side = 1;
+  while ((side + 2) * (side + 2) <= threshold) ++side;
+  const TriangleMesh below = testing::flat_grid(side, 0.001);
+  const TriangleMesh above = testing::flat_grid(side + 1, 0.001);
+  ASSERT_LE(static_cast<int>(below.vertex_count()), threshold);
+  ASSERT_GT(static_cast<int>(above.vertex_count()), threshold);
+  HeatGeodesicSolver own(below);
+  HeatGeodesicSolver cholmod(above);
+  EXPECT_TRUE(own.precompute_report().own_factorisation);
+  EXPECT_FALSE(cholmod.precompute_report().own_factorisation);
+  // On the flat grid the distance from the centre to a corner is the Euclidean one within 5%.
+  const int centre = (side / 2) * (side + 1) + side / 2;
+  const Eigen::VectorXd d = own.distance(centre);
+  EXPECT_NEAR(d[0], (below.vertices[0] - below.vertices[static_cast<std::size_t>(centre)]).norm(),
+              0.05 * d[0]);
 }
 
 TEST(HeatGeodesic, OwnCholeskyRejectsAMeshItCannotFactor) {

@@ -154,7 +154,7 @@ struct HeatGeodesicOptions {
   // kSecondFactor: meshes of at most this many vertices are analysed and factored by headspa's
   // own sparse Cholesky (src/geometry/small_cholesky.hpp), larger ones by CHOLMOD (see the file
   // comment); 0 sends every mesh to CHOLMOD.
-  int small_mesh_vertices = 40000;
+  int small_mesh_vertices = 50000;
   // kSharedFactor only: stop when |L phi - b| <= poisson_tolerance * |b|.
   double poisson_tolerance = 1e-7;
   // kSharedFactor only: at most this many conjugate-gradient iterations.
