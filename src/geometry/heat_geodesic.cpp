@@ -658,12 +658,12 @@ void HeatGeodesicSolver::Impl::precompute_small(const TriangleMesh& mesh) {
   auto factor_system = [&](const std::vector<double>& off, const std::vector<double>& diagonal,
                            detail::PackedFactor& packed) {
     detail::SmallCholeskyWorkspace buffers(analysis);
-    const detail::FreeArray<double> values = detail::allocate_array<double>(
+    detail::FreeArray<double> values = detail::allocate_array<double>(
         static_cast<std::size_t>(analysis.value_count()), /*huge_pages=*/true);
     if (!detail::factor_small_cholesky(analysis, diagonal, off, buffers, values.get())) {
       return false;
     }
-    packed = detail::pack_values(*structure, values.get(), options.single_values);
+    packed = detail::pack_values(*structure, std::move(values), options.single_values);
     return true;
   };
   auto factor_poisson = [&] {

@@ -39,8 +39,8 @@ std::size_t idx(int i) { return static_cast<std::size_t>(i); }
 
 // AMD's ordering of the graph: order[k] = the vertex eliminated k-th. amd_2 is AMD's core,
 // which amd_order calls after checking and copying the matrix: the graph here is already in
-// the form it needs (both triangles, no diagonal, no repeats), so it gets a copy with the
-// elbow room amd_order would give it.
+// the form it needs (both triangles, no diagonal, no repeats), so it gets a copy of it with
+// room to grow.
 std::vector<int> amd_ordering(const SymmetricGraph& g) {
   const int n = g.n;
   const int nz = g.start[idx(n)];
@@ -49,7 +49,9 @@ std::vector<int> amd_ordering(const SymmetricGraph& g) {
     for (int k = 0; k < n; ++k) order[idx(k)] = k;
     return order;
   }
-  const int iwlen = nz + nz / 5 + 2 * n;
+  // More room than amd_order gives (1.2 nz + n): AMD then never has to compact its lists (it
+  // did once on the Lee Perry-Smith scan, 2% of its time).
+  const int iwlen = nz + nz / 2 + 2 * n;
   std::vector<int> pe(idx(n)), len(idx(n)), iw(idx(iwlen)), nv(idx(n)), next(idx(n)), head(idx(n)),
       elen(idx(n)), degree(idx(n)), w(idx(n));
   for (int v = 0; v < n; ++v) {

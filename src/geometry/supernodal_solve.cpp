@@ -731,10 +731,57 @@ PackedFactor pack_factor(const SupernodalStructure& s, const cholmod_factor& f, 
   });
 }
 
-PackedFactor pack_values(const SupernodalStructure& s, const double* values, bool allow_single) {
-  return pack(s, allow_single, /*huge_pages=*/true, [&](std::size_t sn, int j, int nrow) {
-    return values + s.value_start[sn] + packed_column(j, nrow);
-  });
+PackedFactor pack_values(const SupernodalStructure& s, FreeArray<double> values,
+                         bool allow_single) {
+  const auto ns = static_cast<std::size_t>(s.nsuper);
+  PackedFactor out;
+  out.start.assign(ns, 0);
+  out.scale.assign(ns, 1.0);
+  out.single.assign(ns, 0);
+  const auto entries = static_cast<std::size_t>(s.packed_start.back());
+  out.doubles = allocate_array<double>(entries, /*huge_pages=*/true);
+  // The floats are written over the values, from the front: a supernode's floats end before
+  // the next supernode's values begin (a float takes half a double, and the packed layout has
+  // no padding), and each supernode is copied out before its floats are written.
+  auto* singles = static_cast<float*>(static_cast<void*>(values.get()));
+  std::vector<double> entry;  // one supernode's values in packed order
+  std::int64_t double_entries = 0;
+  for (std::size_t sn = 0; sn < ns; ++sn) {
+    const std::int64_t count = s.packed_start[sn + 1] - s.packed_start[sn];
+    entry.resize(static_cast<std::size_t>(count));
+    const double* from = values.get() + s.value_start[sn];
+    std::copy(from, from + count, entry.begin());
+    // The range of the nonzero magnitudes, and their sum (not finite with a NaN or infinity).
+    double smallest = std::numeric_limits<double>::infinity(), largest = 0.0, sum = 0.0;
+    for (const double x : entry) {
+      const double a = std::abs(x);
+      sum += a;
+      largest = std::max(largest, a);
+      smallest = std::min(smallest, a > 0.0 ? a : std::numeric_limits<double>::infinity());
+    }
+    int low = 0, high = 0;
+    std::frexp(smallest, &low);
+    std::frexp(largest, &high);
+    const bool zero = largest == 0.0;
+    const bool single = allow_single && std::isfinite(sum) &&
+                        (zero || (high - low <= kSingleExponentSpan &&
+                                  std::abs(high - kSingleTopExponent) < kLargestScaleExponent));
+    if (single) {
+      out.single[sn] = 1;
+      out.scale[sn] = zero ? 1.0 : std::ldexp(1.0, high - kSingleTopExponent);
+      out.start[sn] = out.single_entries;
+      const double inverse = 1.0 / out.scale[sn];  // a power of two: exact
+      float* to = singles + out.single_entries;
+      for (std::size_t e = 0; e < entry.size(); ++e) to[e] = static_cast<float>(entry[e] * inverse);
+      out.single_entries += count;
+    } else {
+      out.start[sn] = double_entries;
+      std::copy(entry.begin(), entry.end(), out.doubles.get() + double_entries);
+      double_entries += count;
+    }
+  }
+  out.singles = FreeArray<float>(static_cast<float*>(static_cast<void*>(values.release())));
+  return out;
 }
 
 void forward_dense(const SupernodalStructure& s, const PackedFactor& l, SupernodalWorkspace& ws,

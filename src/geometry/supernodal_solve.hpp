@@ -115,9 +115,10 @@ PackedFactor pack_factor(const SupernodalStructure& structure, const cholmod_fac
                          bool allow_single);
 
 // The same for values laid out as the packed layout but with supernode s starting at
-// structure.value_start[s] (a factor of headspa's own, small_cholesky.hpp). The copies are
-// allocated in 2 MB pages (allocate_bytes).
-PackedFactor pack_values(const SupernodalStructure& structure, const double* values,
+// structure.value_start[s] (a factor of headspa's own, small_cholesky.hpp), taking them over: the
+// floats are written over them (no new memory to fault in), the doubles (if any) copied into 2 MB
+// pages (allocate_bytes).
+PackedFactor pack_values(const SupernodalStructure& structure, FreeArray<double> values,
                          bool allow_single);
 
 // Runs a task as two halves, one on the calling thread and one on a worker thread that waits
