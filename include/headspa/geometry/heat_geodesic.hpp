@@ -9,13 +9,31 @@
 //   3. Poisson step: L phi = b,  b_i = sum_f area_f <X_f, grad psi_i>   (b = -div X)
 //   4. shift:        distance = phi - phi(S), clamped at 0.
 //
-// Factorisation. The fill-reducing ordering and the supernodal analysis are computed once,
-// for the common sparsity pattern of both systems, and A = M + t L is factored with CHOLMOD
-// (supernodal LL^T, BLAS from OpenBLAS). The heat step must be a direct solve with A: far from
-// the source u is as small as exp(-d / sqrt(t)) and only a direct solve keeps the direction of
-// its gradient right there. No single numeric factor solves the Poisson step both exactly and
-// cheaply: L = (A - M) / t differs from A by a full-rank term, and A^{-1} damps exactly the smooth
-// modes a distance is made of. HeatGeodesicOptions::poisson chooses:
+// Factorisation. The fill-reducing ordering (AMD) and the symbolic analysis are computed once,
+// for the common sparsity pattern of both systems, and A = M + t L is factored on it:
+//   - meshes of at most small_mesh_vertices vertices (50000 by default) by headspa's own sparse
+//     Cholesky (src/geometry/small_cholesky.hpp: SuiteSparse's AMD, then its own elimination
+//     tree, column counts, relaxed supernodes and a left-looking supernodal LL^T with
+//     register-blocked products, no BLAS). On the Lee Perry-Smith scan (8839 vertices) CHOLMOD's
+//     analysis took 5 ms and each factorisation 6.5-8 ms, most of it fixed costs per supernode,
+//     for 4.4M multiply-adds; the own analysis takes about 3.3 ms (AMD 2.3 of it) and a
+//     factorisation about 1.1 ms. The calling thread and a worker split the work: the worker
+//     builds the Laplacian and face data while AMD runs, one triangle of the pattern while the
+//     other builds the elimination tree, and half the supernodes' row walks; then each factors
+//     one system. Every step is sequential within itself, so the factors are the same bits
+//     whichever thread makes them, side by side or in turn (concurrent_factorisations). The
+//     factors are made in 2 MB pages and packed to floats in place (fresh 4 KB pages cost a
+//     fault of about 2 us each on the development machine, 1 ms a factor of the scan).
+//     Measured on default heads, the own path's precompute took half of CHOLMOD's or less at
+//     every size tried, up to 100k vertices (46 against 89 ms at 30k, 134 against 293 ms at
+//     100k); the threshold keeps larger meshes on CHOLMOD, as they were;
+//   - larger meshes by CHOLMOD (supernodal LL^T, BLAS from OpenBLAS).
+// kSharedFactor always uses CHOLMOD (its conjugate gradients solve with CHOLMOD's factor).
+// The heat step must be a direct solve with A: far from the source u is as small as
+// exp(-d / sqrt(t)) and only a direct solve keeps the direction of its gradient right there. No
+// single numeric factor solves the Poisson step both exactly and cheaply: L = (A - M) / t
+// differs from A by a full-rank term, and A^{-1} damps exactly the smooth modes a distance is
+// made of. HeatGeodesicOptions::poisson chooses:
 //   - kSecondFactor (default): a second numeric factorisation, of L + eps M
 //     (eps = 1e-10 * 4 pi / area, which changes phi by a relative 1e-10), on the same analysis.
 //     One direct solve per Poisson step. Measured on an icosphere of 163842 vertices: the
@@ -27,10 +45,10 @@
 //     iteration count grows like diameter / h: 97 iterations at 40962 vertices, 181 at 163842
 //     (unit-sphere icospheres, tolerance 1e-7). Exact and the smallest memory, but each
 //     iteration costs one solve with the factor; for meshes that are solved from once or twice.
-// Solves (kSecondFactor). CHOLMOD factors; the triangular solves are headspa's own
-// (src/geometry/supernodal_solve.hpp), on packed copies of CHOLMOD's supernodal factors. A solve
-// is bound by memory traffic: on the 100k-vertex default head each factor holds 8.0M values in
-// CHOLMOD's layout, and a solve streams them three times, not four: the heat step's right-hand
+// Solves (kSecondFactor). The triangular solves are headspa's own
+// (src/geometry/supernodal_solve.hpp), on packed copies of either path's supernodal factors. A
+// solve is bound by memory traffic: on the 100k-vertex default head each factor holds 8.0M values
+// in CHOLMOD's layout, and a solve streams them three times, not four: the heat step's right-hand
 // side is one vertex (or one face), so its forward solve visits only the supernodes on that
 // column's path to the root of the elimination tree; its backward solve and both Poisson solves
 // are full passes. To stream less and faster:
@@ -78,6 +96,16 @@
 //     builds of the kernels (no faster: the passes wait on memory, not arithmetic); the backward
 //     pass's sums below the diagonal block four columns at a time, sharing the loads of the
 //     known values (same bits, 5% slower).
+// Tried and left out for the small-mesh path, measured on the Lee Perry-Smith scan:
+//   - its own single-threaded solves on double factors: faster when run back to back (0.39 ms),
+//     but 0.83-0.92 ms in pairs with CGAL's solve (cold caches), where the two-thread solves on
+//     floats above take 0.44-0.45 ms;
+//   - a first cut of the mesh by a median plane, with AMD on the halves side by side: 14-39M
+//     flops a factorisation against AMD's 8.9M; AMD on a graph coarsened by matching neighbours
+//     (half the ordering time): 13-15M flops;
+//   - AMD without aggressive absorption, or the vertices relabelled first (breadth first, by a
+//     coordinate, at random): the same time within the noise; other relaxation of the
+//     supernodes (more or fewer explicit zeros): the same factorisation and solve times.
 // On the unit sphere (icosphere, 40962 vertices) the distance is within 1% of the great-circle
 // distance with either method (tests/geometry/heat_geodesic_test.cpp).
 //
