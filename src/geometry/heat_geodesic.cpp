@@ -660,10 +660,11 @@ void HeatGeodesicSolver::Impl::precompute_small(const TriangleMesh& mesh) {
     detail::SmallCholeskyWorkspace buffers(analysis);
     detail::FreeArray<double> values = detail::allocate_array<double>(
         static_cast<std::size_t>(analysis.value_count()), /*huge_pages=*/true);
-    if (!detail::factor_small_cholesky(analysis, diagonal, off, buffers, values.get())) {
+    std::vector<double> ranges(2 * static_cast<std::size_t>(analysis.nsuper()));
+    if (!detail::factor_small_cholesky(analysis, diagonal, off, buffers, values.get(), ranges)) {
       return false;
     }
-    packed = detail::pack_values(*structure, std::move(values), options.single_values);
+    packed = detail::pack_values(*structure, std::move(values), ranges, options.single_values);
     return true;
   };
   auto factor_poisson = [&] {

@@ -9,12 +9,21 @@
 #include <atomic>
 #include <cmath>
 #include <cstring>
+#include <limits>
 
 #if defined(__x86_64__)
 #include <immintrin.h>
 #endif
 
 namespace headspa::geometry::detail {
+
+// AMD's order and the supernodes of its assembly tree (amd_ordering).
+struct AmdOrdering {
+  std::vector<int> order;  // order[k] = the vertex eliminated k-th
+  // The supernodes of the assembly tree in pivot order (empty when the tree's form was not
+  // the one described above): first column, entries of the first column, parent.
+  std::vector<int> first, count, parent;
+};
 
 // One triangle of the graph in pivot order: for each pivot k its neighbours i < k (upper) or
 // i > k (lower), at index[start[k] .. start[k+1]), with their graph slots (lower only).
@@ -37,17 +46,22 @@ std::int64_t column_offset(int j, int nrow) {
 
 std::size_t idx(int i) { return static_cast<std::size_t>(i); }
 
-// AMD's ordering of the graph: order[k] = the vertex eliminated k-th. amd_2 is AMD's core,
+// AMD's ordering of the graph, and the supernodes of its assembly tree. amd_2 is AMD's core,
 // which amd_order calls after checking and copying the matrix: the graph here is already in
 // the form it needs (both triangles, no diagonal, no repeats), so it gets a copy of it with
-// room to grow.
-std::vector<int> amd_ordering(const SymmetricGraph& g) {
+// room to grow. Besides the order, amd_2 leaves (amd_2.c documents its arguments) the
+// assembly tree of the elimination: each principal variable e (nv[e] > 0) stands for nv[e]
+// pivots placed together, ending with e, its parent is pe[e] (-1 at a root), and elen[e] is
+// the number of entries of the first of those pivots' columns of L (its diagonal included).
+
+AmdOrdering amd_ordering(const SymmetricGraph& g) {
   const int n = g.n;
   const int nz = g.start[idx(n)];
-  std::vector<int> order(idx(n));
+  AmdOrdering out;
+  out.order.resize(idx(n));
   if (nz == 0) {
-    for (int k = 0; k < n; ++k) order[idx(k)] = k;
-    return order;
+    for (int k = 0; k < n; ++k) out.order[idx(k)] = k;
+    return out;
   }
   // More room than amd_order gives (1.2 nz + n): AMD then never has to compact its lists (it
   // did once on the Lee Perry-Smith scan, 2% of its time).
@@ -62,9 +76,42 @@ std::vector<int> amd_ordering(const SymmetricGraph& g) {
   std::array<double, AMD_CONTROL> control{};
   std::array<double, AMD_INFO> info{};
   amd_defaults(control.data());
-  amd_2(n, pe.data(), iw.data(), len.data(), iwlen, nz, nv.data(), next.data(), order.data(),
+  amd_2(n, pe.data(), iw.data(), len.data(), iwlen, nz, nv.data(), next.data(), out.order.data(),
         head.data(), elen.data(), degree.data(), w.data(), control.data(), info.data());
-  return order;
+
+  // The tree's supernodes, checked to tile the order, each ending with its principal variable,
+  // each parent a later supernode.
+  std::vector<int>& block = w;  // per principal variable: its supernode
+  int start = 0;
+  for (int k = 0; k < n; ++k) {
+    const int e = out.order[idx(k)];
+    if (nv[idx(e)] <= 0) continue;
+    if (k - start + 1 != nv[idx(e)] || elen[idx(e)] < nv[idx(e)] || elen[idx(e)] > n - start) {
+      out.first.clear();
+      return out;
+    }
+    block[idx(e)] = static_cast<int>(out.first.size());
+    out.first.push_back(start);
+    out.count.push_back(elen[idx(e)]);
+    start = k + 1;
+  }
+  if (start != n) {
+    out.first.clear();
+    return out;
+  }
+  out.parent.resize(out.first.size());
+  for (int k = 0; k < n; ++k) {
+    const int e = out.order[idx(k)];
+    if (nv[idx(e)] <= 0) continue;
+    const int b = block[idx(e)];
+    const int up = pe[idx(e)];
+    out.parent[idx(b)] = up < 0 ? -1 : (nv[idx(up)] > 0 ? block[idx(up)] : b);
+    if (up >= 0 && out.parent[idx(b)] <= b) {
+      out.first.clear();
+      return out;
+    }
+  }
+  return out;
 }
 
 template <bool kLower>
@@ -218,8 +265,11 @@ bool relax(std::int64_t columns, std::int64_t zeros, std::int64_t entries) {
 
 struct SmallCholeskyAnalyser::State {
   Triangle upper, lower;
-  std::vector<int> parent;  // the elimination tree
+  AmdOrdering amd;          // the order and AMD's supernodes
+  bool use_amd = false;     // the supernodes come from AMD's tree
+  std::vector<int> parent;  // the elimination tree (when AMD's supernodes are not used)
   bool reordered = false;   // the order was made a postorder after the lower triangle was built
+  std::atomic<bool> lost{false};         // a row walk left the supernodes' rows or tree
   std::vector<int> front, back;          // per supernode: where the next row goes from either end
   std::array<std::vector<int>, 2> mark;  // per supernode: the last row that visited it
   // The rows still to walk: [low, high) packed as low * 2^32 + high.
@@ -236,7 +286,9 @@ SmallCholeskyAnalyser::~SmallCholeskyAnalyser() = default;
 
 void SmallCholeskyAnalyser::order() {
   SmallCholeskyAnalysis& a = analysis_;
-  a.perm = amd_ordering(graph_);
+  state_->amd = amd_ordering(graph_);
+  state_->use_amd = !state_->amd.first.empty();
+  a.perm = state_->amd.order;
   a.inverse_perm.resize(idx(a.n));
   for (int k = 0; k < a.n; ++k) a.inverse_perm[idx(a.perm[idx(k)])] = k;
 }
@@ -250,6 +302,7 @@ void SmallCholeskyAnalyser::tree() {
   State& st = *state_;
   const int n = a.n;
   st.upper = triangle<false>(graph_, a.perm, a.inverse_perm);
+  if (st.use_amd) return;  // AMD's tree gives the supernodes
   st.parent = elimination_tree(st.upper);
   if (is_postorder(st.parent)) return;
   // AMD's order is not a postorder of the tree (it usually is): make it one.
@@ -272,24 +325,45 @@ void SmallCholeskyAnalyser::supernodes() {
   SmallCholeskyAnalysis& a = analysis_;
   State& st = *state_;
   const int n = a.n;
-  if (st.reordered) lower_triangle();
-  const std::vector<int>& parent = st.parent;
-  const std::vector<int> count = column_counts(st.lower, parent);
-
-  // Fundamental supernodes: a column joins the previous one when it is that column's parent,
-  // its only child, and its column has one entry fewer.
-  std::vector<int> children(idx(n), 0);
-  for (int j = 0; j < n; ++j) {
-    if (parent[idx(j)] >= 0) ++children[idx(parent[idx(j)])];
-  }
-  std::vector<int> fundamental{0};  // first column of each
-  for (int j = 1; j < n; ++j) {
-    const bool joins =
-        parent[idx(j) - 1] == j && count[idx(j) - 1] == count[idx(j)] + 1 && children[idx(j)] == 1;
-    if (!joins) fundamental.push_back(j);
+  // Fundamental supernodes (first column, entries of the first column of L, the supernode of
+  // their parent): AMD's, or made from the elimination tree and the column counts.
+  std::vector<int> fundamental, first_count, fundamental_parent;
+  if (st.use_amd) {
+    fundamental = std::move(st.amd.first);
+    first_count = std::move(st.amd.count);
+    fundamental_parent = std::move(st.amd.parent);
+  } else {
+    if (st.reordered) lower_triangle();
+    const std::vector<int>& parent = st.parent;
+    const std::vector<int> count = column_counts(st.lower, parent);
+    // A column joins the previous one when it is that column's parent, its only child, and its
+    // column has one entry fewer.
+    std::vector<int> children(idx(n), 0), fundamental_of(idx(n));
+    for (int j = 0; j < n; ++j) {
+      if (parent[idx(j)] >= 0) ++children[idx(parent[idx(j)])];
+    }
+    for (int j = 0; j < n; ++j) {
+      const bool joins = j > 0 && parent[idx(j) - 1] == j &&
+                         count[idx(j) - 1] == count[idx(j)] + 1 && children[idx(j)] == 1;
+      if (!joins) {
+        fundamental.push_back(j);
+        first_count.push_back(count[idx(j)]);
+      }
+      fundamental_of[idx(j)] = static_cast<int>(fundamental.size()) - 1;
+    }
+    fundamental_parent.resize(fundamental.size());
+    for (std::size_t f = 0; f < fundamental.size(); ++f) {
+      const int last = (f + 1 < fundamental.size() ? fundamental[f + 1] : n) - 1;
+      const int up = parent[idx(last)];
+      fundamental_parent[f] = up < 0 ? -1 : fundamental_of[idx(up)];
+    }
   }
   const int nf = static_cast<int>(fundamental.size());
   fundamental.push_back(n);
+  for (int f = 0; f < nf; ++f) {
+    a.factor_entries += static_cast<double>(
+        trapezoid(fundamental[idx(f) + 1] - fundamental[idx(f)], first_count[idx(f)]));
+  }
 
   // Relaxed amalgamation, from the root down: supernode f merges into the group that starts
   // with its parent when that parent is f + 1 (f is its last child, so the columns stay
@@ -300,11 +374,10 @@ void SmallCholeskyAnalyser::supernodes() {
   std::vector<char> merges_up(idx(nf), 0);
   for (int f = 0; f < nf; ++f) {
     group_columns[idx(f)] = fundamental[idx(f) + 1] - fundamental[idx(f)];
-    group_rows[idx(f)] = count[idx(fundamental[idx(f)])];
+    group_rows[idx(f)] = first_count[idx(f)];
   }
   for (int f = nf - 2; f >= 0; --f) {
-    const int up = parent[idx(fundamental[idx(f) + 1] - 1)];
-    if (up != fundamental[idx(f) + 1]) continue;  // the parent does not start supernode f + 1
+    if (fundamental_parent[idx(f)] != f + 1) continue;
     const std::int64_t columns = group_columns[idx(f)] + group_columns[idx(f) + 1];
     const std::int64_t rows = group_columns[idx(f)] + group_rows[idx(f) + 1];
     const std::int64_t entries = trapezoid(columns, rows);
@@ -319,10 +392,14 @@ void SmallCholeskyAnalyser::supernodes() {
   }
 
   // The supernodes and their tree.
+  std::vector<int> super_of(idx(nf));  // the supernode each fundamental one went into
   a.row_start.assign(1, 0);
   a.value_start.assign(1, 0);
   for (int f = 0; f < nf; ++f) {
-    if (f > 0 && merges_up[idx(f) - 1] != 0) continue;
+    if (f > 0 && merges_up[idx(f) - 1] != 0) {
+      super_of[idx(f)] = static_cast<int>(a.super.size()) - 1;  // the group's, pushed last
+      continue;
+    }
     const int ncol = group_columns[idx(f)], nrow = group_rows[idx(f)];
     a.super.push_back(fundamental[idx(f)]);
     a.row_start.push_back(a.row_start.back() + nrow);
@@ -330,6 +407,7 @@ void SmallCholeskyAnalyser::supernodes() {
     a.stored_entries += static_cast<double>(trapezoid(ncol, nrow));
     a.max_rows = std::max(a.max_rows, nrow);
     a.max_columns = std::max(a.max_columns, ncol);
+    super_of[idx(f)] = static_cast<int>(a.super.size()) - 1;
   }
   a.super.push_back(n);
   const int ns = a.nsuper();
@@ -337,12 +415,14 @@ void SmallCholeskyAnalyser::supernodes() {
   for (int s = 0; s < ns; ++s) {
     for (int j = a.super[idx(s)]; j < a.super[idx(s) + 1]; ++j) a.column_super[idx(j)] = s;
   }
+  // A supernode's parent is the parent of its last fundamental supernode.
   a.super_parent.assign(idx(ns), -1);
-  for (int s = 0; s < ns; ++s) {
-    const int up = parent[idx(a.super[idx(s) + 1] - 1)];
-    if (up >= 0) a.super_parent[idx(s)] = a.column_super[idx(up)];
+  for (int f = 0; f < nf; ++f) {
+    const int up = fundamental_parent[idx(f)];
+    if (up >= 0 && super_of[idx(up)] != super_of[idx(f)]) {
+      a.super_parent[idx(super_of[idx(f)])] = super_of[idx(up)];
+    }
   }
-  for (int j = 0; j < n; ++j) a.factor_entries += count[idx(j)];
 
   // Each supernode's own columns head its rows; rows() fills in the rest from both ends.
   a.rows.resize(idx(a.row_start.back()));
@@ -388,16 +468,19 @@ void SmallCholeskyAnalyser::rows(int half) {
       for (int q = st.upper.start[idx(k)]; q < st.upper.start[idx(k) + 1]; ++q) {
         for (int s = a.column_super[idx(st.upper.index[idx(q)])]; s != own && mark[idx(s)] != k;
              s = a.super_parent[idx(s)]) {
+          // A walk past a root, or past a supernode's rows (each half stays within the rows
+          // below its columns), means the tree or the counts do not fit the pattern: take()
+          // then analyses again from the elimination tree.
+          if (s < 0 || (half == 0 ? fill[idx(s)] >= a.row_start[idx(s) + 1]
+                                  : fill[idx(s)] <= a.row_start[idx(s)] + a.super[idx(s) + 1] -
+                                                        a.super[idx(s)])) {
+            st.lost.store(true);
+            return;
+          }
           mark[idx(s)] = k;
-          // Each half stays within the supernode's rows below its columns; take() checks that
-          // the halves met.
           if (half == 0) {
-            HEADSPA_CHECK(fill[idx(s)] < a.row_start[idx(s) + 1], "supernode row counts");
             a.rows[idx(fill[idx(s)]++)] = k;
           } else {
-            HEADSPA_CHECK(
-                fill[idx(s)] > a.row_start[idx(s)] + a.super[idx(s) + 1] - a.super[idx(s)],
-                "supernode row counts");
             a.rows[idx(--fill[idx(s)])] = k;
           }
         }
@@ -409,8 +492,29 @@ void SmallCholeskyAnalyser::rows(int half) {
 SmallCholeskyAnalysis SmallCholeskyAnalyser::take() {
   SmallCholeskyAnalysis& a = analysis_;
   State& st = *state_;
-  for (int s = 0; s < a.nsuper(); ++s) {
-    HEADSPA_CHECK(st.front[idx(s)] == st.back[idx(s)], "supernode row counts");
+  auto met = [&] {
+    if (st.lost.load()) return false;
+    for (int s = 0; s < a.nsuper(); ++s) {
+      if (st.front[idx(s)] != st.back[idx(s)]) return false;
+    }
+    return true;
+  };
+  if (!met()) {
+    // AMD's tree did not fit (its column counts may be upper bounds): the elimination tree and
+    // exact counts instead, on this thread.
+    HEADSPA_CHECK(st.use_amd, "supernode row counts");
+    st.use_amd = false;
+    st.lost.store(false);
+    const int n = a.n;
+    a = SmallCholeskyAnalysis{};
+    a.n = n;
+    a.perm = st.amd.order;
+    a.inverse_perm.resize(idx(n));
+    for (int k = 0; k < n; ++k) a.inverse_perm[idx(a.perm[idx(k)])] = k;
+    tree();
+    supernodes();
+    rows(0);
+    HEADSPA_CHECK(met(), "supernode row counts");
   }
   a.lower_start = std::move(st.lower.start);
   a.lower = std::move(st.lower.index);
@@ -479,6 +583,15 @@ struct PortableKernels {
     std::memcpy(products[3], &p30, sizeof p30);
     std::memcpy(products[3] + 2, &p31, sizeof p31);
   }
+  // range[0] = min(range[0], the smallest nonzero |x[r]|), range[1] = max(range[1], the
+  // largest |x[r]|; NaN when one is), for r < length.
+  static void magnitudes(const double* x, int length, double* range) {
+    for (int r = 0; r < length; ++r) {
+      const double a = std::abs(x[r]);
+      if (a > 0.0) range[0] = std::min(range[0], a);
+      range[1] = a <= range[1] ? range[1] : a;  // keeps a NaN
+    }
+  }
 };
 
 #if defined(__x86_64__)
@@ -514,6 +627,32 @@ struct Avx2Kernels {
     _mm256_storeu_pd(products[2] + 4, p21);
     _mm256_storeu_pd(products[3], p30);
     _mm256_storeu_pd(products[3] + 4, p31);
+  }
+  __attribute__((target("avx2,fma"))) static void magnitudes(const double* x, int length,
+                                                             double* range) {
+    const __m256d infinity = _mm256_set1_pd(std::numeric_limits<double>::infinity());
+    const __m256d sign = _mm256_set1_pd(-0.0);
+    __m256d low = infinity, high = _mm256_setzero_pd();
+    int r = 0;
+    for (; r + 4 <= length; r += 4) {
+      const __m256d a = _mm256_andnot_pd(sign, _mm256_loadu_pd(x + r));
+      // max_pd returns its second operand when either is a NaN: the NaN is kept.
+      high = _mm256_max_pd(high, a);
+      const __m256d nonzero = _mm256_cmp_pd(a, _mm256_setzero_pd(), _CMP_GT_OQ);
+      low = _mm256_min_pd(low, _mm256_blendv_pd(infinity, a, nonzero));
+    }
+    double lows[4], highs[4];
+    _mm256_storeu_pd(lows, low);
+    _mm256_storeu_pd(highs, high);
+    for (int k = 0; k < 4; ++k) {
+      range[0] = std::min(range[0], lows[k]);
+      range[1] = highs[k] <= range[1] ? range[1] : highs[k];
+    }
+    for (; r < length; ++r) {
+      const double a = std::abs(x[r]);
+      if (a > 0.0) range[0] = std::min(range[0], a);
+      range[1] = a <= range[1] ? range[1] : a;
+    }
   }
 };
 #endif
@@ -571,7 +710,8 @@ constexpr int kPanel = 8;
 
 template <class Kernels>
 bool factor(const SmallCholeskyAnalysis& a, std::span<const double> diagonal,
-            std::span<const double> off_diagonal, SmallCholeskyWorkspace& ws, double* x) {
+            std::span<const double> off_diagonal, SmallCholeskyWorkspace& ws, double* x,
+            double* ranges) {
   const int ns = a.nsuper();
   std::fill(ws.head.begin(), ws.head.end(), -1);
   const double** columns = ws.columns.data();
@@ -641,6 +781,10 @@ bool factor(const SmallCholeskyAnalysis& a, std::span<const double> diagonal,
                                    [j1](int r) { return j1 + r; });
       }
     }
+    // The finished supernode's range of magnitudes.
+    ranges[2 * idx(s)] = std::numeric_limits<double>::infinity();
+    ranges[2 * idx(s) + 1] = 0.0;
+    Kernels::magnitudes(xs, static_cast<int>(trapezoid(ncol, nrow)), ranges + 2 * idx(s));
     if (nrow > ncol) {
       ws.position[idx(s)] = ncol;
       const int t = a.column_super[idx(rows[ncol])];
@@ -656,9 +800,9 @@ bool factor(const SmallCholeskyAnalysis& a, std::span<const double> diagonal,
 __attribute__((target("avx2,fma"), flatten)) bool factor_avx2(const SmallCholeskyAnalysis& a,
                                                               std::span<const double> diagonal,
                                                               std::span<const double> off_diagonal,
-                                                              SmallCholeskyWorkspace& ws,
-                                                              double* x) {
-  return factor<Avx2Kernels>(a, diagonal, off_diagonal, ws, x);
+                                                              SmallCholeskyWorkspace& ws, double* x,
+                                                              double* ranges) {
+  return factor<Avx2Kernels>(a, diagonal, off_diagonal, ws, x, ranges);
 }
 
 bool avx2_available() {
@@ -671,11 +815,14 @@ bool avx2_available() {
 
 bool factor_small_cholesky(const SmallCholeskyAnalysis& a, std::span<const double> diagonal,
                            std::span<const double> off_diagonal, SmallCholeskyWorkspace& workspace,
-                           double* values) {
+                           double* values, std::span<double> ranges) {
+  HEADSPA_CHECK(ranges.size() == 2 * idx(a.nsuper()), "two values per supernode");
 #if defined(__x86_64__)
-  if (avx2_available()) return factor_avx2(a, diagonal, off_diagonal, workspace, values);
+  if (avx2_available()) {
+    return factor_avx2(a, diagonal, off_diagonal, workspace, values, ranges.data());
+  }
 #endif
-  return factor<PortableKernels>(a, diagonal, off_diagonal, workspace, values);
+  return factor<PortableKernels>(a, diagonal, off_diagonal, workspace, values, ranges.data());
 }
 
 }  // namespace headspa::geometry::detail

@@ -116,10 +116,12 @@ struct SmallCholeskyWorkspace {
 };
 
 // LL^T of the matrix with diagonal `diagonal` (per vertex) and off-diagonal `off_diagonal`
-// (per graph slot) into `values` (value_count() doubles, overwritten). False when the matrix
-// is not numerically positive definite (a pivot <= 0 or not finite).
+// (per graph slot) into `values` (value_count() doubles, overwritten), with each supernode's
+// smallest nonzero and largest magnitude in ranges[2 s] and ranges[2 s + 1] (the largest is NaN
+// when an entry is). False when the matrix is not numerically positive definite (a pivot <= 0
+// or not finite).
 bool factor_small_cholesky(const SmallCholeskyAnalysis& analysis, std::span<const double> diagonal,
                            std::span<const double> off_diagonal, SmallCholeskyWorkspace& workspace,
-                           double* values);
+                           double* values, std::span<double> ranges);
 
 }  // namespace headspa::geometry::detail

@@ -3,6 +3,7 @@
 #include "headspa/core/error.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <limits>
 #include <type_traits>
@@ -732,7 +733,8 @@ PackedFactor pack_factor(const SupernodalStructure& s, const cholmod_factor& f, 
 }
 
 PackedFactor pack_values(const SupernodalStructure& s, FreeArray<double> values,
-                         bool allow_single) {
+                         std::span<const double> ranges, bool allow_single) {
+  HEADSPA_CHECK(ranges.size() == 2 * static_cast<std::size_t>(s.nsuper), "a range per supernode");
   const auto ns = static_cast<std::size_t>(s.nsuper);
   PackedFactor out;
   out.start.assign(ns, 0);
@@ -742,37 +744,29 @@ PackedFactor pack_values(const SupernodalStructure& s, FreeArray<double> values,
   out.doubles = allocate_array<double>(entries, /*huge_pages=*/true);
   // The floats are written over the values, from the front: a supernode's floats end before
   // the next supernode's values begin (a float takes half a double, and the packed layout has
-  // no padding), and each supernode is copied out before its floats are written.
+  // no padding), and each supernode's values are read before its floats are written over
+  // them (the first float of a supernode lies at or before its first value).
   auto* singles = static_cast<float*>(static_cast<void*>(values.get()));
   std::vector<double> entry;  // one supernode's values in packed order
   std::int64_t double_entries = 0;
   for (std::size_t sn = 0; sn < ns; ++sn) {
     const std::int64_t count = s.packed_start[sn + 1] - s.packed_start[sn];
-    entry.resize(static_cast<std::size_t>(count));
-    const double* from = values.get() + s.value_start[sn];
-    std::copy(from, from + count, entry.begin());
-    // The range of the nonzero magnitudes, and their sum (not finite with a NaN or infinity).
-    double smallest = std::numeric_limits<double>::infinity(), largest = 0.0, sum = 0.0;
-    for (const double x : entry) {
-      const double a = std::abs(x);
-      sum += a;
-      largest = std::max(largest, a);
-      smallest = std::min(smallest, a > 0.0 ? a : std::numeric_limits<double>::infinity());
-    }
+    const double smallest = ranges[2 * sn], largest = ranges[2 * sn + 1];
     int low = 0, high = 0;
     std::frexp(smallest, &low);
     std::frexp(largest, &high);
     const bool zero = largest == 0.0;
-    const bool single = allow_single && std::isfinite(sum) &&
+    const bool single = allow_single && largest <= std::numeric_limits<double>::max() &&
                         (zero || (high - low <= kSingleExponentSpan &&
                                   std::abs(high - kSingleTopExponent) < kLargestScaleExponent));
+    entry.assign(values.get() + s.value_start[sn], values.get() + s.value_start[sn] + count);
     if (single) {
       out.single[sn] = 1;
       out.scale[sn] = zero ? 1.0 : std::ldexp(1.0, high - kSingleTopExponent);
       out.start[sn] = out.single_entries;
       const double inverse = 1.0 / out.scale[sn];  // a power of two: exact
       float* to = singles + out.single_entries;
-      for (std::size_t e = 0; e < entry.size(); ++e) to[e] = static_cast<float>(entry[e] * inverse);
+      for (std::size_t i = 0; i < entry.size(); ++i) to[i] = static_cast<float>(entry[i] * inverse);
       out.single_entries += count;
     } else {
       out.start[sn] = double_entries;

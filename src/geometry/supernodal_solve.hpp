@@ -115,11 +115,12 @@ PackedFactor pack_factor(const SupernodalStructure& structure, const cholmod_fac
                          bool allow_single);
 
 // The same for values laid out as the packed layout but with supernode s starting at
-// structure.value_start[s] (a factor of headspa's own, small_cholesky.hpp), taking them over: the
-// floats are written over them (no new memory to fault in), the doubles (if any) copied into 2 MB
-// pages (allocate_bytes).
+// structure.value_start[s] (a factor of headspa's own, small_cholesky.hpp), taking them over:
+// the floats are written over them (no new memory to fault in), the doubles (if any) copied
+// into 2 MB pages (allocate_bytes). ranges[2 s] and ranges[2 s + 1] are supernode s's smallest
+// nonzero and largest magnitudes (NaN when an entry is).
 PackedFactor pack_values(const SupernodalStructure& structure, FreeArray<double> values,
-                         bool allow_single);
+                         std::span<const double> ranges, bool allow_single);
 
 // Runs a task as two halves, one on the calling thread and one on a worker thread that waits
 // between tasks (or both on the calling thread, in turn, when not threaded). Posting a task

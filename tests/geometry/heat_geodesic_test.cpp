@@ -318,6 +318,30 @@ TEST(HeatGeodesic, OwnCholeskyAgreesWithCholmodOnTheLeePerrySmithScan) {
   EXPECT_LT(largest_difference(scan, doubles, {0, n / 3, n - 1}), 1e-9);
 }
 
+TEST(HeatGeodesic, OwnCholeskyAgreesWithCholmodWhereAmdSetsAVertexAside) {
+  // A disk: a centre joined to a ring of 250 vertices, and an outer ring. The centre has more
+  // neighbours than AMD's "dense" limit (10 sqrt(n) = 224), so AMD orders it last outside its
+  // tree, and headspa's analysis builds the elimination tree itself.
+  TriangleMesh mesh;
+  const int ring = 250;
+  mesh.vertices.emplace_back(0.0, 0.0, 0.0);
+  for (int r = 1; r <= 2; ++r) {
+    for (int i = 0; i < ring; ++i) {
+      const double angle = 2.0 * kPi * (i + 0.5 * (r - 1)) / ring;
+      mesh.vertices.emplace_back(r * std::cos(angle), r * std::sin(angle), 0.0);
+    }
+  }
+  for (int i = 0; i < ring; ++i) {
+    const int a = 1 + i, b = 1 + (i + 1) % ring, c = 1 + ring + i, d = 1 + ring + (i + 1) % ring;
+    mesh.faces.push_back({0, a, b});
+    mesh.faces.push_back({a, c, b});
+    mesh.faces.push_back({b, c, d});
+  }
+  HeatGeodesicOptions doubles;
+  doubles.single_values = false;
+  EXPECT_LT(largest_difference(mesh, doubles, {0, 7, 300}), 1e-9);
+}
+
 // HeatOnSphere runs headspa's own Cholesky at this size; CHOLMOD's path is held to the same 1%.
 TEST(HeatGeodesic, CholmodPathIsWithinOnePercentOfTheGreatCircleDistance) {
   const TriangleMesh mesh = testing::icosphere(6);  // 40962 vertices
