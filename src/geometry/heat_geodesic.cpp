@@ -654,27 +654,30 @@ void HeatGeodesicSolver::Impl::precompute_small(const TriangleMesh& mesh) {
     small_systems(mesh, edges.graph, edges.edge_slot, systems);
     find_components();
   };
-  // A factorisation and its packed copy for the solves (supernodal_solve.hpp).
+  // A factorisation, then its packed copy for the solves (supernodal_solve.hpp).
+  struct Factor {
+    detail::FreeArray<double> values;
+    std::vector<double> ranges;  // per supernode: smallest nonzero and largest magnitude
+  };
   auto factor_system = [&](const std::vector<double>& off, const std::vector<double>& diagonal,
-                           detail::PackedFactor& packed) {
+                           Factor& factor) {
     detail::SmallCholeskyWorkspace buffers(analysis);
-    detail::FreeArray<double> values = detail::allocate_array<double>(
-        static_cast<std::size_t>(analysis.value_count()), /*huge_pages=*/true);
-    std::vector<double> ranges(2 * static_cast<std::size_t>(analysis.nsuper()));
-    if (!detail::factor_small_cholesky(analysis, diagonal, off, buffers, values.get(), ranges)) {
-      return false;
-    }
-    packed = detail::pack_values(*structure, std::move(values), ranges, options.single_values);
-    return true;
+    factor.values = detail::allocate_array<double>(static_cast<std::size_t>(analysis.value_count()),
+                                                   /*huge_pages=*/true);
+    factor.ranges.resize(2 * static_cast<std::size_t>(analysis.nsuper()));
+    return detail::factor_small_cholesky(analysis, diagonal, off, buffers, factor.values.get(),
+                                         factor.ranges);
   };
-  auto factor_poisson = [&] {
-    poisson_ok = factor_system(systems.laplacian, systems.poisson_diagonal, poisson_values);
+  auto pack = [&](Factor& factor, detail::PackedFactor& packed) {
+    packed = detail::pack_values(*structure, std::move(factor.values), factor.ranges,
+                                 options.single_values);
   };
+  Factor heat, poisson;
   // The faces for the divergence step: corners as pivots, in float with single_values.
   auto pivot_faces = [&] {
     for (PivotFace<double>& face : pivot_faces_double) {
       for (int& corner : face.corner) {
-        corner = structure->inverse_perm[static_cast<std::size_t>(corner)];
+        corner = analysis.inverse_perm[static_cast<std::size_t>(corner)];
       }
     }
     if (!options.single_values) return;
@@ -703,7 +706,7 @@ void HeatGeodesicSolver::Impl::precompute_small(const TriangleMesh& mesh) {
   std::optional<detail::SmallCholeskyAnalyser> analyser;
   const bool concurrent = options.concurrent_factorisations;
   std::latch graph_ready(1), ordered(1), lower_ready(1), supernodes_ready(1), rows_done(1),
-      analysis_ready(1), values_ready(1);
+      analysis_ready(1), structure_ready(1), values_ready(1);
   std::thread worker;
   if (concurrent) {
     worker = std::thread([&] {
@@ -717,7 +720,12 @@ void HeatGeodesicSolver::Impl::precompute_small(const TriangleMesh& mesh) {
       step(worker_error, [&] { analyser->rows(1); });
       rows_done.count_down();
       analysis_ready.wait();
-      step(worker_error, factor_poisson);
+      step(worker_error, [&] {
+        poisson_ok = factor_system(systems.laplacian, systems.poisson_diagonal, poisson);
+      });
+      structure_ready.wait();
+      if (poisson_ok) step(worker_error, [&] { pack(poisson, poisson_values); });
+      step(worker_error, pivot_faces);
     });
   }
   auto start = Clock::now();
@@ -735,13 +743,14 @@ void HeatGeodesicSolver::Impl::precompute_small(const TriangleMesh& mesh) {
   supernodes_ready.count_down();
   step(error, [&] { analyser->rows(0); });
   if (concurrent) rows_done.wait();
+  step(error, [&] { analysis = analyser->take(); });
+  analysis_ready.count_down();
   step(error, [&] {
-    analysis = analyser->take();
     structure.emplace(n, analysis.super, analysis.row_start, analysis.rows, analysis.perm,
                       analysis.value_start);
   });
+  structure_ready.count_down();
   analyser.reset();
-  analysis_ready.count_down();
   precompute.analyse_seconds = seconds_since(start);
   start = Clock::now();
   if (concurrent) {
@@ -749,13 +758,18 @@ void HeatGeodesicSolver::Impl::precompute_small(const TriangleMesh& mesh) {
   } else {
     step(error, compute_values);
   }
-  step(error,
-       [&] { heat_ok = factor_system(systems.heat_off, systems.heat_diagonal, heat_values); });
-  step(error, pivot_faces);
+  step(error, [&] {
+    heat_ok = factor_system(systems.heat_off, systems.heat_diagonal, heat);
+    if (heat_ok) pack(heat, heat_values);
+  });
   if (concurrent) {
     worker.join();
   } else {
-    step(error, factor_poisson);
+    step(error, [&] {
+      poisson_ok = factor_system(systems.laplacian, systems.poisson_diagonal, poisson);
+      if (poisson_ok) pack(poisson, poisson_values);
+    });
+    step(error, pivot_faces);
   }
   precompute.factorise_seconds = seconds_since(start);
   if (error) std::rethrow_exception(error);
