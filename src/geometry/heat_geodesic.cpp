@@ -238,7 +238,7 @@ HeatGeodesicSolver::Impl::Impl(const TriangleMesh& mesh, const HeatGeodesicOptio
 
   if (options.poisson == HeatPoissonMethod::kSecondFactor && n <= options.small_mesh_vertices) {
     precompute_small(mesh);
-    for (Eigen::VectorXd* v : {&u, &phi, &b, &r, &z, &p, &q}) v->setZero(n);
+    b.setZero(n);  // the others serve kSharedFactor and CHOLMOD's own solves only
     return;
   }
 
@@ -572,7 +572,12 @@ void HeatGeodesicSolver::Impl::small_systems(const TriangleMesh& mesh,
   out.laplacian.assign(graph.index.size(), 0.0);
   out.laplacian_diagonal.assign(nv, 0.0);
   out.mass.setZero(n);
-  pivot_faces_double.resize(nf);
+  // The faces for the divergence step, straight in the type the solves read.
+  if (options.single_values) {
+    pivot_faces_single.resize(nf);
+  } else {
+    pivot_faces_double.resize(nf);
+  }
   double edge_sum = 0.0;
   for (std::size_t f = 0; f < nf; ++f) {
     const Face& face = faces[f];
@@ -584,11 +589,18 @@ void HeatGeodesicSolver::Impl::small_systems(const TriangleMesh& mesh,
     const double twice_area = normal2.norm();
     const double area = 0.5 * twice_area;
     for (int v : face) out.mass[v] += area / 3.0;
-    PivotFace<double>& pivot_face = pivot_faces_double[f];
-    pivot_face.corner = face;  // made pivots once the order is known
-    std::array<double, 9>& g = pivot_face.gradient;
+    std::array<double, 9> g{};  // area * grad psi_k, x, y, z per corner k
+    auto store = [&](auto& list) {
+      list[f].corner = face;  // made pivots once the order is known
+      using T = typename std::remove_reference_t<decltype(list[f].gradient)>::value_type;
+      for (std::size_t i = 0; i < 9; ++i) list[f].gradient[i] = static_cast<T>(g[i]);
+    };
     if (!(twice_area > 0.0)) {
-      g.fill(0.0);
+      if (options.single_values) {
+        store(pivot_faces_single);
+      } else {
+        store(pivot_faces_double);
+      }
       continue;
     }
     // area * grad psi_k = area * (N x e_k) / |N|^2 = (N x e_k) / (2 |N|), N = normal2.
@@ -606,6 +618,11 @@ void HeatGeodesicSolver::Impl::small_systems(const TriangleMesh& mesh,
       out.laplacian[static_cast<std::size_t>(ba)] -= w;
       out.laplacian_diagonal[static_cast<std::size_t>(face[(k + 1) % 3])] += w;
       out.laplacian_diagonal[static_cast<std::size_t>(face[(k + 2) % 3])] += w;
+    }
+    if (options.single_values) {
+      store(pivot_faces_single);
+    } else {
+      store(pivot_faces_double);
     }
   }
   const double area = out.mass.sum();
@@ -673,22 +690,17 @@ void HeatGeodesicSolver::Impl::precompute_small(const TriangleMesh& mesh) {
                                  options.single_values);
   };
   Factor heat, poisson;
-  // The faces for the divergence step: corners as pivots, in float with single_values.
+  // The divergence faces' corners as pivots.
   auto pivot_faces = [&] {
-    for (PivotFace<double>& face : pivot_faces_double) {
-      for (int& corner : face.corner) {
-        corner = analysis.inverse_perm[static_cast<std::size_t>(corner)];
+    auto remap = [&](auto& list) {
+      for (auto& face : list) {
+        for (int& corner : face.corner) {
+          corner = analysis.inverse_perm[static_cast<std::size_t>(corner)];
+        }
       }
-    }
-    if (!options.single_values) return;
-    pivot_faces_single.resize(pivot_faces_double.size());
-    for (std::size_t f = 0; f < pivot_faces_double.size(); ++f) {
-      pivot_faces_single[f].corner = pivot_faces_double[f].corner;
-      for (std::size_t i = 0; i < 9; ++i) {
-        pivot_faces_single[f].gradient[i] = static_cast<float>(pivot_faces_double[f].gradient[i]);
-      }
-    }
-    pivot_faces_double = {};
+    };
+    remap(pivot_faces_single);
+    remap(pivot_faces_double);
   };
 
   // The steps, in order, for two threads or one. A step is skipped once either thread has
