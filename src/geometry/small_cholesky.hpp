@@ -7,11 +7,16 @@
 // multiply-adds. Here:
 //   - ordering: AMD (SuiteSparse's amd_2, on a copy of the graph made for it), the only
 //     third-party step;
-//   - symbolic analysis, done once for every matrix with the pattern: the elimination tree
-//     (Liu's algorithm with path compression), the column counts (Gilbert, Ng and Peyton's
-//     skeleton algorithm) on its postorder, fundamental supernodes merged into their parents
-//     while the merged supernode has few enough explicit zeros, and the row indices of each
-//     supernode, found by walking each row's subtree in the supernodal tree (so they come out
+//   - symbolic analysis, done once for every matrix with the pattern: the supernodes, their
+//     tree and the entries of each one's first column come from AMD's assembly tree (amd_2
+//     leaves it behind: each principal variable's pivots are placed together, with its parent
+//     and its column count), checked to tile the order with every parent later in it; where
+//     they do not (AMD sets very dense rows aside, outside its tree) or a row does not fit
+//     them, the elimination tree (Liu's algorithm with path compression), a postorder when
+//     AMD's order is not one, and the column counts (Gilbert, Ng and Peyton's skeleton
+//     algorithm) give the fundamental supernodes instead. Supernodes are merged into their
+//     parents while the merged one has few enough explicit zeros, and the row indices of each
+//     are found by walking each row's subtree in the supernodal tree (so they come out
 //     ascending), by two threads from either end when there are two;
 //   - numeric factorisation: left-looking supernodal LL^T. Each supernode gets the matrix's
 //     entries, then the updates of the supernodes below it, each an 8 x 4 block product held in
@@ -90,11 +95,14 @@ class SmallCholeskyAnalyser {
   SmallCholeskyAnalyser(const SmallCholeskyAnalyser&) = delete;
   SmallCholeskyAnalyser& operator=(const SmallCholeskyAnalyser&) = delete;
 
-  void order();           // AMD
+  void order();           // AMD, and its assembly tree's supernodes when they check out
   void lower_triangle();  // the matrix below the diagonal in pivot order
-  void tree();            // the elimination tree (and a postorder, when AMD's order is not one)
-  void supernodes();      // column counts, supernodes, their tree
-  void rows(int half);    // the supernodes' row indices, half 0 from the front, 1 from the back
+  // The matrix above it (and, without AMD's supernodes, the elimination tree, in postorder).
+  void tree();
+  void supernodes();    // the supernodes, merged, and their tree
+  void rows(int half);  // the supernodes' row indices, half 0 from the front, 1 from the back
+  // The analysis; when a row did not fit AMD's supernodes, made again from the elimination
+  // tree here first.
   SmallCholeskyAnalysis take();
 
  private:
