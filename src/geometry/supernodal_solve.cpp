@@ -662,13 +662,21 @@ constexpr int kLargestScaleExponent = 1000;
 // entries are scanned for their range and copied while they are still in the cache. Both
 // arrays have room for every entry; the pages past the last entry written are never touched,
 // so they take no memory.
-template <class Column>
-PackedFactor pack(const SupernodalStructure& s, bool allow_single, bool huge_pages, Column column) {
+// A packed factor's per-supernode arrays as they are before any supernode is packed: each at
+// offset 0, scale 1, in doubles.
+PackedFactor unpacked(const SupernodalStructure& s) {
   const auto ns = static_cast<std::size_t>(s.nsuper);
   PackedFactor out;
   out.start.assign(ns, 0);
   out.scale.assign(ns, 1.0);
   out.single.assign(ns, 0);
+  return out;
+}
+
+template <class Column>
+PackedFactor pack(const SupernodalStructure& s, bool allow_single, bool huge_pages, Column column) {
+  const auto ns = static_cast<std::size_t>(s.nsuper);
+  PackedFactor out = unpacked(s);
   const auto entries = static_cast<std::size_t>(s.packed_start.back());
   out.singles = allocate_array<float>(allow_single ? entries : 0, huge_pages);
   out.doubles = allocate_array<double>(entries, huge_pages);
@@ -736,10 +744,7 @@ PackedFactor pack_values(const SupernodalStructure& s, FreeArray<double> values,
                          std::span<const double> ranges, bool allow_single) {
   HEADSPA_CHECK(ranges.size() == 2 * static_cast<std::size_t>(s.nsuper), "a range per supernode");
   const auto ns = static_cast<std::size_t>(s.nsuper);
-  PackedFactor out;
-  out.start.assign(ns, 0);
-  out.scale.assign(ns, 1.0);
-  out.single.assign(ns, 0);
+  PackedFactor out = unpacked(s);
   const auto entries = static_cast<std::size_t>(s.packed_start.back());
   out.doubles = allocate_array<double>(entries, /*huge_pages=*/true);
   // The floats are written over the values, from the front: a supernode's floats end before

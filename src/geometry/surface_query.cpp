@@ -251,6 +251,18 @@ struct SurfaceQuery::Impl {
   Impl& operator=(const Impl&) = delete;
 
   Vec3 pseudo_normal(int face, detail::TriangleFeature feature) const;
+  // The signed distance of a finished search (its point's side from the pseudo-normal of the
+  // feature it found), with the closest point into `closest` when given.
+  double signed_answer(const ClosestSearch& search, ClosestPoint* closest) const {
+    if (closest != nullptr) {
+      closest->point.face = search.face;
+      closest->point.barycentric = search.hit.barycentric;
+      closest->position = search.hit.point;
+      closest->distance = search.best;
+    }
+    const Vec3 n = pseudo_normal(search.face, search.hit.feature);
+    return (search.p - search.hit.point).dot(n) < 0.0 ? -search.best : search.best;
+  }
 
  private:
   void build_pseudo_normals();
@@ -643,14 +655,7 @@ double SurfaceQuery::signed_distance(const Vec3& p, ClosestPoint* closest) const
                    search)) {
     return std::numeric_limits<double>::infinity();
   }
-  if (closest != nullptr) {
-    closest->point.face = search.face;
-    closest->point.barycentric = search.hit.barycentric;
-    closest->position = search.hit.point;
-    closest->distance = search.best;
-  }
-  const Vec3 n = impl_->pseudo_normal(search.face, search.hit.feature);
-  return (p - search.hit.point).dot(n) < 0.0 ? -search.best : search.best;
+  return impl_->signed_answer(search, closest);
 }
 
 void SurfaceQuery::prepare_nearby_queries() const {
@@ -682,14 +687,7 @@ double SurfaceQuery::signed_distance_up_to(const Vec3& p, double limit,
   ClosestSearch search;
   const double bound = limit * (1.0 + 1e-9) + 1e-12;
   if (run_closest(*this, impl_->rings(), impl_->scene, p, bound, search)) {
-    if (closest != nullptr) {
-      closest->point.face = search.face;
-      closest->point.barycentric = search.hit.barycentric;
-      closest->position = search.hit.point;
-      closest->distance = search.best;
-    }
-    const Vec3 n = impl_->pseudo_normal(search.face, search.hit.feature);
-    return (p - search.hit.point).dot(n) < 0.0 ? -search.best : search.best;
+    return impl_->signed_answer(search, closest);
   }
   // Nothing within the limit: the distance is above it, and in a cell wholly outside the
   // (closed) mesh its sign is positive.
