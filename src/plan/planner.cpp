@@ -1632,13 +1632,10 @@ class Builder {
   // and two edges more, theta = 0 along the direction field (mirrored for the right hand).
   geometry::LogMapRequest spot_request(const Work& w, const SpotPattern& pat,
                                        const DirectionField& field) const {
-    const double radius = w.reach > 0.0
-                              ? (pat.technique == Technique::kKneading ? 2.0 * w.reach : w.reach)
-                              : pat.radius;
     geometry::LogMapRequest req;
     req.centre = s_.log_map.vertex_point(w.vertex);
-    req.radius_m =
-        radius * (pat.technique == Technique::kKneading ? 0.6 : 1.0) + 2.0 * s_.mean_edge + 0.001;
+    req.radius_m = pat.radius * (pat.technique == Technique::kKneading ? 0.6 : 1.0) +
+                   2.0 * s_.mean_edge + 0.001;
     Vec3 g = field.gradient(w.position);
     if (w.mirrored) g.x() = -g.x();
     req.frame.reference_direction = g;
@@ -1658,12 +1655,11 @@ class Builder {
 
   void work_spot(std::size_t c, const Work& w, SpotPattern pat, const StepArea& area,
                  const DirectionField& field, double seconds) {
-    const geometry::LogMapRequest req = spot_request(w, pat, field);
     if (w.reach > 0.0) {
       pat.radius = pat.technique == Technique::kKneading ? 2.0 * w.reach : w.reach;
     }
     SpotMap& map = sc().spot_map;
-    make_spot_map(req, map);
+    make_spot_map(spot_request(w, pat, field), map);
     const geometry::LogMapPatch& patch = map.patch;
     const UvLocator& locator = map.locator;
 
