@@ -205,6 +205,8 @@ struct PlanningSurface::Impl {
   // A scan coarser than this (mean edge) is planned on a copy with its triangles split (see
   // refined_for_planning in surface.cpp). Unit: [m]
   static constexpr double kPlanningEdgeM = 0.0035;
+  // The least distance between two vertices that may centre a spot (see spot_centre). Unit: [m]
+  static constexpr double kSpotCentreSpacingM = 0.002;
 
   const anatomy::Head* original;           // the caller's head
   std::unique_ptr<anatomy::Head> refined;  // the split copy, or null
@@ -226,7 +228,12 @@ struct PlanningSurface::Impl {
   std::array<double, anatomy::kRegionCount> out_of_reach_area_m2{};
   std::vector<double> misfit_dist;    // per vertex: to the nearest that does not (capped)
   std::vector<double> footprint_cap;  // per vertex: lowest cap under the pad, with slack. [N]
-  NearestPoints no_go_points;         // no-go vertices, id = vertex
+  // per vertex: a spot of the layout or the fill may be centred there. Every massage vertex at
+  // least kSpotCentreSpacingM from those before it: the pad is 15 mm wide, so centres 2 mm
+  // apart lose nothing, and the layout's sort and the fill's gains stop growing with the vertex
+  // count.
+  std::vector<char> spot_centre;
+  NearestPoints no_go_points;  // no-go vertices, id = vertex
   // Skin that is neither massaged nor a no-go zone (an ear, unlabelled skin), id = vertex.
   NearestPoints other_points;
   Vec3 centre = Vec3::Zero();  // inside the skull, for travel around the head

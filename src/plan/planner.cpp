@@ -1297,6 +1297,7 @@ class Builder {
     for (int v : area.vertices) {
       const Vec3& p = V[static_cast<std::size_t>(v)];
       if ((p.x() >= 0.0) != left) continue;
+      if (s_.spot_centre[static_cast<std::size_t>(v)] == 0) continue;
       if (!admissible(area, v, reach)) continue;
       const Vec3 q = left ? p : mirror_point(p);
       const long lane = static_cast<long>(std::floor(field.psi(q) / spacing + lane_offset));
@@ -1420,7 +1421,7 @@ class Builder {
       reachers.clear();
       for (int v : area.vertices) {
         const auto i = static_cast<std::size_t>(v);
-        if ((V[i].x() >= 0.0) != left || s_.pad_fits[i] == 0) continue;
+        if ((V[i].x() >= 0.0) != left || s_.pad_fits[i] == 0 || s_.spot_centre[i] == 0) continue;
         // A strip of a region one or two vertices wide (the jaw's angle on a coarse scan,
         // between the cheek and the throat's margin) is all border: a press that moves the skin
         // still works it, the force held to the lowest cap under the pad.

@@ -275,6 +275,19 @@ PlanningSurface::Impl::Impl(const anatomy::Head& original_head)
     });
     footprint_cap[v] = cap;
   }
+  // Where a spot may be centred: the massage vertices, thinned to kSpotCentreSpacingM in vertex
+  // order, so that a fine scan offers the layout and the fill about as many centres as a 2-3 mm
+  // mesh rather than one per vertex.
+  {
+    spot_centre.assign(n, 0);
+    PointGrid kept(0.01);
+    for (std::size_t v = 0; v < n; ++v) {
+      if (!anatomy::is_massage_region(h.regions.label[v])) continue;
+      if (kept.any_within(mesh.vertices[v], kSpotCentreSpacingM)) continue;
+      kept.add(mesh.vertices[v], static_cast<int>(v));
+      spot_centre[v] = 1;
+    }
+  }
   NearestPoints misfits;
   for (std::size_t v = 0; v < n; ++v) {
     if (anatomy::is_massage_region(h.regions.label[v]) && pad_fits[v] == 0) {
