@@ -2079,29 +2079,35 @@ class Builder {
       const double size = knead ? *m.params.amplitude_m : *m.params.radius_m;
       const double reach = knead ? 0.5 * size : size;
       const double spacing = spacing_scale_ * (knead ? 0.75 * size + pad : size + pad - 0.0015);
-      PointGrid taken(spacing);
-      const double offset = rng_.uniform();
+      const double offset = step_offset_;
       const double cycle_s = 1.0 / *m.params.frequency_hz;
-      // Each side's order on its own thread; the spots are then taken left side first.
-      std::array<std::vector<int>, kContactCount> order;
-      second_.both(
-          [&] { order[kLeft] = layout_order(area, field, true, reach, spacing, offset); },
-          [&] { order[kRight] = layout_order(area, field, false, reach, spacing, offset); });
-      for (std::size_t c = 0; c < kContactCount; ++c) {
-        for (int v : layout_spots(order[c], spacing, taken)) {
-          Work w;
-          w.kind = Work::Kind::kSpot;
-          w.vertex = v;
-          w.position = V[static_cast<std::size_t>(v)];
-          w.normal = s_.normals()[static_cast<std::size_t>(v)];
-          w.region = s_.head->regions[v];
-          w.mirrored = c == kRight;
-          w.weight = weight_of(w.region);
-          side[c].push_back(w);
+      if (layout_.valid && layout_.spacing_scale == spacing_scale_ && layout_.sweep == sweep_) {
+        // Only the fill's aim changed since the last try: the layout is the same.
+        side = layout_.side;
+      } else {
+        PointGrid taken(spacing);
+        // Each side's order on its own thread; the spots are then taken left side first.
+        std::array<std::vector<int>, kContactCount> order;
+        second_.both(
+            [&] { order[kLeft] = layout_order(area, field, true, reach, spacing, offset); },
+            [&] { order[kRight] = layout_order(area, field, false, reach, spacing, offset); });
+        for (std::size_t c = 0; c < kContactCount; ++c) {
+          for (int v : layout_spots(order[c], spacing, taken)) {
+            Work w;
+            w.kind = Work::Kind::kSpot;
+            w.vertex = v;
+            w.position = V[static_cast<std::size_t>(v)];
+            w.normal = s_.normals()[static_cast<std::size_t>(v)];
+            w.region = s_.head->regions[v];
+            w.mirrored = c == kRight;
+            w.weight = weight_of(w.region);
+            side[c].push_back(w);
+          }
+          // Sweeps: the spots of a lane are worked in one pass, the pad moving from spot to
+          // spot while it keeps working; the fill then closes the gaps the passes leave.
+          if (sweep_) chain_spots(area, reach, spacing, cycle_s, side[c]);
         }
-        // Sweeps: the spots of a lane are worked in one pass, the pad moving from spot to spot
-        // while it keeps working; the fill then closes the gaps the passes leave.
-        if (sweep_) chain_spots(area, reach, spacing, cycle_s, side[c]);
+        layout_ = {true, spacing_scale_, sweep_, side};
       }
       // Each side's fill depends on that side's spots alone: the right side's is made on a
       // second thread while this one makes the left's (the same spots either way).
@@ -2290,6 +2296,10 @@ class Builder {
     sweep_ = false;
     fill_target_ = kFillTarget;
     bool keep_fill = false;
+    // One offset of the lanes for every try of the step (the layout then changes only with the
+    // spacing), drawn for circles and kneading alone.
+    if (spots) step_offset_ = rng_.uniform();
+    layout_.valid = false;
     for (int attempt = 0;; ++attempt) {
       step_notes.clear();
       std::vector<Block> blocks = make_blocks(step, area, field, intake, step_notes);
@@ -2813,7 +2823,17 @@ class Builder {
   std::vector<StepRecord> records_;
 
  private:
-  double spacing_scale_ = 1.0;              // spots spaced wider to fit a short step
+  double spacing_scale_ = 1.0;  // spots spaced wider to fit a short step
+  double step_offset_ = 0.0;    // the step's lanes' offset, in lane widths
+  // The step's last layout (before the fill) and what it was made for: a try that only aims the
+  // fill lower reuses it.
+  struct Layout {
+    bool valid = false;
+    double spacing_scale = 1.0;
+    bool sweep = false;
+    std::array<std::vector<Work>, kContactCount> side;
+  };
+  Layout layout_;
   bool sweep_ = false;                      // patterns worked along lanes to fit a short step
   double spare_s_ = 0.0;                    // time the budget leaves for longer steps
   double lengthened_s_ = 0.0;               // how much longer this step was made
