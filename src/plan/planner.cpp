@@ -1629,14 +1629,17 @@ class Builder {
     return slow_down(sc().centres, history > 0) > 1.0;
   }
 
-  // The log map a spot's pattern is drawn in: around the spot's vertex, the pattern's reach
-  // and two edges more, theta = 0 along the direction field (mirrored for the right hand).
+  // The log map a spot's pattern is drawn in: around the spot's vertex, theta = 0 along the
+  // direction field (mirrored for the right hand), out to the pattern's reach and a millimetre
+  // (the log map adds two mean edges, so that every point within the radius lies on a face of
+  // the patch). `wide` adds two mean edges more, for skin whose triangles are much longer than
+  // the mean.
   geometry::LogMapRequest spot_request(const Work& w, const SpotPattern& pat,
-                                       const DirectionField& field) const {
+                                       const DirectionField& field, bool wide) const {
     geometry::LogMapRequest req;
     req.centre = s_.log_map.vertex_point(w.vertex);
     req.radius_m = pat.radius * (pat.technique == Technique::kKneading ? 0.6 : 1.0) +
-                   2.0 * s_.mean_edge + 0.001;
+                   (wide ? 2.0 * s_.mean_edge : 0.0) + 0.001;
     Vec3 g = field.gradient(w.position);
     if (w.mirrored) g.x() = -g.x();
     req.frame.reference_direction = g;
@@ -1659,8 +1662,11 @@ class Builder {
     if (w.reach > 0.0) {
       pat.radius = pat.technique == Technique::kKneading ? 2.0 * w.reach : w.reach;
     }
+    // The patch out to the pattern's reach; where a point of the pattern falls off it (long
+    // triangles at its rim), the wider patch, and the pattern is made again.
     SpotMap& map = sc().spot_map;
-    make_spot_map(spot_request(w, pat, field), map);
+    bool wide = false;
+    make_spot_map(spot_request(w, pat, field, wide), map);
     const geometry::LogMapPatch& patch = map.patch;
     const UvLocator& locator = map.locator;
 
@@ -1679,6 +1685,7 @@ class Builder {
     for (int attempt = 0;; ++attempt) {
       sc().buffer.clear();
       force_cap = std::numeric_limits<double>::infinity();
+      bool widen = false;
       for (long k = 1; k <= steps; ++k) {
         const double t = static_cast<double>(k) * dt_;
         const double env = smootherstep(t / ramp) * smootherstep((seconds - t) / ramp);
@@ -1688,12 +1695,21 @@ class Builder {
         PlanningSurface::Impl::Foot f;
         if (const auto sp = locator.locate(uv)) {
           f = s_.foot_of(*sp);
+        } else if (!wide) {
+          widen = true;
+          break;
         } else {
           const geometry::TangentFrame& fr = patch.frame();
           f = foot(patch.centre_position() + fr.to_world(uv));
         }
         sc().buffer.push_back({f.position, f.normal, env, mod, f.region});
         if (env > 0.0) force_cap = std::min(force_cap, force_at(area, f) / mod);
+      }
+      if (widen) {
+        wide = true;
+        make_spot_map(spot_request(w, pat, field, wide), map);
+        --attempt;  // the same try again, on the wider patch
+        continue;
       }
       // Where the log map folds (a crease of the skin, the patch's rim) the pattern can step;
       // smooth it in time like a slide.
