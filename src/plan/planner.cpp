@@ -212,15 +212,29 @@ class UvLocator {
     }
     radius_ = patch.radius() * 1.5 + 1e-6;
     cells_ = 24;
-    buckets_.assign(static_cast<std::size_t>(cells_ * cells_), {});
+    // The buckets in one array (each bucket's faces in the patch's order): count, then place.
+    const auto cells = static_cast<std::size_t>(cells_ * cells_);
+    start_.assign(cells + 1, 0);
+    span_.resize(faces_.size());
     for (std::size_t i = 0; i < faces_.size(); ++i) {
-      Eigen::Vector2d lo = corners_[i][0].cwiseMin(corners_[i][1]).cwiseMin(corners_[i][2]);
-      Eigen::Vector2d hi = corners_[i][0].cwiseMax(corners_[i][1]).cwiseMax(corners_[i][2]);
+      const Eigen::Vector2d lo = corners_[i][0].cwiseMin(corners_[i][1]).cwiseMin(corners_[i][2]);
+      const Eigen::Vector2d hi = corners_[i][0].cwiseMax(corners_[i][1]).cwiseMax(corners_[i][2]);
       const auto [x0, y0] = cell(lo);
       const auto [x1, y1] = cell(hi);
-      for (int x = x0; x <= x1; ++x) {
-        for (int y = y0; y <= y1; ++y) {
-          buckets_[static_cast<std::size_t>(y * cells_ + x)].push_back(static_cast<int>(i));
+      span_[i] = {x0, y0, x1, y1};
+      for (int y = y0; y <= y1; ++y) {
+        for (int x = x0; x <= x1; ++x) ++start_[static_cast<std::size_t>(y * cells_ + x) + 1];
+      }
+    }
+    for (std::size_t b = 0; b < cells; ++b) start_[b + 1] += start_[b];
+    bucket_faces_.resize(static_cast<std::size_t>(start_[cells]));
+    fill_.assign(start_.begin(), start_.end() - 1);
+    for (std::size_t i = 0; i < faces_.size(); ++i) {
+      const auto [x0, y0, x1, y1] = span_[i];
+      for (int y = y0; y <= y1; ++y) {
+        for (int x = x0; x <= x1; ++x) {
+          bucket_faces_[static_cast<std::size_t>(
+              fill_[static_cast<std::size_t>(y * cells_ + x)]++)] = static_cast<int>(i);
         }
       }
     }
@@ -229,7 +243,9 @@ class UvLocator {
     const auto [x, y] = cell(uv);
     double best_margin = -0.05;
     SurfacePoint best;
-    for (int i : buckets_[static_cast<std::size_t>(y * cells_ + x)]) {
+    const auto b = static_cast<std::size_t>(y * cells_ + x);
+    for (int k = start_[b]; k < start_[b + 1]; ++k) {
+      const int i = bucket_faces_[static_cast<std::size_t>(k)];
       const auto& c = corners_[static_cast<std::size_t>(i)];
       const Eigen::Vector2d ab = c[1] - c[0];
       const Eigen::Vector2d ac = c[2] - c[0];
@@ -262,7 +278,10 @@ class UvLocator {
   }
   std::vector<int> faces_;
   std::vector<std::array<Eigen::Vector2d, 3>> corners_;
-  std::vector<std::vector<int>> buckets_;
+  std::vector<int> start_;         // per bucket, its first entry in bucket_faces_ (and one more)
+  std::vector<int> bucket_faces_;  // indices into faces_, bucket by bucket
+  std::vector<int> fill_;          // while building: each bucket's next free entry
+  std::vector<std::array<int, 4>> span_;  // while building: each face's cells x0, y0, x1, y1
   double radius_ = 0.0;
   int cells_ = 1;
 };
