@@ -76,6 +76,8 @@ constexpr double kStrokeFillMargin = 0.75;
 // A region's border lies within an edge of its outermost labelled vertices; on a coarse scan
 // (edges of 4 to 7 mm) the allowance kept for it is no more than this. Unit: [m]
 constexpr double kBorderAllowanceM = 0.003;
+// The farthest a step area's border distance is found (StepArea::inside). Unit: [m]
+constexpr double kInsideCapM = 0.04;
 // The moves take about this much longer than the straight estimate of a step's layout (measured
 // over whole steps: ramps, detours, the slower hand; between 0.9 and 1.2 on the built-in head).
 constexpr double kMoveAllowance = 1.05;
@@ -1206,9 +1208,16 @@ class Builder {
   // ---- step geometry -------------------------------------------------------------------------
 
   StepArea make_area(const care::PersonalisedStep& step) const {
+    const care::MassageStep& m = step.step.massage();
     std::vector<Region> regions;
-    for (care::Region r : step.step.massage().regions) regions.push_back(to_anatomy(r));
-    StepArea area = make_area(regions);
+    for (care::Region r : m.regions) regions.push_back(to_anatomy(r));
+    // The step's pattern reach: how far inside the border a spot may need to be (admissible)
+    // and how far a fill spot's reach follows the distance (fill_gaps) set the distance cap.
+    const double reach = m.technique == Technique::kCircularFriction ? *m.params.radius_m
+                         : m.technique == Technique::kKneading       ? 0.5 * *m.params.amplitude_m
+                                                                     : 0.0;
+    const double needed = std::max(1.25 * reach + border_allowance(), reach / 0.85);
+    StepArea area = make_area(regions, std::min(kInsideCapM, 1.01 * needed + 0.0001));
     for (const auto& rp : step.pressure) {
       area.fraction[static_cast<std::size_t>(to_anatomy(rp.region))] = rp.fraction;
       area.min_fraction = std::min(area.min_fraction, rp.fraction);
@@ -1217,7 +1226,8 @@ class Builder {
     return area;
   }
 
-  StepArea make_area(const std::vector<Region>& regions) const {
+  // `cap`: the border distance is found up to this; farther vertices get the cap. Unit: [m]
+  StepArea make_area(const std::vector<Region>& regions, double cap = kInsideCapM) const {
     const auto& mesh = s_.head->mesh;
     StepArea area;
     area.in_set.assign(mesh.vertices.size(), 0);
@@ -1229,8 +1239,7 @@ class Builder {
         area.vertices.push_back(static_cast<int>(v));
       }
     }
-    // Edge distance to the border of the set (multi-source Dijkstra, capped at 4 cm).
-    constexpr double kCap = 0.04;
+    // Edge distance to the border of the set (multi-source Dijkstra, capped).
     area.inside.assign(mesh.vertices.size(), 0.0);
     using Item = std::pair<double, int>;
     std::priority_queue<Item, std::vector<Item>, std::greater<>> heap;
@@ -1244,7 +1253,7 @@ class Builder {
           break;
         }
       }
-      area.inside[static_cast<std::size_t>(v)] = border ? 0.0 : kCap;
+      area.inside[static_cast<std::size_t>(v)] = border ? 0.0 : cap;
       if (border) heap.emplace(0.0, v);
     }
     while (!heap.empty()) {
