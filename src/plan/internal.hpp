@@ -233,7 +233,8 @@ struct PlanningSurface::Impl {
   // apart lose nothing, and the layout's sort and the fill's gains stop growing with the vertex
   // count.
   std::vector<char> spot_centre;
-  NearestPoints no_go_points;  // no-go vertices, id = vertex
+  std::vector<int> spot_centre_of;  // per massage vertex: its nearest spot centre (-1 elsewhere)
+  NearestPoints no_go_points;       // no-go vertices, id = vertex
   // Skin that is neither massaged nor a no-go zone (an ear, unlabelled skin), id = vertex.
   NearestPoints other_points;
   Vec3 centre = Vec3::Zero();  // inside the skull, for travel around the head

@@ -1402,30 +1402,51 @@ class Builder {
     // of the side is covered to kFillTarget (or nothing more can be reached).
     std::array<double, anatomy::kRegionCount> total{};
     std::array<double, anatomy::kRegionCount> done{};
-    std::vector<char> workable(V.size(), 0);
     for (int v : todo) {
       const auto i = static_cast<std::size_t>(v);
-      workable[i] = 1;
       total[static_cast<std::size_t>(s_.head->regions.label[i])] += s_.vertex_area[i];
       if (covered[i] != 0) {
         done[static_cast<std::size_t>(s_.head->regions.label[i])] += s_.vertex_area[i];
       }
     }
     auto short_of = [&](std::size_t r) { return done[r] < fill_target_ * total[r]; };
-    // The workable skin still uncovered, in set_grid's order (points are taken out as they are
-    // covered): what a candidate can gain, summed in the same order as over set_grid.
+    // The workable skin still uncovered, gathered at the spot centres: one piece per centre
+    // and region, at the centre, with the area of the vertices nearest that centre (on a fine
+    // scan about four to a centre). Pieces are taken out of `live` as they are covered.
     FillScratch& scratch = fill_scratch_[left ? kLeft : kRight];
+    std::vector<Piece>& pieces = scratch.pieces;
+    std::vector<int>& piece_of = scratch.piece_of;  // per centre: its first piece, or -1
+    pieces.clear();
+    piece_of.resize(V.size(), -1);
+    for (int v : todo) {
+      const auto i = static_cast<std::size_t>(v);
+      if (covered[i] != 0) continue;
+      const int centre = s_.spot_centre_of[i];
+      const Region region = s_.head->regions.label[i];
+      int* slot = &piece_of[static_cast<std::size_t>(centre)];
+      while (*slot >= 0 && pieces[static_cast<std::size_t>(*slot)].region != region) {
+        slot = &pieces[static_cast<std::size_t>(*slot)].next;
+      }
+      if (*slot < 0) {
+        *slot = static_cast<int>(pieces.size());
+        pieces.push_back({centre, region, 0.0, -1, false});
+      }
+      pieces[static_cast<std::size_t>(*slot)].area += s_.vertex_area[i];
+    }
     PointGrid& live = scratch.live;
     live.clear();
-    for (int v : todo) {
-      if (covered[static_cast<std::size_t>(v)] == 0) live.add(V[static_cast<std::size_t>(v)], v);
+    for (std::size_t k = 0; k < pieces.size(); ++k) {
+      piece_of[static_cast<std::size_t>(pieces[k].centre)] = -1;  // ready for the next call
+      live.add(V[static_cast<std::size_t>(pieces[k].centre)], static_cast<int>(k));
     }
+    auto counts = [&](int piece) {
+      const Piece& pc = pieces[static_cast<std::size_t>(piece)];
+      return !pc.covered && short_of(static_cast<std::size_t>(pc.region));
+    };
     auto gain_of = [&](int v, double r) {
       double g = 0.0;
       live.for_each_within(V[static_cast<std::size_t>(v)], narrow * r + pad, [&](int u, double) {
-        const auto i = static_cast<std::size_t>(u);
-        const auto k = static_cast<std::size_t>(s_.head->regions.label[i]);
-        if (workable[i] != 0 && covered[i] == 0 && short_of(k)) g += s_.vertex_area[i];
+        if (counts(u)) g += pieces[static_cast<std::size_t>(u)].area;
       });
       return g;
     };
@@ -1468,14 +1489,11 @@ class Builder {
       std::vector<double>& first_gain = scratch.reach_gain;
       first_gain.assign(V.size(), 0.0);
       live.for_each_in_cell_order([&](int u, const Vec3& p) {
-        const auto i = static_cast<std::size_t>(u);
-        const auto k = static_cast<std::size_t>(s_.head->regions.label[i]);
-        if (workable[i] == 0 || covered[i] != 0 || !short_of(k)) return;
+        if (!counts(u)) return;
+        const double a = pieces[static_cast<std::size_t>(u)].area;
         reachers.for_each_within(p, widest, [&](int v, double d) {
           const double r = reach_of[static_cast<std::size_t>(v)];
-          if (r >= 0.0 && d <= narrow * r + pad) {
-            first_gain[static_cast<std::size_t>(v)] += s_.vertex_area[i];
-          }
+          if (r >= 0.0 && d <= narrow * r + pad) first_gain[static_cast<std::size_t>(v)] += a;
         });
       });
       for (int v : area.vertices) {
@@ -1511,13 +1529,13 @@ class Builder {
       // (Only workable skin counts from here on: the rest need not be marked.)
       const double covers = narrow * cand.reach + pad;
       live.for_each_within(w.position, covers, [&](int u, double) {
-        const auto i = static_cast<std::size_t>(u);
-        if (covered[i] != 0) return;
-        covered[i] = 1;
-        done[static_cast<std::size_t>(s_.head->regions.label[i])] += s_.vertex_area[i];
+        Piece& pc = pieces[static_cast<std::size_t>(u)];
+        if (pc.covered) return;
+        pc.covered = true;
+        done[static_cast<std::size_t>(pc.region)] += pc.area;
       });
       live.erase_near_if(w.position, covers,
-                         [&](int u) { return covered[static_cast<std::size_t>(u)] != 0; });
+                         [&](int u) { return pieces[static_cast<std::size_t>(u)].covered; });
     }
     if (spots.size() == first_fill) return;
     // Back into lane order (the same boustrophedon as the layout).
@@ -2889,7 +2907,17 @@ class Builder {
   double measured_overrun_ = 0.0;           // the last spot step's moves over their estimate
   double first_round_s_ = -1.0;             // when the step's first round finished
   // fill_gaps' own scratch, one set per side (the two sides are filled at once).
+  // Uncovered workable skin of one region gathered at a spot centre (see fill_gaps).
+  struct Piece {
+    int centre;     // the spot centre's vertex
+    Region region;  // of the vertices gathered
+    double area;    // theirs. Unit: [m^2]
+    int next;       // the centre's next piece (another region), or -1
+    bool covered;
+  };
   struct FillScratch {
+    std::vector<Piece> pieces;
+    std::vector<int> piece_of;       // per vertex: a centre's first piece, or -1 between calls
     std::vector<double> reach;       // each candidate's reach, or -1
     std::vector<double> reach_gain;  // candidates' first gains
     PointGrid live{0.01};            // workable skin still uncovered

@@ -277,15 +277,23 @@ PlanningSurface::Impl::Impl(const anatomy::Head& original_head)
   }
   // Where a spot may be centred: the massage vertices, thinned to kSpotCentreSpacingM in vertex
   // order, so that a fine scan offers the layout and the fill about as many centres as a 2-3 mm
-  // mesh rather than one per vertex.
+  // mesh rather than one per vertex; and each massage vertex's nearest centre (within that
+  // spacing, or the vertex itself), where the fill gathers its skin.
   {
     spot_centre.assign(n, 0);
+    spot_centre_of.assign(n, -1);
     PointGrid kept(0.01);
     for (std::size_t v = 0; v < n; ++v) {
       if (!anatomy::is_massage_region(h.regions.label[v])) continue;
       if (kept.any_within(mesh.vertices[v], kSpotCentreSpacingM)) continue;
       kept.add(mesh.vertices[v], static_cast<int>(v));
       spot_centre[v] = 1;
+    }
+    for (std::size_t v = 0; v < n; ++v) {
+      if (!anatomy::is_massage_region(h.regions.label[v])) continue;
+      const int near =
+          spot_centre[v] != 0 ? -1 : kept.nearest(mesh.vertices[v], kSpotCentreSpacingM).first;
+      spot_centre_of[v] = near >= 0 ? near : static_cast<int>(v);
     }
   }
   NearestPoints misfits;
