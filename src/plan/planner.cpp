@@ -1676,15 +1676,15 @@ class Builder {
   }
 
   // The log map a spot's pattern is drawn in: around the spot's vertex, theta = 0 along the
-  // direction field (mirrored for the right hand), out to the pattern's reach and a millimetre
-  // (the log map adds two mean edges, so that every point within the radius lies on a face of
-  // the patch). `wide` adds two mean edges more, for skin whose triangles are much longer than
-  // the mean.
+  // direction field (mirrored for the right hand), out to the pattern's reach (kneading's
+  // reaches half its amplitude, see pattern_at) and a millimetre. The log map adds two mean
+  // edges, so that every point within the radius lies on a face of the patch; `wide` adds two
+  // mean edges more, for skin whose triangles are much longer than the mean.
   geometry::LogMapRequest spot_request(const Work& w, const SpotPattern& pat,
                                        const DirectionField& field, bool wide) const {
     geometry::LogMapRequest req;
     req.centre = s_.log_map.vertex_point(w.vertex);
-    req.radius_m = pat.radius * (pat.technique == Technique::kKneading ? 0.6 : 1.0) +
+    req.radius_m = pat.radius * (pat.technique == Technique::kKneading ? 0.5 : 1.0) +
                    (wide ? 2.0 * s_.mean_edge : 0.0) + 0.001;
     Vec3 g = field.gradient(w.position);
     if (w.mirrored) g.x() = -g.x();
