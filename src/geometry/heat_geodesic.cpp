@@ -495,12 +495,15 @@ namespace {
 // face f (opposite corner k, from corner k+1 to corner k+2), the graph slots of its two
 // directions: edge_slot[6 f + 2 k] in the row of corner k+1, edge_slot[6 f + 2 k + 1] in the row
 // of corner k+2 (-1 where a face names a vertex twice). A counting sort of the faces' edges by
-// vertex, then one pass per vertex that gives each neighbour one slot.
+// vertex, then one pass per vertex that gives each neighbour one slot, in the order the faces
+// first name it. Without kSlots only the graph is made (AMD's input, wanted as soon as
+// possible); with it, the same graph and the slots.
 struct EdgeGraph {
   detail::SymmetricGraph graph;
   std::vector<int> edge_slot;
 };
 
+template <bool kSlots>
 EdgeGraph edge_graph(const std::vector<Face>& faces, int n) {
   EdgeGraph out;
   const auto nf = faces.size();
@@ -514,36 +517,44 @@ EdgeGraph edge_graph(const std::vector<Face>& faces, int n) {
     }
   }
   for (std::size_t v = 0; v < static_cast<std::size_t>(n); ++v) bucket[v + 1] += bucket[v];
-  // Per vertex, in face order: (neighbour, 6 f + 2 k + direction).
-  std::vector<std::array<int, 2>> entries(static_cast<std::size_t>(bucket.back()));
+  // Per vertex, in face order: the neighbour and, with kSlots, 6 f + 2 k + direction.
+  using Entry = std::conditional_t<kSlots, std::array<int, 2>, std::array<int, 1>>;
+  std::vector<Entry> entries(static_cast<std::size_t>(bucket.back()));
   std::vector<int> fill(bucket.begin(), bucket.end() - 1);
   for (std::size_t f = 0; f < nf; ++f) {
     for (std::size_t k = 0; k < 3; ++k) {
       const int a = faces[f][(k + 1) % 3], b = faces[f][(k + 2) % 3];
       if (a == b) continue;
-      const auto code = static_cast<int>(6 * f + 2 * k);
-      entries[static_cast<std::size_t>(fill[static_cast<std::size_t>(a)]++)] = {b, code};
-      entries[static_cast<std::size_t>(fill[static_cast<std::size_t>(b)]++)] = {a, code + 1};
+      Entry& at_a = entries[static_cast<std::size_t>(fill[static_cast<std::size_t>(a)]++)];
+      Entry& at_b = entries[static_cast<std::size_t>(fill[static_cast<std::size_t>(b)]++)];
+      at_a[0] = b;
+      at_b[0] = a;
+      if constexpr (kSlots) {
+        const auto code = static_cast<int>(6 * f + 2 * k);
+        at_a[1] = code;
+        at_b[1] = code + 1;
+      }
     }
   }
-  out.edge_slot.assign(6 * nf, -1);
+  if constexpr (kSlots) out.edge_slot.assign(6 * nf, -1);
   detail::SymmetricGraph& g = out.graph;
   g.n = n;
   g.start.assign(static_cast<std::size_t>(n) + 1, 0);
   g.index.resize(entries.size());
-  std::vector<int> seen(static_cast<std::size_t>(n), -1), slot_of(static_cast<std::size_t>(n), 0);
+  std::vector<int> seen(static_cast<std::size_t>(n), -1);
+  std::vector<int> slot_of(kSlots ? static_cast<std::size_t>(n) : 0);
   int slots = 0;
   for (int v = 0; v < n; ++v) {
     for (int e = bucket[static_cast<std::size_t>(v)]; e < bucket[static_cast<std::size_t>(v) + 1];
          ++e) {
-      const auto [w, code] = entries[static_cast<std::size_t>(e)];
-      const auto wi = static_cast<std::size_t>(w);
+      const Entry& entry = entries[static_cast<std::size_t>(e)];
+      const auto wi = static_cast<std::size_t>(entry[0]);
       if (seen[wi] != v) {
         seen[wi] = v;
-        slot_of[wi] = slots;
-        g.index[static_cast<std::size_t>(slots++)] = w;
+        if constexpr (kSlots) slot_of[wi] = slots;
+        g.index[static_cast<std::size_t>(slots++)] = entry[0];
       }
-      out.edge_slot[static_cast<std::size_t>(code)] = slot_of[wi];
+      if constexpr (kSlots) out.edge_slot[static_cast<std::size_t>(entry[1])] = slot_of[wi];
     }
     g.start[static_cast<std::size_t>(v) + 1] = slots;
   }
@@ -656,20 +667,34 @@ void HeatGeodesicSolver::Impl::small_systems(const TriangleMesh& mesh,
 
 void HeatGeodesicSolver::Impl::precompute_small(const TriangleMesh& mesh) {
   // The calling thread builds the graph and analyses it (the ordering is most of the time);
-  // meanwhile a worker computes the Laplacian, mass and face data on the graph's slots. Then
-  // each factors one system, the heat step's here and the Poisson step's on the worker. Each
-  // factorisation is sequential, so the factors are the same bits whichever thread computes
-  // them, side by side or in turn.
+  // meanwhile a worker builds the graph again, with each face edge's slots, and computes the
+  // Laplacian, mass and face data on them, and takes a share of the analysis. Then the calling
+  // thread factors the heat step's system and the worker the Poisson step's; the first done
+  // builds the solves' structure, and each packs its own. Each step is sequential, so the
+  // factors are the same bits whichever thread computes them, side by side or in turn.
   precompute.own_factorisation = true;
   precompute.numeric_factorisations = 2;
   detail::SmallCholeskyAnalysis analysis;
-  EdgeGraph edges;
+  detail::SymmetricGraph pattern;  // the calling thread's graph, for the analysis
   SmallSystems systems;
   bool heat_ok = false, poisson_ok = false;
   std::exception_ptr error, worker_error;  // the first failure on each thread
   auto compute_values = [&] {
+    const EdgeGraph edges = edge_graph<true>(faces, n);
     small_systems(mesh, edges.graph, edges.edge_slot, systems);
     find_components();
+  };
+  // The steps, in order, for two threads or one. A step is skipped once either thread has
+  // failed; every latch a thread may wait for is counted down whatever happens.
+  std::atomic<bool> stop{false};
+  auto step = [&stop](std::exception_ptr& failure, auto&& work) {
+    if (stop.load()) return;
+    try {
+      work();
+    } catch (...) {
+      failure = std::current_exception();
+      stop.store(true);
+    }
   };
   // A factorisation, then its packed copy for the solves (supernodal_solve.hpp).
   struct Factor {
@@ -685,9 +710,27 @@ void HeatGeodesicSolver::Impl::precompute_small(const TriangleMesh& mesh) {
     return detail::factor_small_cholesky(analysis, diagonal, off, buffers, factor.values.get(),
                                          factor.ranges);
   };
-  auto pack = [&](Factor& factor, detail::PackedFactor& packed) {
-    packed = detail::pack_values(*structure, std::move(factor.values), factor.ranges,
-                                 options.single_values);
+  // The packing needs the solves' structure: the first thread to finish its factorisation
+  // builds it, the other waits for it if it has to.
+  std::atomic<bool> structure_claimed{false};
+  std::latch structure_ready(1);
+  auto pack = [&](std::exception_ptr& failure, bool ok, Factor& factor,
+                  detail::PackedFactor& packed) {
+    if (!structure_claimed.exchange(true)) {
+      step(failure, [&] {
+        structure.emplace(n, analysis.super, analysis.row_start, analysis.rows, analysis.perm,
+                          analysis.value_start);
+      });
+      structure_ready.count_down();
+    } else {
+      structure_ready.wait();
+    }
+    if (ok) {
+      step(failure, [&] {
+        packed = detail::pack_values(*structure, std::move(factor.values), factor.ranges,
+                                     options.single_values);
+      });
+    }
   };
   Factor heat, poisson;
   // The divergence faces' corners as pivots.
@@ -702,32 +745,30 @@ void HeatGeodesicSolver::Impl::precompute_small(const TriangleMesh& mesh) {
     remap(pivot_faces_single);
     remap(pivot_faces_double);
   };
-
-  // The steps, in order, for two threads or one. A step is skipped once either thread has
-  // failed; every latch is counted down by its one thread whatever happens.
-  std::atomic<bool> stop{false};
-  auto step = [&stop](std::exception_ptr& failure, auto&& work) {
-    if (stop.load()) return;
-    try {
-      work();
-    } catch (...) {
-      failure = std::current_exception();
-      stop.store(true);
-    }
+  // The solves' buffers.
+  auto solve_buffers = [&] {
+    workspace.emplace(*structure);
+    permuted.setZero(n);
+    for (auto& d : half_divergence) d.assign(static_cast<std::size_t>(n), 0.0);
   };
+
   std::optional<detail::SmallCholeskyAnalyser> analyser;
+  std::atomic<bool> lower_claimed{false};  // a thread has taken the lower triangle
   const bool concurrent = options.concurrent_factorisations;
-  std::latch graph_ready(1), ordered(1), lower_ready(1), supernodes_ready(1), rows_done(1),
-      analysis_ready(1), structure_ready(1), values_ready(1);
+  std::latch ordered(1), lower_ready(1), supernodes_ready(1), rows_done(1), analysis_ready(1),
+      values_ready(1);
   std::thread worker;
   if (concurrent) {
     worker = std::thread([&] {
-      graph_ready.wait();
       step(worker_error, compute_values);
       values_ready.count_down();
       ordered.wait();
-      step(worker_error, [&] { analyser->lower_triangle(); });
-      lower_ready.count_down();
+      // The lower triangle, unless the calling thread has already taken it (it does once the
+      // upper one is done and this thread has not woken up yet).
+      if (!stop.load() && analyser->tree_keeps_order() && !lower_claimed.exchange(true)) {
+        step(worker_error, [&] { analyser->lower_triangle(); });
+        lower_ready.count_down();
+      }
       supernodes_ready.wait();
       step(worker_error, [&] { analyser->rows(1); });
       rows_done.count_down();
@@ -735,33 +776,28 @@ void HeatGeodesicSolver::Impl::precompute_small(const TriangleMesh& mesh) {
       step(worker_error, [&] {
         poisson_ok = factor_system(systems.laplacian, systems.poisson_diagonal, poisson);
       });
-      structure_ready.wait();
-      if (poisson_ok) step(worker_error, [&] { pack(poisson, poisson_values); });
-      step(worker_error, pivot_faces);
+      pack(worker_error, poisson_ok, poisson, poisson_values);
     });
   }
   auto start = Clock::now();
-  step(error, [&] { edges = edge_graph(faces, n); });
-  graph_ready.count_down();
+  step(error, [&] { pattern = edge_graph<false>(faces, n).graph; });
   step(error, [&] {
-    analyser.emplace(edges.graph);
+    analyser.emplace(pattern);
     analyser->order();
   });
   ordered.count_down();
-  if (!concurrent) step(error, [&] { analyser->lower_triangle(); });
   step(error, [&] { analyser->tree(); });
-  if (concurrent) lower_ready.wait();
+  if (!lower_claimed.exchange(true)) {
+    step(error, [&] { analyser->lower_triangle(); });
+  } else {
+    lower_ready.wait();
+  }
   step(error, [&] { analyser->supernodes(); });
   supernodes_ready.count_down();
   step(error, [&] { analyser->rows(0); });
   if (concurrent) rows_done.wait();
   step(error, [&] { analysis = analyser->take(); });
   analysis_ready.count_down();
-  step(error, [&] {
-    structure.emplace(n, analysis.super, analysis.row_start, analysis.rows, analysis.perm,
-                      analysis.value_start);
-  });
-  structure_ready.count_down();
   analyser.reset();
   precompute.analyse_seconds = seconds_since(start);
   start = Clock::now();
@@ -770,18 +806,16 @@ void HeatGeodesicSolver::Impl::precompute_small(const TriangleMesh& mesh) {
   } else {
     step(error, compute_values);
   }
-  step(error, [&] {
-    heat_ok = factor_system(systems.heat_off, systems.heat_diagonal, heat);
-    if (heat_ok) pack(heat, heat_values);
-  });
+  step(error, [&] { heat_ok = factor_system(systems.heat_off, systems.heat_diagonal, heat); });
+  pack(error, heat_ok, heat, heat_values);
+  step(error, pivot_faces);
+  step(error, solve_buffers);
   if (concurrent) {
     worker.join();
   } else {
-    step(error, [&] {
-      poisson_ok = factor_system(systems.laplacian, systems.poisson_diagonal, poisson);
-      if (poisson_ok) pack(poisson, poisson_values);
-    });
-    step(error, pivot_faces);
+    step(error,
+         [&] { poisson_ok = factor_system(systems.laplacian, systems.poisson_diagonal, poisson); });
+    pack(error, poisson_ok, poisson, poisson_values);
   }
   precompute.factorise_seconds = seconds_since(start);
   if (error) std::rethrow_exception(error);
@@ -796,14 +830,12 @@ void HeatGeodesicSolver::Impl::precompute_small(const TriangleMesh& mesh) {
       static_cast<double>(std::max<std::int64_t>(structure->packed_start.back(), 1));
   precompute.heat_single_fraction = static_cast<double>(heat_values.single_entries) / entries;
   precompute.poisson_single_fraction = static_cast<double>(poisson_values.single_entries) / entries;
-  workspace.emplace(*structure);
-  const std::int64_t packed = structure->packed_start.back();
+  // The solves' second thread, started once the worker is gone (it spins a while first).
   pair.emplace(options.parallel_solves && !structure->part[1].empty());
+  const std::int64_t packed = structure->packed_start.back();
   precompute.solve_threads = pair->threaded() ? 2 : 1;
   precompute.serial_fraction =
       packed > 0 ? static_cast<double>(structure->work[0]) / static_cast<double>(packed) : 1.0;
-  permuted.setZero(n);
-  for (auto& d : half_divergence) d.assign(static_cast<std::size_t>(n), 0.0);
 }
 
 void HeatGeodesicSolver::Impl::find_components() {

@@ -293,6 +293,8 @@ void SmallCholeskyAnalyser::order() {
   for (int k = 0; k < a.n; ++k) a.inverse_perm[idx(a.perm[idx(k)])] = k;
 }
 
+bool SmallCholeskyAnalyser::tree_keeps_order() const { return state_->use_amd; }
+
 void SmallCholeskyAnalyser::lower_triangle() {
   state_->lower = triangle<true>(graph_, analysis_.perm, analysis_.inverse_perm);
 }

@@ -85,9 +85,9 @@ struct SmallCholeskyAnalysis {
 SmallCholeskyAnalysis analyse_small_cholesky(const SymmetricGraph& graph);
 
 // The same analysis in steps, so that a second thread can take some of them: order(); then
-// lower_triangle() (on any thread) alongside tree(); then supernodes(); then rows(0) and
-// rows(1) side by side (or rows(0) alone, which then walks every row); then take(). The result
-// is the same whichever thread runs which step.
+// tree() and lower_triangle() (on any thread; side by side only when tree_keeps_order()); then
+// supernodes(); then rows(0) and rows(1) side by side (or rows(0) alone, which then walks every
+// row); then take(). The result is the same whichever thread runs which step.
 class SmallCholeskyAnalyser {
  public:
   explicit SmallCholeskyAnalyser(const SymmetricGraph& graph);  // keeps a reference
@@ -95,7 +95,10 @@ class SmallCholeskyAnalyser {
   SmallCholeskyAnalyser(const SmallCholeskyAnalyser&) = delete;
   SmallCholeskyAnalyser& operator=(const SmallCholeskyAnalyser&) = delete;
 
-  void order();           // AMD, and its assembly tree's supernodes when they check out
+  void order();  // AMD, and its assembly tree's supernodes when they check out
+  // After order(): true when tree() leaves the order as it is (AMD's supernodes are used), so
+  // that lower_triangle() may run on another thread alongside it.
+  bool tree_keeps_order() const;
   void lower_triangle();  // the matrix below the diagonal in pivot order
   // The matrix above it (and, without AMD's supernodes, the elimination tree, in postorder).
   void tree();

@@ -119,7 +119,7 @@ void SupernodalStructure::cut_tree() {
   // Move the largest subtree of the frontier into the serial top until the frontier can be
   // split in two; then, for a few more moves, keep the cut whose longer side (top plus the
   // larger part) is shortest. The parts are filled largest subtree first, each into the
-  // lighter part.
+  // lighter part. The frontier is kept sorted, heaviest first (ties by index).
   std::int64_t serial = 0;
   std::int64_t frontier_total = 0;
   for (int r : frontier) frontier_total += subtree[static_cast<std::size_t>(r)];
@@ -129,39 +129,35 @@ void SupernodalStructure::cut_tree() {
     const std::int64_t wb = subtree[static_cast<std::size_t>(b)];
     return wa != wb ? wa > wb : a < b;
   };
+  std::sort(frontier.begin(), frontier.end(), heavier);
   auto expand = [&] {
-    const auto it = std::min_element(frontier.begin(), frontier.end(), heavier);
-    const int s = *it;
-    frontier.erase(it);
+    const int s = frontier.front();
+    frontier.erase(frontier.begin());
     expanded.push_back(s);
     const auto si = static_cast<std::size_t>(s);
     serial += cost[si];
     frontier_total -= subtree[si];
     for (int c = child_start[si]; c < child_start[si + 1]; ++c) {
       const int child = children[static_cast<std::size_t>(c)];
-      frontier.push_back(child);
+      frontier.insert(std::upper_bound(frontier.begin(), frontier.end(), child, heavier), child);
       frontier_total += subtree[static_cast<std::size_t>(child)];
     }
   };
-  while (!frontier.empty() && 2 * subtree[static_cast<std::size_t>(*std::min_element(
-                                      frontier.begin(), frontier.end(), heavier))] >
-                                  frontier_total) {
+  while (!frontier.empty() &&
+         2 * subtree[static_cast<std::size_t>(frontier.front())] > frontier_total) {
     expand();
   }
   std::int64_t best_span = std::numeric_limits<std::int64_t>::max();
   std::size_t best_expanded = 0;
   std::vector<int> best_frontier;
-  std::vector<int> sorted;
   for (int round = 0; round < 64 && !frontier.empty() && serial < best_span; ++round) {
-    sorted = frontier;
-    std::sort(sorted.begin(), sorted.end(), heavier);
     std::int64_t bins[2] = {0, 0};
-    for (int r : sorted) bins[bins[1] < bins[0] ? 1 : 0] += subtree[static_cast<std::size_t>(r)];
+    for (int r : frontier) bins[bins[1] < bins[0] ? 1 : 0] += subtree[static_cast<std::size_t>(r)];
     const std::int64_t span = serial + std::max(bins[0], bins[1]);
     if (span < best_span) {
       best_span = span;
       best_expanded = expanded.size();
-      best_frontier = sorted;
+      best_frontier = frontier;
     }
     expand();
   }

@@ -403,9 +403,11 @@ TEST(HeatGeodesic, SmallMeshVerticesChoosesTheFactorisation) {
   HeatGeodesicSolver cholmod(mesh, below);
   EXPECT_TRUE(own.precompute_report().own_factorisation);
   EXPECT_FALSE(cholmod.precompute_report().own_factorisation);
-  // The default: a mesh of the default size is factored by headspa, a larger one by CHOLMOD.
+  // The default: a mesh of this size is factored by headspa, and so is the benchmark's head of
+  // 101402 vertices; meshes of 200000 vertices, where CHOLMOD was as fast, are not.
   EXPECT_TRUE(HeatGeodesicSolver(mesh).precompute_report().own_factorisation);
-  EXPECT_LT(HeatGeodesicOptions{}.small_mesh_vertices, 100000);
+  EXPECT_GE(HeatGeodesicOptions{}.small_mesh_vertices, 101402);
+  EXPECT_LT(HeatGeodesicOptions{}.small_mesh_vertices, 200000);
   // kSharedFactor always uses CHOLMOD (its conjugate gradients solve with CHOLMOD's factor).
   HeatGeodesicOptions shared = at;
   shared.poisson = HeatPoissonMethod::kSharedFactor;

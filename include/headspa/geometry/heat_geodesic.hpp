@@ -11,23 +11,27 @@
 //
 // Factorisation. The fill-reducing ordering (AMD) and the symbolic analysis are computed once,
 // for the common sparsity pattern of both systems, and A = M + t L is factored on it:
-//   - meshes of at most small_mesh_vertices vertices (50000 by default) by headspa's own sparse
-//     Cholesky (src/geometry/small_cholesky.hpp: SuiteSparse's AMD, whose assembly tree gives
-//     the supernodes and column counts, then its own row structure, relaxed supernodes and a
-//     left-looking supernodal LL^T with register-blocked products, no BLAS). On the Lee
+//   - meshes of at most small_mesh_vertices vertices (150000 by default) by headspa's own
+//     sparse Cholesky (src/geometry/small_cholesky.hpp: SuiteSparse's AMD, whose assembly tree
+//     gives the supernodes and column counts, then its own row structure, relaxed supernodes
+//     and a left-looking supernodal LL^T with register-blocked products, no BLAS). On the Lee
 //     Perry-Smith scan (8839 vertices) CHOLMOD's analysis took 5 ms and each factorisation
 //     6.5-8 ms, most of it fixed costs per supernode, for 4.4M multiply-adds; the own analysis
-//     takes about 3.3 ms (AMD 2.4 of it) and a factorisation about 1.1 ms. The calling thread
-//     and a worker split the work: the worker builds the Laplacian and face data while AMD runs,
-//     one triangle of the pattern while the calling thread builds the other, and half the
-//     supernodes' row walks; then each factors one system. Every step is sequential within
-//     itself, so the factors are the same bits whichever thread makes them, side by side or in
-//     turn (concurrent_factorisations). The factors are made in 2 MB pages and packed to floats
-//     in place (fresh 4 KB pages cost a fault of about 2 us each on the development machine,
-//     1 ms a factor of the scan). Measured on default heads, icospheres and the scan, the own
-//     path's precompute took half of CHOLMOD's or less at every size tried, up to 100k vertices
-//     (21 against 55 ms at 29k, 131 against 253 ms at 101k), its solves the same time; the
-//     threshold keeps larger meshes on CHOLMOD, as they were;
+//     takes about 3 ms (AMD 2.3-2.4 of it) and a factorisation about 1.1-1.3 ms. The calling
+//     thread and a worker split the work: the calling thread builds the graph AMD needs (without
+//     the slots of the face edges) and orders it; meanwhile the worker builds the graph again
+//     with the slots and the Laplacian, mass and face data on them. Then whichever is free takes
+//     the lower triangle of the pattern while the other builds the upper one, they share the
+//     supernodes' row walks, and each factors one system; the first to finish builds the
+//     solves' structure and each packs its own factor. Every step is sequential within itself,
+//     so the factors are the same bits whichever thread makes them, side by side or in turn
+//     (concurrent_factorisations). The factors are made in 2 MB pages and packed to floats in
+//     place (fresh 4 KB pages cost a fault of about 2 us each on the development machine, 1 ms
+//     a factor of the scan). Measured on default heads, icospheres and the scan, the own path's
+//     precompute took half of CHOLMOD's or less at every size tried up to 150k vertices (21
+//     against 55 ms at 29k, 126-133 against 267-308 ms at 101k, 458-470 against 822-838 ms at
+//     150k), its solves the same time or less; at 199k the two were about even, so the
+//     threshold keeps larger meshes on CHOLMOD;
 //   - larger meshes by CHOLMOD (supernodal LL^T, BLAS from OpenBLAS).
 // kSharedFactor always uses CHOLMOD (its conjugate gradients solve with CHOLMOD's factor).
 // The heat step must be a direct solve with A: far from the source u is as small as
@@ -183,7 +187,7 @@ struct HeatGeodesicOptions {
   // kSecondFactor: meshes of at most this many vertices are analysed and factored by headspa's
   // own sparse Cholesky (src/geometry/small_cholesky.hpp), larger ones by CHOLMOD (see the file
   // comment); 0 sends every mesh to CHOLMOD.
-  int small_mesh_vertices = 50000;
+  int small_mesh_vertices = 150000;
   // kSharedFactor only: stop when |L phi - b| <= poisson_tolerance * |b|.
   double poisson_tolerance = 1e-7;
   // kSharedFactor only: at most this many conjugate-gradient iterations.
