@@ -1366,21 +1366,26 @@ class Builder {
     const double pad = 0.85 * kCoveragePadRadiusM;
     const double clear = o_.limits.no_go_margin_m + kFillMargin * o_.planning_margin_m;
     constexpr double kMinReach = 0.0001;  // a circle this small is a press that moves the skin
-    PointGrid set_grid(0.01);
-    std::vector<int> todo;
+    FillScratch& scratch = fill_scratch_[left ? kLeft : kRight];
+    // The side's workable skin (off the no-go margin): all the fill counts.
+    PointGrid& todo_grid = scratch.todo_grid;
+    todo_grid.clear();
+    std::vector<int>& todo = scratch.todo;
+    todo.clear();
     for (int v : area.vertices) {
       const Vec3& p = V[static_cast<std::size_t>(v)];
       if ((p.x() >= 0.0) != left) continue;
-      set_grid.add(p, v);
       if (s_.no_go_dist[static_cast<std::size_t>(v)] >= o_.limits.no_go_margin_m) {
         todo.push_back(v);
+        todo_grid.add(p, v);
       }
     }
     // What the spots already cover (their pattern's smaller extent plus a pad).
-    std::vector<char> covered(V.size(), 0);
+    std::vector<char>& covered = scratch.covered;
+    covered.assign(V.size(), 0);
     auto cover = [&](const Vec3& centre, double r) {
-      set_grid.for_each_within(centre, r + pad,
-                               [&](int u, double) { covered[static_cast<std::size_t>(u)] = 1; });
+      todo_grid.for_each_within(centre, r + pad,
+                                [&](int u, double) { covered[static_cast<std::size_t>(u)] = 1; });
     };
     // Circles sweep their disk; kneading sweeps A x A/2 (reach = A/2): its narrow side is
     // reach/2.
@@ -1413,7 +1418,6 @@ class Builder {
     // The workable skin still uncovered, gathered at the spot centres: one piece per centre
     // and region, at the centre, with the area of the vertices nearest that centre (on a fine
     // scan about four to a centre). Pieces are taken out of `live` as they are covered.
-    FillScratch& scratch = fill_scratch_[left ? kLeft : kRight];
     std::vector<Piece>& pieces = scratch.pieces;
     std::vector<int>& piece_of = scratch.piece_of;  // per centre: its first piece, or -1
     pieces.clear();
@@ -1450,10 +1454,6 @@ class Builder {
       });
       return g;
     };
-    struct Candidate {
-      int vertex;
-      double reach;
-    };
     std::vector<Candidate> candidates;
     using Entry = std::pair<double, int>;  // gain, -candidate index (larger first, then lower)
     std::priority_queue<Entry> heap;
@@ -1463,14 +1463,14 @@ class Builder {
       // Each candidate's reach first; then, from every vertex still to gain, the candidates
       // whose reach takes it in (the same distance test as gain_of). Only those can gain:
       // the others are skipped without a query, as they were when their gain came to zero.
-      std::vector<double>& reach_of = scratch.reach;
-      reach_of.assign(V.size(), -1.0);
+      std::vector<Candidate>& reachable = scratch.reachable;
+      reachable.clear();
       double widest = 0.0;
-      PointGrid& reachers = scratch.reachers;  // the candidates: vertices with a reach
+      PointGrid& reachers = scratch.reachers;  // id: the index in `reachable`
       reachers.clear();
       for (int v : area.vertices) {
         const auto i = static_cast<std::size_t>(v);
-        if ((V[i].x() >= 0.0) != left || s_.pad_fits[i] == 0 || s_.spot_centre[i] == 0) continue;
+        if (s_.spot_centre[i] == 0 || (V[i].x() >= 0.0) != left || s_.pad_fits[i] == 0) continue;
         // A strip of a region one or two vertices wide (the jaw's angle on a coarse scan,
         // between the cheek and the throat's margin) is all border: a press that moves the skin
         // still works it, the force held to the lowest cap under the pad.
@@ -1478,30 +1478,29 @@ class Builder {
             std::min({reach, s_.no_go_dist[i] - clear, std::max(kMinReach, 0.85 * area.inside[i]),
                       s_.misfit_dist[i] - border_allowance()});
         if (r < kMinReach) continue;
-        reach_of[i] = r;
-        reachers.add(V[i], v);
+        reachers.add(V[i], static_cast<int>(reachable.size()));
+        reachable.push_back({v, r});
         widest = std::max(widest, narrow * r + pad);
       }
-      // Each candidate's first gain, from every vertex still to gain to the candidates whose
-      // reach takes it in (the same distance test as gain_of). The vertices are taken in the
-      // live grid's cell order, so each candidate's sum adds its vertices in gain_of's order:
+      // Each candidate's first gain, from every piece still to gain to the candidates whose
+      // reach takes it in (the same distance test as gain_of). The pieces are taken in the
+      // live grid's cell order, so each candidate's sum adds its pieces in gain_of's order:
       // the same sums, bit for bit, without a query per candidate.
       std::vector<double>& first_gain = scratch.reach_gain;
-      first_gain.assign(V.size(), 0.0);
+      first_gain.assign(reachable.size(), 0.0);
       live.for_each_in_cell_order([&](int u, const Vec3& p) {
         if (!counts(u)) return;
         const double a = pieces[static_cast<std::size_t>(u)].area;
-        reachers.for_each_within(p, widest, [&](int v, double d) {
-          const double r = reach_of[static_cast<std::size_t>(v)];
-          if (r >= 0.0 && d <= narrow * r + pad) first_gain[static_cast<std::size_t>(v)] += a;
+        reachers.for_each_within(p, widest, [&](int k, double d) {
+          if (d <= narrow * reachable[static_cast<std::size_t>(k)].reach + pad) {
+            first_gain[static_cast<std::size_t>(k)] += a;
+          }
         });
       });
-      for (int v : area.vertices) {
-        const auto i = static_cast<std::size_t>(v);
-        const double g = first_gain[i];
-        if (g <= 0.0) continue;
-        heap.emplace(g, -static_cast<int>(candidates.size()));
-        candidates.push_back({v, reach_of[i]});
+      for (std::size_t k = 0; k < reachable.size(); ++k) {
+        if (first_gain[k] <= 0.0) continue;
+        heap.emplace(first_gain[k], -static_cast<int>(candidates.size()));
+        candidates.push_back(reachable[k]);
       }
     }
     while (!heap.empty()) {
@@ -2907,6 +2906,11 @@ class Builder {
   double measured_overrun_ = 0.0;           // the last spot step's moves over their estimate
   double first_round_s_ = -1.0;             // when the step's first round finished
   // fill_gaps' own scratch, one set per side (the two sides are filled at once).
+  // A vertex where a fill spot may go, and the reach its pattern may have there.
+  struct Candidate {
+    int vertex;
+    double reach;
+  };
   // Uncovered workable skin of one region gathered at a spot centre (see fill_gaps).
   struct Piece {
     int centre;     // the spot centre's vertex
@@ -2917,11 +2921,14 @@ class Builder {
   };
   struct FillScratch {
     std::vector<Piece> pieces;
-    std::vector<int> piece_of;       // per vertex: a centre's first piece, or -1 between calls
-    std::vector<double> reach;       // each candidate's reach, or -1
-    std::vector<double> reach_gain;  // candidates' first gains
-    PointGrid live{0.01};            // workable skin still uncovered
-    PointGrid reachers{0.01};        // candidates with a reach
+    std::vector<int> piece_of;         // per vertex: a centre's first piece, or -1 between calls
+    PointGrid todo_grid{0.01};         // the side's workable skin
+    std::vector<int> todo;             // the same vertices
+    std::vector<char> covered;         // per vertex: covered by the layout
+    std::vector<Candidate> reachable;  // the candidates (spot centres with a reach)
+    std::vector<double> reach_gain;    // their first gains
+    PointGrid live{0.01};              // the pieces still uncovered
+    PointGrid reachers{0.01};          // candidates with a reach
   };
   mutable std::array<FillScratch, kContactCount> fill_scratch_;
   // A spot's or a sweep's pattern is tried at this many sizes (each 0.6 of the last), then
