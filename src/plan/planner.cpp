@@ -1447,11 +1447,19 @@ class Builder {
       const Piece& pc = pieces[static_cast<std::size_t>(piece)];
       return !pc.covered && short_of(static_cast<std::size_t>(pc.region));
     };
-    auto gain_of = [&](int v, double r) {
+    // The pieces each candidate takes in (`reachable`'s index k: reached_[start[k]] up to
+    // start[k + 1]), in the live grid's cell order, found with the first gains (below).
+    std::vector<int>& start = scratch.reached_start;
+    std::vector<int>& reached = scratch.reached;
+    // What candidate k would gain now: the pieces it takes in that still count, summed in the
+    // order of a query of the live grid around it (the same sum, bit for bit).
+    auto gain_of = [&](int k) {
       double g = 0.0;
-      live.for_each_within(V[static_cast<std::size_t>(v)], narrow * r + pad, [&](int u, double) {
-        if (counts(u)) g += pieces[static_cast<std::size_t>(u)].area;
-      });
+      const auto from = static_cast<std::size_t>(start[static_cast<std::size_t>(k)]);
+      const auto to = static_cast<std::size_t>(start[static_cast<std::size_t>(k) + 1]);
+      for (std::size_t i = from; i < to; ++i) {
+        if (counts(reached[i])) g += pieces[static_cast<std::size_t>(reached[i])].area;
+      }
       return g;
     };
     std::vector<Candidate> candidates;
@@ -1486,21 +1494,36 @@ class Builder {
       // reach takes it in (the same distance test as gain_of). The pieces are taken in the
       // live grid's cell order, so each candidate's sum adds its pieces in gain_of's order:
       // the same sums, bit for bit, without a query per candidate.
+      // Each pair (candidate, piece) is kept: a piece that does not count now (its region is
+      // covered enough) never will, and the rest are what the candidate's later gains sum.
       std::vector<double>& first_gain = scratch.reach_gain;
       first_gain.assign(reachable.size(), 0.0);
+      std::vector<std::pair<int, int>>& pairs = scratch.pairs;
+      pairs.clear();
       live.for_each_in_cell_order([&](int u, const Vec3& p) {
         if (!counts(u)) return;
         const double a = pieces[static_cast<std::size_t>(u)].area;
         reachers.for_each_within(p, widest, [&](int k, double d) {
           if (d <= narrow * reachable[static_cast<std::size_t>(k)].reach + pad) {
             first_gain[static_cast<std::size_t>(k)] += a;
+            pairs.emplace_back(k, u);
           }
         });
       });
+      // The pairs by candidate, each candidate's pieces in the order found.
+      start.assign(reachable.size() + 1, 0);
+      for (const auto& [k, u] : pairs) ++start[static_cast<std::size_t>(k) + 1];
+      for (std::size_t k = 0; k < reachable.size(); ++k) start[k + 1] += start[k];
+      reached.resize(pairs.size());
+      std::vector<int>& next = scratch.reached_next;
+      next.assign(start.begin(), start.end() - 1);
+      for (const auto& [k, u] : pairs) {
+        reached[static_cast<std::size_t>(next[static_cast<std::size_t>(k)]++)] = u;
+      }
       for (std::size_t k = 0; k < reachable.size(); ++k) {
         if (first_gain[k] <= 0.0) continue;
         heap.emplace(first_gain[k], -static_cast<int>(candidates.size()));
-        candidates.push_back(reachable[k]);
+        candidates.push_back({reachable[k].vertex, reachable[k].reach, static_cast<int>(k)});
       }
     }
     while (!heap.empty()) {
@@ -1510,7 +1533,7 @@ class Builder {
       const auto [old_gain, neg] = heap.top();
       heap.pop();
       const Candidate& cand = candidates[static_cast<std::size_t>(-neg)];
-      const double g = gain_of(cand.vertex, cand.reach);
+      const double g = gain_of(cand.reached);
       if (g <= 0.0) continue;
       if (!heap.empty() && g < heap.top().first) {
         heap.emplace(g, neg);  // lazy: its gain fell; try the next best first
@@ -2910,6 +2933,7 @@ class Builder {
   struct Candidate {
     int vertex;
     double reach;
+    int reached = -1;  // its index among the side's reachable candidates (fill_gaps)
   };
   // Uncovered workable skin of one region gathered at a spot centre (see fill_gaps).
   struct Piece {
@@ -2927,8 +2951,12 @@ class Builder {
     std::vector<char> covered;         // per vertex: covered by the layout
     std::vector<Candidate> reachable;  // the candidates (spot centres with a reach)
     std::vector<double> reach_gain;    // their first gains
-    PointGrid live{0.01};              // the pieces still uncovered
-    PointGrid reachers{0.01};          // candidates with a reach
+    std::vector<std::pair<int, int>> pairs;  // (candidate, piece) within the candidate's reach
+    std::vector<int> reached_start;          // the same by candidate: each one's first in `reached`
+    std::vector<int> reached;                // pieces
+    std::vector<int> reached_next;           // while sorting: each candidate's next free entry
+    PointGrid live{0.01};                    // the pieces still uncovered
+    PointGrid reachers{0.01};                // candidates with a reach
   };
   mutable std::array<FillScratch, kContactCount> fill_scratch_;
   // A spot's or a sweep's pattern is tried at this many sizes (each 0.6 of the last), then
