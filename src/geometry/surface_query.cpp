@@ -152,6 +152,14 @@ struct RingIndex {
   // Per face: a lower bound on sep(f), NaN until found. Read and written through atomic_ref:
   // threads that find it at once store the same value.
   mutable std::vector<double> separation;
+  // Per face f, whether the faces around it bend away from its plane: bit kBelow when every
+  // corner of theirs that is not f's lies strictly below it (n . x < offset), bit kAbove when
+  // strictly above. A point on that side of the plane (at or beyond it) whose foot on f lies
+  // inside f is nearer f than any face around it (their points lie on the far side of the
+  // plane or, on f's edges, to the side of the foot), so the ring need not be scored.
+  static constexpr std::uint8_t kBelow = 1;
+  static constexpr std::uint8_t kAbove = 2;
+  std::vector<std::uint8_t> bends;
   // Builds the rings and planes; no separation known yet.
   void build(const TriangleMesh& mesh, const std::vector<Vec3>& normals);
   // sep(f)'s lower bound, found now if not yet known.
@@ -189,6 +197,26 @@ void RingIndex::build(const TriangleMesh& mesh, const std::vector<Vec3>& normals
   double size = 0.0;
   for (const Vec3& v : mesh.vertices) size = std::max(size, v.cwiseAbs().maxCoeff());
   margin = 1e-9 * size;
+  // "Strictly" below or above: by a thousandth of the margin, still far above the rounding of
+  // a corner's distance to a plane.
+  const double strict = 1e-3 * margin;
+  bends.assign(nf, 0);
+  for (std::size_t f = 0; f < nf; ++f) {
+    const Face& face = mesh.faces[f];
+    const std::array<double, 4>& pl = plane[f];
+    bool below = true;
+    bool above = true;
+    for (int i = ring_start[f]; i < ring_start[f + 1] && (below || above); ++i) {
+      for (int v : mesh.faces[static_cast<std::size_t>(ring[static_cast<std::size_t>(i)])]) {
+        if (v == face[0] || v == face[1] || v == face[2]) continue;
+        const Vec3& x = mesh.vertices[static_cast<std::size_t>(v)];
+        const double h = pl[0] * x.x() + pl[1] * x.y() + pl[2] * x.z() - pl[3];
+        below = below && h < -strict;
+        above = above && h > strict;
+      }
+    }
+    bends[f] = static_cast<std::uint8_t>((below ? kBelow : 0) | (above ? kAbove : 0));
+  }
   separation.assign(nf, std::numeric_limits<double>::quiet_NaN());
 }
 
@@ -600,6 +628,22 @@ bool run_closest(const SurfaceQuery& self, const detail::RingIndex& rings, RTCSc
   const int hint = last_answer.scene == scene ? last_answer.face : -1;
   if (hint >= 0 && hint < static_cast<int>(m.faces.size())) {
     consider(search, hint);
+    // A foot well inside the hint's face, on the side its ring bends away from: no face around
+    // it is as near (see RingIndex::bends), and the faces farther out are ruled out as below.
+    if (search.face == hint && search.hit.feature == detail::TriangleFeature::kFace &&
+        search.hit.barycentric.minCoeff() > 1e-4) {
+      const double d = search.best;
+      const std::array<double, 4>& pl = rings.plane[static_cast<std::size_t>(hint)];
+      const double h = pl[0] * p.x() + pl[1] * p.y() + pl[2] * p.z() - pl[3];
+      const std::uint8_t side = h >= 0.0 ? detail::RingIndex::kBelow : detail::RingIndex::kAbove;
+      if ((rings.bends[static_cast<std::size_t>(hint)] & side) != 0 && d < longest_edge(m, hint)) {
+        const double sep = rings.separation_of(m, scene, hint);
+        if (d < (sep - d) * (1.0 - 1e-9)) {
+          last_answer = {scene, hint};
+          return true;
+        }
+      }
+    }
     // Near the hint's face, the faces around it may settle the answer (see RingIndex): around
     // the hint, then around the nearest face found, twice at most.
     int centre = search.face == hint ? hint : -1;
