@@ -416,13 +416,18 @@ class SecondThread {
     t_scratch_slot = 1;
     unsigned seen = 0;
     for (;;) {
-      // A short spin for the next job (they come a fraction of a millisecond apart while a
-      // plan is made), then sleep until one is posted.
-      for (int k = 0; posted_.load() == seen; ++k) {
-        if (k > 2000) {
+      // Look for the next job for up to kAwakeFor (they come a fraction of a millisecond apart
+      // while a plan is made: woken from sleep, this thread would start each a few tens of
+      // microseconds late, and the planning thread would often do it itself), giving way to any
+      // other thread that wants this core; then sleep until one is posted.
+      const auto since = std::chrono::steady_clock::now();
+      for (int k = 1; posted_.load() == seen; ++k) {
+        if (k % 64 != 0) continue;
+        if (std::chrono::steady_clock::now() - since > kAwakeFor) {
           posted_.wait(seen);
           break;
         }
+        std::this_thread::yield();
       }
       seen = posted_.load();
       if (stop_.load()) return;
@@ -437,6 +442,7 @@ class SecondThread {
     }
   }
 
+  static constexpr std::chrono::microseconds kAwakeFor{300};
   std::function<void()> job_;
   std::exception_ptr error_;
   std::atomic<unsigned> posted_{0};    // the last job posted
