@@ -1303,6 +1303,18 @@ class Builder {
   // kBorderAllowanceM on a coarse mesh. Unit: [m]
   double border_allowance() const { return std::min(s_.mean_edge, kBorderAllowanceM); }
 
+  // A work of `kind` at vertex v, with the vertex's position, normal and region.
+  Work work_at(Work::Kind kind, int v) const {
+    const auto i = static_cast<std::size_t>(v);
+    Work w;
+    w.kind = kind;
+    w.vertex = v;
+    w.position = s_.head->mesh.vertices[i];
+    w.normal = s_.normals()[i];
+    w.region = s_.head->regions.label[i];
+    return w;
+  }
+
   // `margin`: the share of the planning margin kept beyond the no-go margin (the fill's small
   // patterns and short strokes, whose samples stay within a millimetre of their path, keep half).
   // `on_border`: the spot may lie on the region's border itself (see fill_stroke_gaps).
@@ -1545,12 +1557,7 @@ class Builder {
         heap.emplace(g, neg);  // lazy: its gain fell; try the next best first
         continue;
       }
-      Work w;
-      w.kind = Work::Kind::kSpot;
-      w.vertex = cand.vertex;
-      w.position = V[static_cast<std::size_t>(cand.vertex)];
-      w.normal = s_.normals()[static_cast<std::size_t>(cand.vertex)];
-      w.region = s_.head->regions[cand.vertex];
+      Work w = work_at(Work::Kind::kSpot, cand.vertex);
       w.mirrored = !left;
       w.reach = cand.reach < reach ? cand.reach : 0.0;
       spots.push_back(w);
@@ -2183,12 +2190,7 @@ class Builder {
             [&] { order[kRight] = layout_order(area, field, false, reach, spacing, offset); });
         for (std::size_t c = 0; c < kContactCount; ++c) {
           for (int v : layout_spots(order[c], spacing, taken)) {
-            Work w;
-            w.kind = Work::Kind::kSpot;
-            w.vertex = v;
-            w.position = V[static_cast<std::size_t>(v)];
-            w.normal = s_.normals()[static_cast<std::size_t>(v)];
-            w.region = s_.head->regions[v];
+            Work w = work_at(Work::Kind::kSpot, v);
             w.mirrored = c == kRight;
             w.weight = weight_of(w.region);
             side[c].push_back(w);
@@ -2251,12 +2253,7 @@ class Builder {
             notes.push_back(note.str());
             v = best;
           }
-          Work w;
-          w.kind = Work::Kind::kPoint;
-          w.vertex = v;
-          w.position = V[static_cast<std::size_t>(v)];
-          w.normal = s_.normals()[static_cast<std::size_t>(v)];
-          w.region = s_.head->regions[v];
+          Work w = work_at(Work::Kind::kPoint, v);
           w.point = pp.point;
           w.weight = weight_of(w.region);
           const std::size_t c = pp.side == anatomy::Side::kRight ? kRight : kLeft;
