@@ -86,23 +86,6 @@ class PointGrid {
   }
 
  public:
-  // Takes out the points for which drop(id) holds from the cells within radius of p; the others
-  // keep their order.
-  template <typename F>
-  void erase_near_if(const Vec3& p, double radius, F&& drop) {
-    const int reach = static_cast<int>(std::ceil(radius / cell_));
-    const auto c = cell_of(p);
-    for (int dx = -reach; dx <= reach; ++dx) {
-      for (int dy = -reach; dy <= reach; ++dy) {
-        for (int dz = -reach; dz <= reach; ++dz) {
-          std::vector<Entry>* cell = find(key(c[0] + dx, c[1] + dy, c[2] + dz));
-          if (cell == nullptr) continue;
-          count_ -= static_cast<std::size_t>(
-              std::erase_if(*cell, [&](const Entry& e) { return drop(e.id); }));
-        }
-      }
-    }
-  }
   std::size_t size() const noexcept { return count_; }
   // Calls f(id, point) for every point, cell by cell in the order for_each_within visits cells
   // (by x, then y, then z), each cell's points in the order they were added: a sum over the

@@ -1435,7 +1435,7 @@ class Builder {
     auto short_of = [&](std::size_t r) { return done[r] < fill_target_ * total[r]; };
     // The workable skin still uncovered, gathered at the spot centres: one piece per centre
     // and region, at the centre, with the area of the vertices nearest that centre (on a fine
-    // scan about four to a centre). Pieces are taken out of `live` as they are covered.
+    // scan about four to a centre), in a grid for their cell order.
     std::vector<Piece>& pieces = scratch.pieces;
     std::vector<int>& piece_of = scratch.piece_of;  // per centre: its first piece, or -1
     pieces.clear();
@@ -1465,8 +1465,8 @@ class Builder {
       const Piece& pc = pieces[static_cast<std::size_t>(piece)];
       return !pc.covered && short_of(static_cast<std::size_t>(pc.region));
     };
-    // The pieces each candidate takes in (`reachable`'s index k: reached_[start[k]] up to
-    // start[k + 1]), in the live grid's cell order, found with the first gains (below).
+    // The pieces each candidate takes in (for `reachable`'s index k: reached[start[k]] up to
+    // reached[start[k + 1]]), in the live grid's cell order, found with the first gains (below).
     std::vector<int>& start = scratch.reached_start;
     std::vector<int>& reached = scratch.reached;
     // What candidate k would gain now: the pieces it takes in that still count, summed in the
@@ -1561,16 +1561,16 @@ class Builder {
       w.mirrored = !left;
       w.reach = cand.reach < reach ? cand.reach : 0.0;
       spots.push_back(w);
-      // (Only workable skin counts from here on: the rest need not be marked.)
-      const double covers = narrow * cand.reach + pad;
-      live.for_each_within(w.position, covers, [&](int u, double) {
-        Piece& pc = pieces[static_cast<std::size_t>(u)];
-        if (pc.covered) return;
+      // What it covers: the pieces it takes in (those of regions covered enough need not be
+      // marked: their regions stay so).
+      const auto from = static_cast<std::size_t>(start[static_cast<std::size_t>(cand.reached)]);
+      const auto to = static_cast<std::size_t>(start[static_cast<std::size_t>(cand.reached) + 1]);
+      for (std::size_t i = from; i < to; ++i) {
+        Piece& pc = pieces[static_cast<std::size_t>(reached[i])];
+        if (pc.covered) continue;
         pc.covered = true;
         done[static_cast<std::size_t>(pc.region)] += pc.area;
-      });
-      live.erase_near_if(w.position, covers,
-                         [&](int u) { return pieces[static_cast<std::size_t>(u)].covered; });
+      }
     }
     if (spots.size() == first_fill) return;
     // Back into lane order (the same boustrophedon as the layout).
@@ -2958,7 +2958,7 @@ class Builder {
     std::vector<int> reached_start;          // the same by candidate: each one's first in `reached`
     std::vector<int> reached;                // pieces
     std::vector<int> reached_next;           // while sorting: each candidate's next free entry
-    PointGrid live{0.01};                    // the pieces still uncovered
+    PointGrid live{0.01};                    // the pieces, for their cell order
     PointGrid reachers{0.01};                // candidates with a reach
   };
   mutable std::array<FillScratch, kContactCount> fill_scratch_;
