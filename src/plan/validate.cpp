@@ -137,47 +137,65 @@ CoverageResult compute_coverage(const SessionPlan& plan, const PlanningSurface::
                                 double pad_radius_m, double min_force_n) {
   CoverageResult out;
   const auto& mesh = s.head->mesh;
-  PointGrid grid(pad_radius_m);
+  // The skin counted: massage regions but the no-go margin, the neck's cut and skin no pad can
+  // reach.
+  std::vector<int> workable;
   for (std::size_t v = 0; v < mesh.vertices.size(); ++v) {
     const Region r = s.head->regions.label[v];
     if (!anatomy::is_massage_region(r)) continue;
-    // Not counted: the no-go margin, the neck's cut, skin no pad can reach.
     if (s.no_go_dist[v] < plan.limits.no_go_margin_m || s.neck_cut[v] != 0 ||
         s.out_of_reach[v] != 0) {
       continue;
     }
     out.workable_area_m2[static_cast<std::size_t>(r)] += s.vertex_area[v];
-    grid.add(mesh.vertices[v], static_cast<int>(v));
+    workable.push_back(static_cast<int>(v));
   }
-  // Each track marks what it covers on its own (the second on a second thread); a vertex is
-  // covered when either marked it.
+  // The samples that cover: each track's pressing samples, each at least `step` from the last
+  // one kept; a vertex within `reach` of one is covered. Each track's are picked on its own
+  // thread (the second on a second thread), then each half of the skin is looked up on its own.
   const double step = 0.2 * pad_radius_m;
-  auto mark = [&](const std::vector<Sample>& track, std::vector<char>& covered) {
-    covered.assign(mesh.vertices.size(), 0);
+  const double reach = pad_radius_m - 0.5 * step;
+  auto pick = [&](const std::vector<Sample>& track, std::vector<Eigen::Vector3d>& kept) {
     Eigen::Vector3d last(1e9, 1e9, 1e9);
     for (const Sample& smp : track) {
       if (smp.phase != Phase::kContact || smp.force_n < min_force_n) continue;
       if ((smp.position_m - last).norm() < step) continue;
       last = smp.position_m;
-      grid.for_each_within(smp.position_m, pad_radius_m - 0.5 * step,
-                           [&](int v, double) { covered[static_cast<std::size_t>(v)] = 1; });
+      kept.push_back(last);
     }
   };
-  std::array<std::vector<char>, kContactCount> covered;
-  std::exception_ptr second_error;
-  {
-    const std::jthread second([&] {
-      try {
-        mark(plan.tracks[1], covered[1]);
-      } catch (...) {
-        second_error = std::current_exception();
-      }
-    });
-    mark(plan.tracks[0], covered[0]);
+  // Runs first() here and second() on a second thread; rethrows the second's exception.
+  auto both = [](auto&& first, auto&& second) {
+    std::exception_ptr second_error;
+    {
+      const std::jthread other([&] {
+        try {
+          second();
+        } catch (...) {
+          second_error = std::current_exception();
+        }
+      });
+      first();
+    }
+    if (second_error) std::rethrow_exception(second_error);
+  };
+  std::array<std::vector<Eigen::Vector3d>, kContactCount> kept;
+  both([&] { pick(plan.tracks[0], kept[0]); }, [&] { pick(plan.tracks[1], kept[1]); });
+  PointGrid grid(pad_radius_m);
+  for (const auto& points : kept) {
+    for (const Eigen::Vector3d& p : points) grid.add(p, 0);
   }
-  if (second_error) std::rethrow_exception(second_error);
-  for (std::size_t v = 0; v < mesh.vertices.size(); ++v) {
-    if (covered[0][v] == 0 && covered[1][v] == 0) continue;
+  std::vector<char> covered(workable.size(), 0);
+  auto look_up = [&](std::size_t from, std::size_t to) {
+    for (std::size_t i = from; i < to; ++i) {
+      covered[i] = grid.any_within(mesh.vertices[static_cast<std::size_t>(workable[i])], reach);
+    }
+  };
+  const std::size_t half = workable.size() / 2;
+  both([&] { look_up(0, half); }, [&] { look_up(half, workable.size()); });
+  for (std::size_t i = 0; i < workable.size(); ++i) {
+    if (covered[i] == 0) continue;
+    const auto v = static_cast<std::size_t>(workable[i]);
     out.covered_area_m2[static_cast<std::size_t>(s.head->regions.label[v])] += s.vertex_area[v];
   }
   return out;
