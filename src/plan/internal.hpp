@@ -36,6 +36,8 @@ class PointGrid {
   std::pair<int, double> nearest(const Vec3& p, double radius) const;
   // True when any point lies within radius.
   bool any_within(const Vec3& p, double radius) const;
+  // The id of the first point within radius that for_each_within would visit, or -1.
+  int first_within(const Vec3& p, double radius) const;
   // Calls f(id, distance) for every point within radius. Cells wholly farther than radius (with
   // a nanometre to spare for rounding) are passed over: the calls and their order are the same.
   template <typename F>

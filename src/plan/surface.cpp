@@ -53,6 +53,15 @@ bool PointGrid::any_within(const Vec3& p, double radius) const {
   return visit_within(p, radius, [](int, double) { return true; });
 }
 
+int PointGrid::first_within(const Vec3& p, double radius) const {
+  int found = -1;
+  (void)visit_within(p, radius, [&found](int id, double) {
+    found = id;
+    return true;
+  });
+  return found;
+}
+
 void NearestPoints::build() {
   build(0, entries_.size(), 0);
   built_ = true;

@@ -181,14 +181,24 @@ CoverageResult compute_coverage(const SessionPlan& plan, const PlanningSurface::
   };
   std::array<std::vector<Eigen::Vector3d>, kContactCount> kept;
   both([&] { pick(plan.tracks[0], kept[0]); }, [&] { pick(plan.tracks[1], kept[1]); });
+  std::vector<Eigen::Vector3d>& points = kept[0];
+  points.insert(points.end(), kept[1].begin(), kept[1].end());
   PointGrid grid(pad_radius_m);
-  for (const auto& points : kept) {
-    for (const Eigen::Vector3d& p : points) grid.add(p, 0);
-  }
+  for (std::size_t k = 0; k < points.size(); ++k) grid.add(points[k], static_cast<int>(k));
   std::vector<char> covered(workable.size(), 0);
   auto look_up = [&](std::size_t from, std::size_t to) {
+    // Neighbouring vertices are mostly covered by the same sample: the last one found is tried
+    // first (the grid's own test), then the grid.
+    int last = -1;
     for (std::size_t i = from; i < to; ++i) {
-      covered[i] = grid.any_within(mesh.vertices[static_cast<std::size_t>(workable[i])], reach);
+      const Eigen::Vector3d& x = mesh.vertices[static_cast<std::size_t>(workable[i])];
+      if (last >= 0 &&
+          std::sqrt((points[static_cast<std::size_t>(last)] - x).squaredNorm()) <= reach) {
+        covered[i] = 1;
+        continue;
+      }
+      last = grid.first_within(x, reach);
+      covered[i] = last >= 0 ? 1 : 0;
     }
   };
   const std::size_t half = workable.size() / 2;
