@@ -527,6 +527,15 @@ class Builder {
       spare_s_ += static_cast<double>(give_ticks[i]) * dt_;
     }
     records_.assign(protocol.steps.size(), StepRecord{});
+    // A track holds at most a sample a tick: room for the longest the steps may take, so that
+    // the tracks are not copied as they grow (only what is written is ever touched).
+    double longest_s = 0.0;
+    for (const care::PersonalisedStep& step : protocol.steps) {
+      longest_s += std::max(step.step.duration_s, step.step.max_duration_s);
+    }
+    for (auto& track : plan_.tracks) {
+      track.reserve(static_cast<std::size_t>(std::ceil(longest_s / dt_)) + protocol.steps.size());
+    }
     for (std::size_t i = 0; i < protocol.steps.size(); ++i) {
       const care::PersonalisedStep& step = protocol.steps[i];
       const long start = tick_;
