@@ -214,9 +214,9 @@ struct PlanningSurface::Impl {
   std::vector<double> misfit_dist;    // per vertex: to the nearest that does not (capped)
   std::vector<double> footprint_cap;  // per vertex: lowest cap under the pad, with slack. [N]
   // per vertex: a spot of the layout or the fill may be centred there. Every massage vertex at
-  // least kSpotCentreSpacingM from those before it: the pad is 15 mm wide, so centres 2 mm
-  // apart lose nothing, and the layout's sort and the fill's gains stop growing with the vertex
-  // count.
+  // least kSpotCentreSpacingM from the centres before it (in vertex order): the pad is 15 mm
+  // wide, so centres 2 mm apart lose nothing, and the layout's sort and the fill's gains stop
+  // growing with the vertex count.
   std::vector<char> spot_centre;
   std::vector<int> spot_centre_of;  // per massage vertex: its nearest spot centre (-1 elsewhere)
   NearestPoints no_go_points;       // no-go vertices, id = vertex

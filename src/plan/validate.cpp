@@ -131,6 +131,24 @@ class MovingBound {
 // values, computed first, is a floor no lower than the check's worst value over the whole plan.
 constexpr std::size_t kProbeEvery = 32;
 
+// Runs first() on this thread and second() on a second thread at once; returns when both are
+// done, and rethrows the second's exception (after the first's, which propagates as it is).
+template <class First, class Second>
+void both(First&& first, Second&& second) {
+  std::exception_ptr second_error;
+  {
+    const std::jthread other([&] {
+      try {
+        second();
+      } catch (...) {
+        second_error = std::current_exception();
+      }
+    });
+    first();
+  }
+  if (second_error) std::rethrow_exception(second_error);
+}
+
 }  // namespace
 
 CoverageResult compute_coverage(const SessionPlan& plan, const PlanningSurface::Impl& s,
@@ -163,21 +181,6 @@ CoverageResult compute_coverage(const SessionPlan& plan, const PlanningSurface::
       last = smp.position_m;
       kept.push_back(last);
     }
-  };
-  // Runs first() here and second() on a second thread; rethrows the second's exception.
-  auto both = [](auto&& first, auto&& second) {
-    std::exception_ptr second_error;
-    {
-      const std::jthread other([&] {
-        try {
-          second();
-        } catch (...) {
-          second_error = std::current_exception();
-        }
-      });
-      first();
-    }
-    if (second_error) std::rethrow_exception(second_error);
   };
   std::array<std::vector<Eigen::Vector3d>, kContactCount> kept;
   both([&] { pick(plan.tracks[0], kept[0]); }, [&] { pick(plan.tracks[1], kept[1]); });
@@ -406,18 +409,7 @@ ValidationReport validate_plan(const SessionPlan& plan, const PlanningSurface& s
   {
     ValidationReport right_report = report;
     Checks right_checks(right_report, checks);
-    std::exception_ptr right_error;
-    {
-      const std::jthread second([&] {
-        try {
-          check_track(1, right_checks);
-        } catch (...) {
-          right_error = std::current_exception();
-        }
-      });
-      check_track(0, checks);
-    }
-    if (right_error) std::rethrow_exception(right_error);
+    both([&] { check_track(0, checks); }, [&] { check_track(1, right_checks); });
     checks.append(right_checks);
   }
   // Separation: walk both tracks on the common clock; a parked contact is at its park position.
