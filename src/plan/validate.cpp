@@ -1,6 +1,7 @@
 #include "headspa/plan/validate.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <exception>
 #include <map>
@@ -127,6 +128,79 @@ class MovingBound {
   bool known_ = false;
 };
 
+// Which cells of a grid (cell width at least the reach asked about) hold a point, widened by one
+// cell each way: a place whose cell is not marked has no point within the reach, as every point
+// lies more than a cell's width away along some axis. Lets most skin far from every sample be
+// settled with one look-up instead of the grid's search of the cells around it.
+class NearCells {
+ public:
+  NearCells(const std::vector<Eigen::Vector3d>& points, double cell_m) : cell_(cell_m) {
+    if (points.empty()) return;
+    lo_ = cell_of(points.front());
+    std::array<int, 3> hi = lo_;
+    for (const Eigen::Vector3d& p : points) {
+      const auto c = cell_of(p);
+      for (int a = 0; a < 3; ++a) {
+        lo_[a] = std::min(lo_[a], c[a]);
+        hi[a] = std::max(hi[a], c[a]);
+      }
+    }
+    for (int a = 0; a < 3; ++a) {
+      lo_[a] -= 1;
+      dims_[a] = hi[a] + 1 - lo_[a] + 1;
+    }
+    marked_.assign(static_cast<std::size_t>(dims_[0]) * static_cast<std::size_t>(dims_[1]) *
+                       static_cast<std::size_t>(dims_[2]),
+                   0);
+    for (const Eigen::Vector3d& p : points) marked_[index(cell_of(p))] = 1;
+    // Widened one cell along each axis in turn: 3 x 3 x 3 blocks in three passes.
+    const std::array<std::size_t, 3> stride = {
+        static_cast<std::size_t>(dims_[1]) * static_cast<std::size_t>(dims_[2]),
+        static_cast<std::size_t>(dims_[2]), 1};
+    std::vector<char> before;
+    for (std::size_t a = 0; a < 3; ++a) {
+      before = marked_;
+      const std::size_t s = stride[a];
+      const std::size_t span = s * static_cast<std::size_t>(dims_[a]);
+      for (std::size_t block = 0; block < marked_.size(); block += span) {
+        for (std::size_t i = block; i < block + span; ++i) {
+          const bool after_first = i >= block + s;
+          const bool before_last = i + s < block + span;
+          if ((after_first && before[i - s] != 0) || (before_last && before[i + s] != 0)) {
+            marked_[i] = 1;
+          }
+        }
+      }
+    }
+  }
+  // False when no point lies within one cell width of p.
+  bool near(const Eigen::Vector3d& p) const {
+    if (marked_.empty()) return false;
+    const auto c = cell_of(p);
+    for (int a = 0; a < 3; ++a) {
+      if (c[a] < lo_[a] || c[a] >= lo_[a] + dims_[a]) return false;
+    }
+    return marked_[index(c)] != 0;
+  }
+
+ private:
+  std::array<int, 3> cell_of(const Eigen::Vector3d& p) const {
+    return {static_cast<int>(std::floor(p.x() / cell_)),
+            static_cast<int>(std::floor(p.y() / cell_)),
+            static_cast<int>(std::floor(p.z() / cell_))};
+  }
+  std::size_t index(const std::array<int, 3>& c) const {
+    return (static_cast<std::size_t>(c[0] - lo_[0]) * static_cast<std::size_t>(dims_[1]) +
+            static_cast<std::size_t>(c[1] - lo_[1])) *
+               static_cast<std::size_t>(dims_[2]) +
+           static_cast<std::size_t>(c[2] - lo_[2]);
+  }
+  double cell_;
+  std::array<int, 3> lo_{};
+  std::array<int, 3> dims_{};
+  std::vector<char> marked_;
+};
+
 // Every kProbeEvery-th sample a bounded check applies to is always asked; the least of those
 // values, computed first, is a floor no lower than the check's worst value over the whole plan.
 constexpr std::size_t kProbeEvery = 32;
@@ -188,10 +262,11 @@ CoverageResult compute_coverage(const SessionPlan& plan, const PlanningSurface::
   points.insert(points.end(), kept[1].begin(), kept[1].end());
   PointGrid grid(pad_radius_m);
   for (std::size_t k = 0; k < points.size(); ++k) grid.add(points[k], static_cast<int>(k));
+  const NearCells near(points, pad_radius_m);
   std::vector<char> covered(workable.size(), 0);
   auto look_up = [&](std::size_t from, std::size_t to) {
     // Neighbouring vertices are mostly covered by the same sample: the last one found is tried
-    // first (the grid's own test), then the grid.
+    // first (the grid's own test), then whether any sample is near at all, then the grid.
     int last = -1;
     for (std::size_t i = from; i < to; ++i) {
       const Eigen::Vector3d& x = mesh.vertices[static_cast<std::size_t>(workable[i])];
@@ -200,6 +275,7 @@ CoverageResult compute_coverage(const SessionPlan& plan, const PlanningSurface::
         covered[i] = 1;
         continue;
       }
+      if (!near.near(x)) continue;
       last = grid.first_within(x, reach);
       covered[i] = last >= 0 ? 1 : 0;
     }

@@ -257,6 +257,34 @@ TEST_F(Injected, FailuresOfBothContactsAreListedLeftFirstAndCounted) {
   EXPECT_FALSE(check(r, "force_cap").passed);
 }
 
+// Coverage counts the skin within a pad of a pressing sample. With the crown's presses lifted
+// (no force), only its edge stays covered by the presses beside it (about a quarter), and
+// validation refuses the plan, naming the crown.
+TEST_F(Injected, ARegionWithoutItsPressesIsNotCovered) {
+  const ValidationReport before = validate_plan(plan, fixture().surface);
+  ASSERT_TRUE(check(before, "coverage").passed);
+  std::size_t lifted = 0;
+  for (auto& track : plan.tracks) {
+    for (Sample& s : track) {
+      if (s.phase == Phase::kContact && s.region == anatomy::Region::kScalpCrown &&
+          s.force_n > 0.0) {
+        s.force_n = 0.0;
+        ++lifted;
+      }
+    }
+  }
+  ASSERT_GT(lifted, 1000u);
+  const ValidationReport r = validate_plan(plan, fixture().surface);
+  EXPECT_FALSE(r.ok);
+  EXPECT_FALSE(check(r, "coverage").passed);
+  EXPECT_LT(check(r, "coverage").worst, 0.5);
+  bool named = false;
+  for (const auto& issue : r.issues) {
+    if (issue.check == "coverage" && issue.message.find("crown") != std::string::npos) named = true;
+  }
+  EXPECT_TRUE(named);
+}
+
 TEST_F(Injected, JumpInPosition) {
   plan.tracks[0][contact_sample()].position_m += Eigen::Vector3d(0.0, 0.02, 0.0);
   const ValidationReport r = validate_plan(plan, fixture().surface);
