@@ -688,6 +688,15 @@ std::optional<ClosestPoint> SurfaceQuery::closest_point(const Vec3& p, double ma
   return out;
 }
 
+std::optional<ClosestPoint> SurfaceQuery::closest_point_near(const Vec3& p, int near_face,
+                                                             double max_distance) const {
+  // The search starts from the last answer's face (run_closest): that face is named instead.
+  if (near_face >= 0 && near_face < static_cast<int>(impl_->mesh.faces.size())) {
+    last_answer = {impl_->scene, near_face};
+  }
+  return closest_point(p, max_distance);
+}
+
 double SurfaceQuery::signed_distance(const Vec3& p) const { return signed_distance(p, nullptr); }
 
 double SurfaceQuery::signed_distance(const Vec3& p, ClosestPoint* closest) const {

@@ -244,9 +244,12 @@ struct PlanningSurface::Impl {
     Vec3 normal = Vec3::UnitY();
     anatomy::Region region = anatomy::Region::kOther;
     int vertex = -1;  // dominant corner
+    int face = -1;
     double distance = 0.0;
   };
   Foot foot(const Vec3& p) const;
+  // foot(p), the search started at `near_face` (see SurfaceQuery::closest_point_near).
+  Foot foot_near(const Vec3& p, int near_face) const;
   Foot foot_of(const geometry::SurfacePoint& sp) const;
 };
 

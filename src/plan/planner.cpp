@@ -590,7 +590,10 @@ class Builder {
   // The closest skin point to p (PlanningSurface::Impl::foot). The same points are often asked
   // again (a move's samples when it is checked, given normals and emitted): the last answers are
   // kept, by the point's exact bits, so an answer is always the one the query gives.
-  PlanningSurface::Impl::Foot foot(const Vec3& p) const {
+  PlanningSurface::Impl::Foot foot(const Vec3& p) const { return foot_near(p, -1); }
+  // The same, the search started at `near_face` when the point is not remembered: the same
+  // answer (see SurfaceQuery::closest_point_near).
+  PlanningSurface::Impl::Foot foot_near(const Vec3& p, int near_face) const {
     std::uint64_t h = 0;
     for (int k = 0; k < 3; ++k) {
       h = (h ^ std::bit_cast<std::uint64_t>(p[k])) * 0x9E3779B97F4A7C15ull;
@@ -598,7 +601,7 @@ class Builder {
     }
     RememberedFoot& r = sc().feet[static_cast<std::size_t>(h % kRememberedFeet)];
     if (!r.known || std::memcmp(r.at.data(), p.data(), sizeof(double) * 3) != 0) {
-      r.foot = s_.foot(p);
+      r.foot = near_face >= 0 ? s_.foot_near(p, near_face) : s_.foot(p);
       r.at = p;
       r.known = true;
     }
@@ -985,13 +988,17 @@ class Builder {
 
   // The samples of a slide from `from` along `path` (smoothed in time, within the limits), or
   // false when the smoothed slide would leave the step's regions or come near a no-go zone.
+  // `faces` holds the face under each point of the path (-1 where not known).
   bool slide_samples(const Vec3& from, const Vec3& from_normal, SurfacePath path,
-                     const StepArea& area, std::vector<Vec3>& pts) const {
+                     std::vector<int> faces, const StepArea& area, std::vector<Vec3>& pts) const {
+    // Each pass moves a point little: its closest point is searched from the face under it.
     for (int pass = 0; pass < 4; ++pass) {
       std::vector<Vec3> next = path.points;
       for (std::size_t i = 1; i + 1 < path.points.size(); ++i) {
-        next[i] =
-            foot((path.points[i - 1] + 2.0 * path.points[i] + path.points[i + 1]) / 4.0).position;
+        const auto f = foot_near(
+            (path.points[i - 1] + 2.0 * path.points[i] + path.points[i + 1]) / 4.0, faces[i]);
+        next[i] = f.position;
+        faces[i] = f.face;
       }
       path.points = next;
     }
@@ -2681,6 +2688,7 @@ class Builder {
             const double d = (w.position - state_[c].position).norm();
             if (state_[c].on_skin && d < 0.05 && w.kind != Work::Kind::kSweep) {
               SurfacePath path;
+              std::vector<int> faces;
               const int n = std::max(2, static_cast<int>(std::ceil(d / 0.002)));
               bool ok = true;
               for (int k = 0; k <= n && ok; ++k) {
@@ -2693,12 +2701,13 @@ class Builder {
                 path.points.push_back(k == n ? w.position : f.position);
                 path.normals.push_back(k == n ? w.normal : f.normal);
                 path.regions.push_back(k == n ? w.region : f.region);
+                faces.push_back(k == n ? -1 : f.face);
               }
               std::vector<Vec3> samples;
               if (ok) {
                 path.finish();
-                ok = slide_samples(state_[c].position, state_[c].normal, std::move(path), area,
-                                   samples);
+                ok = slide_samples(state_[c].position, state_[c].normal, std::move(path),
+                                   std::move(faces), area, samples);
               }
               if (ok) {
                 slides[c] = std::move(samples);

@@ -394,12 +394,22 @@ PlanningSurface::Impl::Foot PlanningSurface::Impl::foot_of(const geometry::Surfa
   }
   out.normal = nrm.norm() > 0.0 ? Vec3(nrm.normalized()) : Vec3::UnitY();
   out.vertex = face[static_cast<std::size_t>(best)];
+  out.face = sp.face;
   out.region = head->regions[out.vertex];
   return out;
 }
 
 PlanningSurface::Impl::Foot PlanningSurface::Impl::foot(const Vec3& p) const {
   const auto c = query.closest_point(p);
+  if (!c) return {};
+  Foot out = foot_of(c->point);
+  out.position = c->position;
+  out.distance = c->distance;
+  return out;
+}
+
+PlanningSurface::Impl::Foot PlanningSurface::Impl::foot_near(const Vec3& p, int near_face) const {
+  const auto c = query.closest_point_near(p, near_face);
   if (!c) return {};
   Foot out = foot_of(c->point);
   out.position = c->position;

@@ -260,6 +260,46 @@ TEST(SurfaceQuery, QueriesNearTheLastAnswerMatchAFullSearch) {
   }
 }
 
+// closest_point_near: the same answer as closest_point whichever face it is given, the face of
+// the answer itself, one beside it, one far away or none at all; bounded queries too.
+TEST(SurfaceQuery, QueriesFromANamedFaceMatchAFullSearch) {
+  const TriangleMesh mesh = testing::icosphere(4, 0.1);
+  const SurfaceQuery query(mesh);
+  const SurfaceQuery other(mesh);  // querying it makes `query` forget its last answer
+  std::mt19937 rng(37);
+  std::uniform_real_distribution<double> u(-1.0, 1.0);
+  const auto faces = static_cast<int>(mesh.faces.size());
+  for (int k = 0; k < 400; ++k) {
+    const Vec3 dir = Vec3(u(rng), u(rng), u(rng)).normalized();
+    const Vec3 p = (0.1 + 0.004 * u(rng)) * dir;  // within 4 mm of the sphere, both sides
+    (void)other.closest_point(p);
+    const std::optional<ClosestPoint> full = query.closest_point(p);
+    ASSERT_TRUE(full);
+    const Face& f = mesh.faces[static_cast<std::size_t>(full->point.face)];
+    int beside = full->point.face;
+    for (int g = 0; g < faces; ++g) {
+      const Face& h = mesh.faces[static_cast<std::size_t>(g)];
+      if (g != full->point.face && (h[0] == f[1] || h[1] == f[1] || h[2] == f[1])) {
+        beside = g;
+        break;
+      }
+    }
+    const int named[] = {full->point.face, beside, (full->point.face + faces / 2) % faces, -1,
+                         faces};
+    for (const int face : named) {
+      (void)other.closest_point(p);
+      const std::optional<ClosestPoint> near = query.closest_point_near(p, face);
+      ASSERT_TRUE(near);
+      ASSERT_EQ(near->point.face, full->point.face) << "point " << k << ", face " << face;
+      EXPECT_EQ(near->point.barycentric, full->point.barycentric);
+      EXPECT_EQ(near->distance, full->distance);
+      const std::optional<ClosestPoint> bounded =
+          query.closest_point_near(p, face, 0.5 * full->distance);
+      EXPECT_EQ(bounded.has_value(), full->distance == 0.0);
+    }
+  }
+}
+
 // signed_distance_up_to: the full query's answer up to the limit; above it, that answer or
 // +infinity, and +infinity only where the point is really outside by more than the limit.
 void expect_up_to_agrees(const TriangleMesh& mesh, bool may_skip, std::uint32_t seed) {

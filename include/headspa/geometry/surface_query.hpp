@@ -81,6 +81,14 @@ class SurfaceQuery {
   std::optional<ClosestPoint> closest_point(
       const Vec3& p, double max_distance = std::numeric_limits<double>::infinity()) const;
 
+  // closest_point(p, max_distance), searched first among the faces around `near_face`: the
+  // same answer, bit for bit, found without the hierarchy when that face is near the answer
+  // (the face of a nearby point's closest point, a step of a path earlier). A face out of range
+  // is passed over.
+  std::optional<ClosestPoint> closest_point_near(
+      const Vec3& p, int near_face,
+      double max_distance = std::numeric_limits<double>::infinity()) const;
+
   // Signed distance from p to the surface (negative inside, see the file comment).
   // Throws InternalError on a hierarchy built for kRaysOnly.
   double signed_distance(const Vec3& p) const;
