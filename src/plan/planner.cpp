@@ -732,15 +732,16 @@ class Builder {
     // The same move again (a retract tried and then made, a block planned again with less
     // work): its samples depend on its ends alone.
     const std::array<Vec3, 4> ends{from, from_normal, to, to_normal};
-    for (const RememberedTravel& r : sc().travels) {
+    TravelCache& cache = travels_[c];
+    for (const RememberedTravel& r : cache.entries) {
       if (!r.known || std::memcmp(r.ends.data(), ends.data(), sizeof(ends)) != 0) continue;
       for (std::size_t k = 0; k < r.points.size(); ++k) {
         emit(c, cursor_[c]++, r.points[k], r.normals[k], 0.0, Region::kOther, phase);
       }
       return;
     }
-    RememberedTravel& made = sc().travels[sc().next_travel];
-    sc().next_travel = (sc().next_travel + 1) % sc().travels.size();
+    RememberedTravel& made = cache.entries[cache.next];
+    cache.next = (cache.next + 1) % cache.entries.size();
     made.ends = ends;
     made.known = true;
     made.points.clear();
@@ -3013,11 +3014,18 @@ class Builder {
     std::vector<char> push_has_skin;       // push_clear: where one is known
     std::vector<Buffered> buffer;          // a spot's or a sweep's pattern
     SpotMap spot_map;                      // work_spot's log map
-    std::array<RememberedTravel, 8> travels;
-    std::size_t next_travel = 0;
     std::vector<RememberedFoot> feet = std::vector<RememberedFoot>(kRememberedFeet);
   };
   mutable std::array<Scratch, 2> scratch_;
+  // Each hand's last moves through the air, kept by hand rather than by thread: a move tried
+  // on one thread (a retract when the step's end is near, a block planned again one hand after
+  // the other) is found again when the hand makes it on the other. Only the thread planning a
+  // hand's share of a block touches that hand's.
+  struct TravelCache {
+    std::array<RememberedTravel, 8> entries;
+    std::size_t next = 0;
+  };
+  std::array<TravelCache, kContactCount> travels_;
   Scratch& sc() const { return scratch_[static_cast<std::size_t>(t_scratch_slot)]; }
   // The second thread, for the right hand's share of a block and the right side's fill.
   SecondThread second_;
