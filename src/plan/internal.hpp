@@ -248,7 +248,8 @@ struct PlanningSurface::Impl {
     double distance = 0.0;
   };
   Foot foot(const Vec3& p) const;
-  // foot(p), the search started at `near_face` (see SurfaceQuery::closest_point_near).
+  // foot(p), the search started at `near_face` (see SurfaceQuery::closest_point_near; -1:
+  // from the thread's last answer, as foot does).
   Foot foot_near(const Vec3& p, int near_face) const;
   Foot foot_of(const geometry::SurfacePoint& sp) const;
 };

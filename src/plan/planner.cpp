@@ -601,7 +601,7 @@ class Builder {
     }
     RememberedFoot& r = sc().feet[static_cast<std::size_t>(h % kRememberedFeet)];
     if (!r.known || std::memcmp(r.at.data(), p.data(), sizeof(double) * 3) != 0) {
-      r.foot = near_face >= 0 ? s_.foot_near(p, near_face) : s_.foot(p);
+      r.foot = s_.foot_near(p, near_face);
       r.at = p;
       r.known = true;
     }

@@ -400,12 +400,7 @@ PlanningSurface::Impl::Foot PlanningSurface::Impl::foot_of(const geometry::Surfa
 }
 
 PlanningSurface::Impl::Foot PlanningSurface::Impl::foot(const Vec3& p) const {
-  const auto c = query.closest_point(p);
-  if (!c) return {};
-  Foot out = foot_of(c->point);
-  out.position = c->position;
-  out.distance = c->distance;
-  return out;
+  return foot_near(p, -1);
 }
 
 PlanningSurface::Impl::Foot PlanningSurface::Impl::foot_near(const Vec3& p, int near_face) const {
