@@ -131,20 +131,27 @@ class MovingBound {
 // Which cells of a grid (cell width at least the reach asked about) hold a point, widened by one
 // cell each way: a place whose cell is not marked has no point within the reach, as every point
 // lies more than a cell's width away along some axis. Lets most skin far from every sample be
-// settled with one look-up instead of the grid's search of the cells around it.
+// settled with one look-up instead of the grid's search of the cells around it. The points must
+// be finite. Points spread over more than kMaxCells cells (a plan far off the head) are not
+// gridded: every place is then near.
 class NearCells {
  public:
   NearCells(const std::vector<Eigen::Vector3d>& points, double cell_m) : cell_(cell_m) {
     if (points.empty()) return;
-    lo_ = cell_of(points.front());
-    std::array<int, 3> hi = lo_;
+    Eigen::Vector3d low = points.front();
+    Eigen::Vector3d high = low;
     for (const Eigen::Vector3d& p : points) {
-      const auto c = cell_of(p);
-      for (int a = 0; a < 3; ++a) {
-        lo_[a] = std::min(lo_[a], c[a]);
-        hi[a] = std::max(hi[a], c[a]);
-      }
+      low = low.cwiseMin(p);
+      high = high.cwiseMax(p);
     }
+    double cells = 1.0;
+    for (int a = 0; a < 3; ++a) cells *= (high[a] - low[a]) / cell_ + 4.0;
+    if (!(cells <= kMaxCells)) {
+      everywhere_ = true;
+      return;
+    }
+    lo_ = cell_of(low);
+    const std::array<int, 3> hi = cell_of(high);
     for (int a = 0; a < 3; ++a) {
       lo_[a] -= 1;
       dims_[a] = hi[a] + 1 - lo_[a] + 1;
@@ -173,8 +180,9 @@ class NearCells {
       }
     }
   }
-  // False when no point lies within one cell width of p.
+  // False only when no point lies within one cell width of p (true: one may).
   bool near(const Eigen::Vector3d& p) const {
+    if (everywhere_) return true;
     if (marked_.empty()) return false;
     const auto c = cell_of(p);
     for (int a = 0; a < 3; ++a) {
@@ -195,7 +203,9 @@ class NearCells {
                static_cast<std::size_t>(dims_[2]) +
            static_cast<std::size_t>(c[2] - lo_[2]);
   }
+  static constexpr double kMaxCells = 1 << 24;
   double cell_;
+  bool everywhere_ = false;
   std::array<int, 3> lo_{};
   std::array<int, 3> dims_{};
   std::vector<char> marked_;
@@ -250,7 +260,11 @@ CoverageResult compute_coverage(const SessionPlan& plan, const PlanningSurface::
   auto pick = [&](const std::vector<Sample>& track, std::vector<Eigen::Vector3d>& kept) {
     Eigen::Vector3d last(1e9, 1e9, 1e9);
     for (const Sample& smp : track) {
-      if (smp.phase != Phase::kContact || smp.force_n < min_force_n) continue;
+      // A sample with a non-finite position covers nothing (the checks report it).
+      if (smp.phase != Phase::kContact || smp.force_n < min_force_n ||
+          !smp.position_m.allFinite()) {
+        continue;
+      }
       if ((smp.position_m - last).norm() < step) continue;
       last = smp.position_m;
       kept.push_back(last);

@@ -285,6 +285,19 @@ TEST_F(Injected, ARegionWithoutItsPressesIsNotCovered) {
   EXPECT_TRUE(named);
 }
 
+// A pressing sample far off the head and one that is not a number: validation reports them
+// (continuity) and still measures coverage, without gridding the space between.
+TEST_F(Injected, FarAndNotANumberSamples) {
+  auto& t = plan.tracks[0];
+  const std::size_t i = contact_sample();
+  t[i].position_m = Eigen::Vector3d(1000.0, -1000.0, 1000.0);
+  t[i + 50].position_m.x() = std::numeric_limits<double>::quiet_NaN();
+  const ValidationReport r = validate_plan(plan, fixture().surface);
+  EXPECT_FALSE(r.ok);
+  EXPECT_FALSE(check(r, "continuity").passed);
+  EXPECT_TRUE(check(r, "coverage").passed);
+}
+
 TEST_F(Injected, JumpInPosition) {
   plan.tracks[0][contact_sample()].position_m += Eigen::Vector3d(0.0, 0.02, 0.0);
   const ValidationReport r = validate_plan(plan, fixture().surface);
