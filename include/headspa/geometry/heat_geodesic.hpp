@@ -111,6 +111,23 @@
 //   - AMD without aggressive absorption, or the vertices relabelled first (breadth first, by a
 //     coordinate, at random): the same time within the noise; other relaxation of the
 //     supernodes (more or fewer explicit zeros): the same factorisation and solve times.
+//   - the median-plane cut again, but with each half ordered by CAMD together with the
+//     separator (held last), so that the halves' fill into the separator is counted: 11.8M
+//     flops for the best of 18 cuts (3 axes, 3 principal axes, 3 split fractions; separator of
+//     142 vertices) against AMD's 8.9M, each half's CAMD taking 1.6-1.8 ms against AMD's 3.4 ms
+//     for the whole; with the worker's values moved after the ordering that saves under 0.4 ms
+//     and the factorisations lose about as much;
+//   - waking the solves' second thread at the start of a solve, ahead of the serial heat
+//     forward pass, so that its wake-up (46 us median after 2 ms idle, 78 us after 5 ms, on the
+//     development machine) overlaps that pass, with or without each thread then prefetching its
+//     share of both factors: 2-4% faster after pauses of 1-5 ms between solves and no change
+//     within the noise in the bench's pairs with CGAL. The pairs' penalty (0.44-0.48 ms back to
+//     back, 0.67-0.91 ms in pairs) is mostly the second core going idle during CGAL's solve:
+//     after a 2 ms busy pause on the calling thread a solve took 0.62-0.70 ms, but 0.46 ms when
+//     the second thread was kept spinning through the pause, which would hold a core busy
+//     between calls;
+//   - packing the factors to floats in place a chunk of 32 values at a time instead of copying
+//     each supernode's values out first: slower (0.35-0.42 against 0.24-0.34 ms a factor).
 // On the unit sphere (icosphere, 40962 vertices) the distance is within 1% of the great-circle
 // distance with either method (tests/geometry/heat_geodesic_test.cpp).
 //
