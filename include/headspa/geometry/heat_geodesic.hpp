@@ -122,8 +122,8 @@
 //     development machine) overlaps that pass, with or without each thread then prefetching its
 //     share of both factors: 2-4% faster after pauses of 1-5 ms between solves and no change
 //     within the noise in the bench's pairs with CGAL. The pairs' penalty (0.44-0.48 ms back to
-//     back, 0.67-0.91 ms in pairs) is mostly the second core going idle during CGAL's solve:
-//     after a 2 ms busy pause on the calling thread a solve took 0.62-0.70 ms, but 0.46 ms when
+//     back, 0.67-0.95 ms in pairs) is mostly the second core going idle during CGAL's solve:
+//     after a 2 ms busy pause on the calling thread a solve took 0.62-0.70 ms, 0.46-0.54 ms when
 //     the second thread was kept spinning through the pause, which would hold a core busy
 //     between calls;
 //   - packing the factors to floats in place a chunk of 32 values at a time instead of copying
