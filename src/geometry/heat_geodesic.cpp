@@ -141,13 +141,24 @@ class SerialOpenMpRegions {
 
 }  // namespace
 
-// A face for the divergence step of headspa's own solves: its corners as pivots and
-// area * the gradient of each corner's hat function (x, y, z per corner), in T.
+// A face for the divergence step of headspa's own solves: its corners as pivots and the face
+// laid flat, in T: corner 0 at the origin, corner 1 at (a, 0), corner 2 at (b, c) with c > 0
+// (flat = {a, b, c}; all zero for a face of zero area). The divergence needs only inner
+// products of the face's edges, which any such placement keeps (flat_face).
 template <class T>
 struct PivotFace {
   std::array<int, 3> corner;
-  std::array<T, 9> gradient;
+  std::array<T, 3> flat;
 };
+
+// {a, b, c} of a face with these corners (PivotFace), all zero when its area is zero.
+std::array<double, 3> flat_face(const Vec3& p0, const Vec3& p1, const Vec3& p2) {
+  const Vec3 e2 = p1 - p0, e1 = p2 - p0;
+  const double twice_area = e2.cross(e1).norm();
+  const double a = e2.norm();
+  if (!(twice_area > 0.0) || !(a > 0.0)) return {0.0, 0.0, 0.0};
+  return {a, e1.dot(e2) / a, twice_area / a};
+}
 
 struct HeatGeodesicSolver::Impl {
   HeatGeodesicOptions options;
@@ -452,13 +463,15 @@ HeatGeodesicSolver::Impl::Impl(const TriangleMesh& mesh, const HeatGeodesicOptio
       list.resize(faces.size());
       for (std::size_t f = 0; f < faces.size(); ++f) {
         auto& pf = list[f];
-        using T = std::remove_reference_t<decltype(pf.gradient[0])>;
+        using T = typename std::remove_reference_t<decltype(pf.flat)>::value_type;
         for (std::size_t k = 0; k < 3; ++k) {
           pf.corner[k] = structure->inverse_perm[static_cast<std::size_t>(faces[f][k])];
-          const Vec3 weighted = face_area[f] * hat_gradient[f][k];
-          for (std::size_t d = 0; d < 3; ++d)
-            pf.gradient[3 * k + d] = static_cast<T>(weighted[static_cast<Eigen::Index>(d)]);
         }
+        const std::array<double, 3> flat =
+            flat_face(mesh.vertices[static_cast<std::size_t>(faces[f][0])],
+                      mesh.vertices[static_cast<std::size_t>(faces[f][1])],
+                      mesh.vertices[static_cast<std::size_t>(faces[f][2])]);
+        for (std::size_t k = 0; k < 3; ++k) pf.flat[k] = static_cast<T>(flat[k]);
       }
     };
     if (options.single_values) {
@@ -600,26 +613,20 @@ void HeatGeodesicSolver::Impl::small_systems(const TriangleMesh& mesh,
     const double twice_area = normal2.norm();
     const double area = 0.5 * twice_area;
     for (int v : face) out.mass[v] += area / 3.0;
-    std::array<double, 9> g{};  // area * grad psi_k, x, y, z per corner k
     auto store = [&](auto& list) {
       list[f].corner = face;  // made pivots once the order is known
-      using T = typename std::remove_reference_t<decltype(list[f].gradient)>::value_type;
-      for (std::size_t i = 0; i < 9; ++i) list[f].gradient[i] = static_cast<T>(g[i]);
+      using T = typename std::remove_reference_t<decltype(list[f].flat)>::value_type;
+      const std::array<double, 3> flat = flat_face(corners[0], corners[1], corners[2]);
+      for (std::size_t k = 0; k < 3; ++k) list[f].flat[k] = static_cast<T>(flat[k]);
     };
-    if (!(twice_area > 0.0)) {
-      if (options.single_values) {
-        store(pivot_faces_single);
-      } else {
-        store(pivot_faces_double);
-      }
-      continue;
+    if (options.single_values) {
+      store(pivot_faces_single);
+    } else {
+      store(pivot_faces_double);
     }
-    // area * grad psi_k = area * (N x e_k) / |N|^2 = (N x e_k) / (2 |N|), N = normal2.
+    if (!(twice_area > 0.0)) continue;
     const double gradient_scale = 0.5 / twice_area;
     for (std::size_t k = 0; k < 3; ++k) {
-      const Vec3 edge = corners[(k + 2) % 3] - corners[(k + 1) % 3];
-      const Vec3 weighted = gradient_scale * normal2.cross(edge);
-      for (std::size_t d = 0; d < 3; ++d) g[3 * k + d] = weighted[static_cast<Eigen::Index>(d)];
       // Half the cotangent at corner k, the weight of the opposite edge.
       const double w = gradient_scale *
                        (corners[(k + 1) % 3] - corners[k]).dot(corners[(k + 2) % 3] - corners[k]);
@@ -629,11 +636,6 @@ void HeatGeodesicSolver::Impl::small_systems(const TriangleMesh& mesh,
       out.laplacian[static_cast<std::size_t>(ba)] -= w;
       out.laplacian_diagonal[static_cast<std::size_t>(face[(k + 1) % 3])] += w;
       out.laplacian_diagonal[static_cast<std::size_t>(face[(k + 2) % 3])] += w;
-    }
-    if (options.single_values) {
-      store(pivot_faces_single);
-    } else {
-      store(pivot_faces_double);
     }
   }
   const double area = out.mass.sum();
@@ -930,34 +932,35 @@ struct DivergenceContext {
 };
 
 // One half of the faces: out[half] = sum over its faces of area * <X, grad psi_i>,
-// X = -grad u / |grad u|. With G_k = area * grad psi_k (what a PivotFace holds) and
-// g = sum_k u_k G_k = area * grad u, that is -<g, G_i> / |g|.
+// X = -grad u / |grad u|. On a face laid flat (PivotFace), with e_k the edge opposite corner k
+// (e_0 = (b - a, c), e_1 = (-b, -c), e_2 = (a, 0)), area * grad psi_k is e_k turned a quarter
+// turn and halved, so with s = sum_k u_k e_k the term is -<s, e_i> / (2 |s|): only inner
+// products, which the turn keeps. s is formed from differences of u, so a nearly constant u
+// far from the source keeps its direction.
 template <class T>
 void divergence_half(void* context, int half) {
   const auto& c = *static_cast<const DivergenceContext<T>*>(context);
   const std::size_t count = c.faces->size();
   const auto [begin, end] = half_range(count, half);
-  std::vector<double>& b = (*c.out)[static_cast<std::size_t>(half)];
-  std::fill(b.begin(), b.end(), 0.0);
+  std::vector<double>& out = (*c.out)[static_cast<std::size_t>(half)];
+  std::fill(out.begin(), out.end(), 0.0);
   const double* u = c.u;
   for (std::size_t f = begin; f < end; ++f) {
     const PivotFace<T>& face = (*c.faces)[f];
-    double g[3] = {0.0, 0.0, 0.0};
-    double dots[3];
-    for (std::size_t k = 0; k < 3; ++k) {
-      const double uk = u[face.corner[k]];
-      for (std::size_t d = 0; d < 3; ++d)
-        g[d] += uk * static_cast<double>(face.gradient[3 * k + d]);
-    }
-    const double len = std::sqrt(g[0] * g[0] + g[1] * g[1] + g[2] * g[2]);
-    if (!(len > 0.0)) continue;
-    for (std::size_t k = 0; k < 3; ++k) {
-      dots[k] = g[0] * static_cast<double>(face.gradient[3 * k]) +
-                g[1] * static_cast<double>(face.gradient[3 * k + 1]) +
-                g[2] * static_cast<double>(face.gradient[3 * k + 2]);
-    }
-    for (std::size_t k = 0; k < 3; ++k)
-      b[static_cast<std::size_t>(face.corner[k])] -= dots[k] / len;
+    const double a = static_cast<double>(face.flat[0]);
+    const double b = static_cast<double>(face.flat[1]);
+    const double h = static_cast<double>(face.flat[2]);
+    const double u0 = u[face.corner[0]];
+    const double d01 = u0 - u[face.corner[1]];
+    const double d20 = u[face.corner[2]] - u0;
+    const double sx = a * d20 + b * d01;
+    const double sy = h * d01;
+    const double len = std::sqrt(sx * sx + sy * sy);
+    if (!(len > 0.0)) continue;  // also every face of zero area (a = b = c = 0)
+    const double half_inverse = 0.5 / len;
+    out[static_cast<std::size_t>(face.corner[0])] -= (sx * (b - a) + sy * h) * half_inverse;
+    out[static_cast<std::size_t>(face.corner[1])] += (sx * b + sy * h) * half_inverse;
+    out[static_cast<std::size_t>(face.corner[2])] -= sx * a * half_inverse;
   }
 }
 
