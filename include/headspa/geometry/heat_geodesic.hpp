@@ -73,9 +73,10 @@
 //     Area times a hat function's gradient is the opposite edge turned a quarter turn and
 //     halved, and the step needs only inner products of those, which the flat face keeps; the
 //     gradient is formed from differences of u across the face. Against area-weighted
-//     gradients in 3-D (48 bytes a face): solves on the Lee Perry-Smith scan 11% faster back to
-//     back (0.370 against 0.431 ms, medians of 10 alternating runs), the same after a CGAL
-//     solve;
+//     gradients in 3-D (48 bytes a face) the step itself took 0.78-1.51 ms against 1.27-2.35 ms
+//     on the 100k-vertex head (one thread, medians of 60 alternating calls, two runs), and
+//     solves on the Lee Perry-Smith scan 11% less back to back (0.370 against 0.431 ms, medians
+//     of 10 alternating runs), the same after a CGAL solve;
 //   - supernodes are merged with half the explicit zeros CHOLMOD allows by default;
 //   - each full pass runs on two threads (parallel_solves), over two halves of the elimination
 //     tree cut once at precompute, and the largest supernodes at the top of the tree by blocks
