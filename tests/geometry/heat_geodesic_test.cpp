@@ -261,6 +261,35 @@ TEST(HeatGeodesic, SeparateComponentsAreUnreachable) {
   EXPECT_TRUE(std::isinf(d[offset]));
 }
 
+// A face whose corners are two vertices and an unwelded copy of one of them has exactly zero
+// area: it adds a vertex and two graph edges but no Laplacian weight and no gradient, so the
+// other vertices keep their distances (up to the rounding of another ordering's factors), on
+// headspa's own factorisation and on CHOLMOD's.
+TEST(HeatGeodesic, AFaceOfZeroAreaCarriesNoGradient) {
+  const TriangleMesh sphere = testing::icosphere(3);
+  TriangleMesh mesh = sphere;
+  const Face first = sphere.faces[0];
+  const int copy = static_cast<int>(mesh.vertices.size());
+  mesh.vertices.push_back(sphere.vertices[static_cast<std::size_t>(first[1])]);
+  mesh.faces.push_back({first[0], first[1], copy});
+  for (const int threshold : {std::numeric_limits<int>::max(), 0}) {
+    SCOPED_TRACE(threshold == 0 ? "CHOLMOD" : "own factorisation");
+    HeatGeodesicOptions options;
+    options.small_mesh_vertices = threshold;
+    const int source = first[0];
+    const Eigen::VectorXd plain = HeatGeodesicSolver(sphere, options).distance(source);
+    const Eigen::VectorXd with = HeatGeodesicSolver(mesh, options).distance(source);
+    ASSERT_EQ(with.size(), plain.size() + 1);
+    double largest = 0.0;
+    for (Eigen::Index v = 0; v < plain.size(); ++v) {
+      ASSERT_TRUE(std::isfinite(with[v])) << "vertex " << v;
+      largest = std::max(largest, std::abs(with[v] - plain[v]));
+    }
+    EXPECT_LT(largest, 1e-5) << "the largest change of a distance on the unit sphere";
+    EXPECT_TRUE(std::isfinite(with[copy]));
+  }
+}
+
 TEST(HeatGeodesic, RejectsBadOptionsAndEmptyMeshes) {
   HeatGeodesicOptions bad;
   bad.time_factor = 0.0;
