@@ -151,13 +151,13 @@ struct PivotFace {
   std::array<T, 3> flat;
 };
 
-// {a, b, c} of a face with these corners (PivotFace), all zero when its area is zero.
-std::array<double, 3> flat_face(const Vec3& p0, const Vec3& p1, const Vec3& p2) {
-  const Vec3 e2 = p1 - p0, e1 = p2 - p0;
-  const double twice_area = e2.cross(e1).norm();
+// {a, b, c} of a face with these corners (PivotFace), given |(p1 - p0) x (p2 - p0)|; all zero
+// when that is zero.
+std::array<double, 3> flat_face(const Vec3& p0, const Vec3& p1, const Vec3& p2, double twice_area) {
+  const Vec3 e2 = p1 - p0;
   const double a = e2.norm();
   if (!(twice_area > 0.0) || !(a > 0.0)) return {0.0, 0.0, 0.0};
-  return {a, e1.dot(e2) / a, twice_area / a};
+  return {a, (p2 - p0).dot(e2) / a, twice_area / a};
 }
 
 struct HeatGeodesicSolver::Impl {
@@ -470,7 +470,7 @@ HeatGeodesicSolver::Impl::Impl(const TriangleMesh& mesh, const HeatGeodesicOptio
         const std::array<double, 3> flat =
             flat_face(mesh.vertices[static_cast<std::size_t>(faces[f][0])],
                       mesh.vertices[static_cast<std::size_t>(faces[f][1])],
-                      mesh.vertices[static_cast<std::size_t>(faces[f][2])]);
+                      mesh.vertices[static_cast<std::size_t>(faces[f][2])], 2.0 * face_area[f]);
         for (std::size_t k = 0; k < 3; ++k) pf.flat[k] = static_cast<T>(flat[k]);
       }
     };
@@ -616,7 +616,7 @@ void HeatGeodesicSolver::Impl::small_systems(const TriangleMesh& mesh,
     auto store = [&](auto& list) {
       list[f].corner = face;  // made pivots once the order is known
       using T = typename std::remove_reference_t<decltype(list[f].flat)>::value_type;
-      const std::array<double, 3> flat = flat_face(corners[0], corners[1], corners[2]);
+      const std::array<double, 3> flat = flat_face(corners[0], corners[1], corners[2], twice_area);
       for (std::size_t k = 0; k < 3; ++k) list[f].flat[k] = static_cast<T>(flat[k]);
     };
     if (options.single_values) {
