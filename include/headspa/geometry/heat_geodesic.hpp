@@ -134,7 +134,22 @@
 //     the second thread was kept spinning through the pause, which would hold a core busy
 //     between calls;
 //   - packing the factors to floats in place a chunk of 32 values at a time instead of copying
-//     each supernode's values out first: slower (0.35-0.42 against 0.24-0.34 ms a factor).
+//     each supernode's values out first: slower (0.35-0.42 against 0.24-0.34 ms a factor);
+//   - where a solve right after a CGAL solve loses its time: the heat step's backward pass, the
+//     first full pass over the heat factor, took 200-340 us against 95-140 us back to back,
+//     both threads' halves 1.5-2 times slower, while the Poisson passes lost 0-20 us; waking
+//     the worker cost the calling thread 17-26 us and the worker started 40-55 us later.
+//     Keeping the worker spinning for 5 ms after each task (as OpenMP runtimes do) helped after
+//     a 2 ms busy pause (483-514 against 558-579 us) but not after a CGAL solve (627-737
+//     against 634-715 us), and a spinning thread competes with the controller on two cores;
+//     asking for each supernode's row indices along with its values: no change (ratios 1.01
+//     back to back, 1.04 after a CGAL solve, medians of 10 alternating runs); solving on one
+//     thread from the float factors: slower back to back (0.61-0.97 ms) and after a CGAL solve
+//     (0.85-1.09 ms) than on two (0.38-0.47 and 0.73-0.84 ms);
+//   - a full geometric nested dissection (each part cut at the median of its longest extent,
+//     the smaller side of the cut as separator, parts of 32-1024 vertices ordered by AMD or
+//     left as they are): 48-127M flops a factorisation against AMD's 8.9M, for orderings of
+//     0.42-3.5 ms against AMD's 2.6 ms.
 // On the unit sphere (icosphere, 40962 vertices) the distance is within 1% of the great-circle
 // distance with either method (tests/geometry/heat_geodesic_test.cpp).
 //
