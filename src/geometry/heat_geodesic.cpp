@@ -589,8 +589,9 @@ void HeatGeodesicSolver::Impl::small_systems(const TriangleMesh& mesh,
                                              const detail::SymmetricGraph& graph,
                                              const std::vector<int>& edge_slot, SmallSystems& out) {
   // One pass over the faces: area, mass, the edges' lengths (summed in mean_edge_length's
-  // order), area-weighted hat gradients and the cotangent weights, each added to its edge's two
-  // slots and its ends' diagonals in face order (so L(v, w) and L(w, v) are the same bits).
+  // order), the face laid flat for the divergence step and the cotangent weights, each added to
+  // its edge's two slots and its ends' diagonals in face order (so L(v, w) and L(w, v) are the
+  // same bits).
   const auto nf = faces.size();
   const auto nv = static_cast<std::size_t>(n);
   out.laplacian.assign(graph.index.size(), 0.0);
