@@ -450,12 +450,13 @@ HeatGeodesicSolver::Impl::Impl(const TriangleMesh& mesh, const HeatGeodesicOptio
     precompute.heat_single_fraction = static_cast<double>(heat_values.single_entries) / entries;
     precompute.poisson_single_fraction =
         static_cast<double>(poisson_values.single_entries) / entries;
-    workspace.emplace(*structure);
+    workspace.emplace(*structure, options.vector_solves);
     // A second thread pays for itself from about a quarter of a million factor entries.
     const std::int64_t packed = structure->packed_start.back();
     pair.emplace(options.parallel_solves && !structure->part[1].empty() &&
                  packed >= (std::int64_t{1} << 18));
     precompute.solve_threads = pair->threaded() ? 2 : 1;
+    precompute.vector_solves = workspace->vector_kernels;
     precompute.serial_fraction =
         packed > 0 ? static_cast<double>(structure->work[0]) / static_cast<double>(packed) : 1.0;
     permuted.setZero(n);
@@ -750,7 +751,7 @@ void HeatGeodesicSolver::Impl::precompute_small(const TriangleMesh& mesh) {
   };
   // The solves' buffers.
   auto solve_buffers = [&] {
-    workspace.emplace(*structure);
+    workspace.emplace(*structure, options.vector_solves);
     permuted.setZero(n);
     for (auto& d : half_divergence) d.assign(static_cast<std::size_t>(n), 0.0);
   };
@@ -837,6 +838,7 @@ void HeatGeodesicSolver::Impl::precompute_small(const TriangleMesh& mesh) {
   pair.emplace(options.parallel_solves && !structure->part[1].empty());
   const std::int64_t packed = structure->packed_start.back();
   precompute.solve_threads = pair->threaded() ? 2 : 1;
+  precompute.vector_solves = workspace->vector_kernels;
   precompute.serial_fraction =
       packed > 0 ? static_cast<double>(structure->work[0]) / static_cast<double>(packed) : 1.0;
 }

@@ -9,6 +9,10 @@
 #include <type_traits>
 #include <utility>
 
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
 namespace headspa::geometry::detail {
 
 namespace {
@@ -31,6 +35,15 @@ void cpu_relax() {
 constexpr int kSpin = 1 << 14;
 
 }  // namespace
+
+bool vector_kernels_available() {
+#if defined(__x86_64__)
+  static const bool available = __builtin_cpu_supports("avx2");
+  return available;
+#else
+  return false;
+#endif
+}
 
 SupernodalStructure::SupernodalStructure(const cholmod_factor& f) {
   HEADSPA_CHECK(f.is_super && f.is_ll && f.xtype == CHOLMOD_REAL && f.itype == CHOLMOD_INT &&
@@ -283,8 +296,9 @@ void TaskPair::work() {
   }
 }
 
-SupernodalWorkspace::SupernodalWorkspace(const SupernodalStructure& s)
-    : mark(static_cast<std::size_t>(s.nsuper), 0) {
+SupernodalWorkspace::SupernodalWorkspace(const SupernodalStructure& s, bool allow_vector_kernels)
+    : mark(static_cast<std::size_t>(s.nsuper), 0),
+      vector_kernels(allow_vector_kernels && vector_kernels_available()) {
   for (std::size_t h = 0; h < 2; ++h) {
     w[h].assign(static_cast<std::size_t>(s.max_rows), 0.0);
     t[h].assign(static_cast<std::size_t>(s.max_rows), 0.0);
@@ -376,35 +390,118 @@ std::array<const T*, 4> columns4(const T* block, int j, int nrow) {
   return c;
 }
 
-// Forward solve of the diagonal block's columns j0 .. j1-1 (rows below j1 untouched): four
-// columns at a time, their small triangle first and then the rows down to j1.
-template <class T>
-void forward_triangle(const T* block, double scale, int nrow, int j0, int j1, double* w) {
+// The sums of four columns over the same rows: out[k] = dot4(c[k], scale, w, len), the same
+// bits. Portable: four dot4 calls. Avx2 (x86-64 with AVX2): the four columns side by side,
+// each column's four partial sums in one register, w loaded once for all four; multiply and
+// add stay separate instructions (no FMA), so the bits are those of dot4.
+struct PortableSolveKernels {
+  template <class T>
+  static void dots4(const std::array<const T*, 4>& c, double scale, const double* w, int len,
+                    double* out) {
+    for (std::size_t k = 0; k < 4; ++k) out[k] = dot4(c[k], scale, w, len);
+  }
+  template <class T>
+  static void subtract4(const std::array<const T*, 4>& c, double scale, const double* wk, double* w,
+                        int ra, int rb) {
+    detail::subtract4(c, scale, wk, w, ra, rb);
+  }
+};
+
+#if defined(__x86_64__)
+struct Avx2SolveKernels {
+  __attribute__((target("avx2"))) static __m256d load4(const float* x) {
+    return _mm256_cvtps_pd(_mm_loadu_ps(x));
+  }
+  __attribute__((target("avx2"))) static __m256d load4(const double* x) {
+    return _mm256_loadu_pd(x);
+  }
+  template <class T>
+  __attribute__((target("avx2"))) static void dots4(const std::array<const T*, 4>& c, double scale,
+                                                    const double* w, int len, double* out) {
+    const T* c0 = c[0];
+    const T* c1 = c[1];
+    const T* c2 = c[2];
+    const T* c3 = c[3];
+    __m256d s0 = _mm256_setzero_pd(), s1 = s0, s2 = s0, s3 = s0;
+    int r = 0;
+    for (; r + 4 <= len; r += 4) {
+      const __m256d x = _mm256_loadu_pd(w + r);
+      s0 = _mm256_add_pd(s0, _mm256_mul_pd(load4(c0 + r), x));
+      s1 = _mm256_add_pd(s1, _mm256_mul_pd(load4(c1 + r), x));
+      s2 = _mm256_add_pd(s2, _mm256_mul_pd(load4(c2 + r), x));
+      s3 = _mm256_add_pd(s3, _mm256_mul_pd(load4(c3 + r), x));
+    }
+    alignas(32) double a[4][4];
+    _mm256_store_pd(a[0], s0);
+    _mm256_store_pd(a[1], s1);
+    _mm256_store_pd(a[2], s2);
+    _mm256_store_pd(a[3], s3);
+    for (std::size_t k = 0; k < 4; ++k) {
+      const T* ck = c[k];
+      double* ak = a[k];
+      for (int q = r; q < len; ++q) ak[0] += static_cast<double>(ck[q]) * w[q];
+      out[k] = ((ak[0] + ak[1]) + (ak[2] + ak[3])) * scale;
+    }
+  }
+  template <class T>
+  __attribute__((target("avx2"))) static void subtract4(const std::array<const T*, 4>& c,
+                                                        double scale, const double* wk, double* w,
+                                                        int ra, int rb) {
+    const T* c0 = c[0];
+    const T* c1 = c[1];
+    const T* c2 = c[2];
+    const T* c3 = c[3];
+    const double w0 = wk[0] * scale, w1 = wk[1] * scale, w2 = wk[2] * scale, w3 = wk[3] * scale;
+    const __m256d x0 = _mm256_set1_pd(w0), x1 = _mm256_set1_pd(w1), x2 = _mm256_set1_pd(w2),
+                  x3 = _mm256_set1_pd(w3);
+    int r = ra;
+    for (; r + 4 <= rb; r += 4) {
+      const __m256d p01 =
+          _mm256_add_pd(_mm256_mul_pd(load4(c0 + r), x0), _mm256_mul_pd(load4(c1 + r), x1));
+      const __m256d p23 =
+          _mm256_add_pd(_mm256_mul_pd(load4(c2 + r), x2), _mm256_mul_pd(load4(c3 + r), x3));
+      _mm256_storeu_pd(w + r, _mm256_sub_pd(_mm256_loadu_pd(w + r), _mm256_add_pd(p01, p23)));
+    }
+    for (; r < rb; ++r) {
+      w[r] -= (static_cast<double>(c0[r]) * w0 + static_cast<double>(c1[r]) * w1) +
+              (static_cast<double>(c2[r]) * w2 + static_cast<double>(c3[r]) * w3);
+    }
+  }
+};
+
+#endif
+
+// Forward solve of the diagonal block's columns j0 .. j1-1, updating the rows below them down
+// to rb - 1 (from j1 on they are not solved): four columns at a time, their small triangle
+// first and then every row below it; each row's updates come in the same order whatever rb.
+template <class K, class T>
+void forward_triangle(const T* block, double scale, const double* inverse, int nrow, int j0, int j1,
+                      int rb, double* w) {
   int j = j0;
   for (; j + 4 <= j1; j += 4) {
     const auto c = columns4(block, j, nrow);
     for (int k = 0; k < 4; ++k) {
       const T* ck = c[static_cast<std::size_t>(k)];
-      const double wk = w[j + k] / at(ck, j + k, scale);
+      const double wk = w[j + k] * inverse[j + k];
       w[j + k] = wk;
       for (int r = j + k + 1; r < j + 4; ++r) w[r] -= at(ck, r, scale) * wk;
     }
-    subtract4(c, scale, w + j, w, j + 4, j1);
+    K::subtract4(c, scale, w + j, w, j + 4, rb);
   }
   for (; j < j1; ++j) {
     const T* col = block + packed_column(j, nrow) - j;
-    const double wj = w[j] / at(col, j, scale);
+    const double wj = w[j] * inverse[j];
     w[j] = wj;
-    for (int r = j + 1; r < j1; ++r) w[r] -= at(col, r, scale) * wj;
+    for (int r = j + 1; r < rb; ++r) w[r] -= at(col, r, scale) * wj;
   }
 }
 
 // The rows [ra, rb) of w after columns j0 .. j1-1 (w final there): four columns at a time.
-template <class T>
+template <class K, class T>
 void forward_below(const T* block, double scale, int nrow, int j0, int j1, int ra, int rb,
                    double* w) {
   int j = j0;
-  for (; j + 4 <= j1; j += 4) subtract4(columns4(block, j, nrow), scale, w + j, w, ra, rb);
+  for (; j + 4 <= j1; j += 4) K::subtract4(columns4(block, j, nrow), scale, w + j, w, ra, rb);
   for (; j < j1; ++j) {
     const T* col = block + packed_column(j, nrow) - j;
     const double wj = w[j];
@@ -412,43 +509,51 @@ void forward_below(const T* block, double scale, int nrow, int j0, int j1, int r
   }
 }
 
-// Forward step on supernode sn: solve with its diagonal block, then subtract the block below
-// from the rows it touches; rows from position `split` on are added into `far` instead of y.
-template <class T>
-void forward_supernode(const SupernodalStructure& s, const T* values, double scale, double* w,
-                       int sn, int split, double* y, double* far) {
+// Forward step on supernode sn: solve with its diagonal block and subtract the block below from
+// the rows it touches; rows from position `split` on are added into `far` instead of y.
+template <class K, class T>
+void forward_supernode(const SupernodalStructure& s, const T* values, double scale,
+                       const double* inverse, double* w, int sn, int split, double* y,
+                       double* far) {
   const Supernode sv(s, values, scale, sn);
   const int k1 = sv.k1, ncol = sv.ncol, nrow = sv.nrow;
   const int* rows = sv.rows;
   for (int r = 0; r < ncol; ++r) w[r] = y[k1 + r];
   for (int r = ncol; r < nrow; ++r) w[r] = 0.0;
-  forward_triangle(sv.block, scale, nrow, 0, ncol, w);
-  forward_below(sv.block, scale, nrow, 0, ncol, ncol, nrow, w);
+  forward_triangle<K>(sv.block, scale, inverse + k1, nrow, 0, ncol, nrow, w);
   for (int r = 0; r < ncol; ++r) y[k1 + r] = w[r];
   for (int r = ncol; r < split; ++r) y[rows[r]] += w[r];
   for (int r = split; r < nrow; ++r) far[rows[r]] += w[r];
 }
 
 // Backward step on supernode sn: reads y at its rows below (final already), writes its columns.
-// The block is read in memory order: first each column's part below the diagonal block against
-// the known values (into t), then the diagonal block, from the cache, column by column upwards.
-template <class T>
-void backward_supernode(const SupernodalStructure& s, const T* values, double scale, double* w,
-                        double* t, int sn, double* y) {
+// The columns are solved in blocks of four from the last: a block's four sums over every row
+// below it (the rest of the diagonal block, solved already, and the rows below the supernode;
+// contiguous in each column) side by side, then its small triangle. The first ncol % 4 columns
+// are solved one at a time.
+template <class K, class T>
+void backward_supernode(const SupernodalStructure& s, const T* values, double scale,
+                        const double* inverse, double* w, int sn, double* y) {
   const Supernode sv(s, values, scale, sn);
   const int k1 = sv.k1, ncol = sv.ncol, nrow = sv.nrow;
   const T* block = sv.block;
   sv.gather(y, w);
-  const int below = nrow - ncol;
-  const T* col = block;
-  for (int j = 0; j < ncol; ++j) {
-    const int len = nrow - j;
-    t[j] = below > 0 ? dot4(col + (ncol - j), scale, w + ncol, below) : 0.0;
-    col += len;
+  int j0 = ncol - 4;
+  for (; j0 >= 0; j0 -= 4) {
+    const auto c = columns4(block, j0, nrow);
+    double t[4];
+    K::dots4(std::array<const T*, 4>{c[0] + j0 + 4, c[1] + j0 + 4, c[2] + j0 + 4, c[3] + j0 + 4},
+             scale, w + j0 + 4, nrow - j0 - 4, t);
+    for (int k = 3; k >= 0; --k) {
+      const T* ck = c[static_cast<std::size_t>(k)];
+      double sum = t[k];
+      for (int i = k + 1; i < 4; ++i) sum += at(ck, j0 + i, scale) * w[j0 + i];
+      w[j0 + k] = (w[j0 + k] - sum) * inverse[k1 + j0 + k];
+    }
   }
-  for (int j = ncol - 1; j >= 0; --j) {
-    col = block + packed_column(j, nrow);
-    w[j] = (w[j] - (t[j] + dot4(col + 1, scale, w + j + 1, ncol - j - 1))) / at(col, 0, scale);
+  for (int j = j0 + 3; j >= 0; --j) {
+    const T* col = block + packed_column(j, nrow);
+    w[j] = (w[j] - dot4(col + 1, scale, w + j + 1, nrow - j - 1)) * inverse[k1 + j];
   }
   for (int r = 0; r < ncol; ++r) y[k1 + r] = w[r];
 }
@@ -475,30 +580,69 @@ struct BlockContext {
 
 // Forward, rows [j1, nrow) of one half: subtract columns j0 .. j1-1 (each row gets the same
 // arithmetic as with one thread, so the bits are the same).
-template <class T>
+template <class K, class T>
 void forward_block_half(void* context, int half) {
   const auto& c = *static_cast<const BlockContext<T>*>(context);
   const int ra = half == 0 ? c.j1 : c.mid;
   const int rb = half == 0 ? c.mid : c.nrow;
-  forward_below(c.block, c.scale, c.nrow, c.j0, c.j1, ra, rb, c.w);
+  forward_below<K>(c.block, c.scale, c.nrow, c.j0, c.j1, ra, rb, c.w);
+}
+
+#if defined(__x86_64__)
+template <class T>
+__attribute__((target("avx2"), flatten)) void forward_block_half_avx2(void* context, int half) {
+  forward_block_half<Avx2SolveKernels, T>(context, half);
+}
+#endif
+
+// forward_block_half for this machine.
+template <class T>
+TaskPair::Task forward_block_task(bool vector_kernels) {
+#if defined(__x86_64__)
+  if (vector_kernels) return forward_block_half_avx2<T>;
+#endif
+  return forward_block_half<PortableSolveKernels, T>;
 }
 
 // Backward, rows [j1, nrow) of one half: each column's sum over those rows.
-template <class T>
+template <class K, class T>
 void backward_block_half(void* context, int half) {
   const auto& c = *static_cast<const BlockContext<T>*>(context);
   const int ra = half == 0 ? c.j1 : c.mid;
   const int rb = half == 0 ? c.mid : c.nrow;
   double* t = half == 0 ? c.t0 : c.t1;
-  for (int j = c.j0; j < c.j1; ++j) {
+  int j = c.j0;
+  for (; j + 4 <= c.j1; j += 4) {
+    const auto col = columns4(c.block, j, c.nrow);
+    K::dots4(std::array<const T*, 4>{col[0] + ra, col[1] + ra, col[2] + ra, col[3] + ra}, c.scale,
+             c.w + ra, rb - ra, t + j);
+  }
+  for (; j < c.j1; ++j) {
     const T* col = c.block + packed_column(j, c.nrow) - j;
     t[j] = dot4(col + ra, c.scale, c.w + ra, rb - ra);
   }
 }
 
+#if defined(__x86_64__)
 template <class T>
-void forward_split_supernode(const SupernodalStructure& s, const T* values, double scale, double* w,
-                             TaskPair& pair, int sn, double* y) {
+__attribute__((target("avx2"), flatten)) void backward_block_half_avx2(void* context, int half) {
+  backward_block_half<Avx2SolveKernels, T>(context, half);
+}
+#endif
+
+// backward_block_half for this machine.
+template <class T>
+TaskPair::Task backward_block_task(bool vector_kernels) {
+#if defined(__x86_64__)
+  if (vector_kernels) return backward_block_half_avx2<T>;
+#endif
+  return backward_block_half<PortableSolveKernels, T>;
+}
+
+template <class T>
+void forward_split_supernode(const SupernodalStructure& s, const T* values, double scale,
+                             const double* inverse, double* w, TaskPair& pair, bool vector_kernels,
+                             int sn, double* y) {
   const Supernode sv(s, values, scale, sn);
   const int k1 = sv.k1, ncol = sv.ncol, nrow = sv.nrow;
   const int* rows = sv.rows;
@@ -507,11 +651,11 @@ void forward_split_supernode(const SupernodalStructure& s, const T* values, doub
   for (int r = ncol; r < nrow; ++r) w[r] = 0.0;
   for (int j0 = 0; j0 < ncol; j0 += kBlock) {
     const int j1 = std::min(j0 + kBlock, ncol);
-    forward_triangle(block, scale, nrow, j0, j1, w);
+    forward_triangle<PortableSolveKernels>(block, scale, inverse + k1, nrow, j0, j1, j1, w);
     if (j1 < nrow) {
       BlockContext<T> context{block, scale,   nrow,   j0, j1, j1 + (nrow - j1) / 2,
                               w,     nullptr, nullptr};
-      pair.run(forward_block_half<T>, &context);
+      pair.run(forward_block_task<T>(vector_kernels), &context);
     }
   }
   for (int r = 0; r < ncol; ++r) y[k1 + r] = w[r];
@@ -520,8 +664,8 @@ void forward_split_supernode(const SupernodalStructure& s, const T* values, doub
 
 template <class T>
 void backward_split_supernode(const SupernodalStructure& s, const T* values, double scale,
-                              double* w, double* t0, double* t1, TaskPair& pair, int sn,
-                              double* y) {
+                              const double* inverse, double* w, double* t0, double* t1,
+                              TaskPair& pair, bool vector_kernels, int sn, double* y) {
   const Supernode sv(s, values, scale, sn);
   const int k1 = sv.k1, ncol = sv.ncol, nrow = sv.nrow;
   const T* block = sv.block;
@@ -531,14 +675,14 @@ void backward_split_supernode(const SupernodalStructure& s, const T* values, dou
     // Blocks are cut from the end, so the first columns make the short block.
     BlockContext<T> context{block, scale, nrow, j0, j1, j1 + (nrow - j1) / 2, w, t0, t1};
     if (j1 < nrow) {
-      pair.run(backward_block_half<T>, &context);
+      pair.run(backward_block_task<T>(vector_kernels), &context);
     } else {
       for (int j = j0; j < j1; ++j) t0[j] = t1[j] = 0.0;
     }
     for (int j = j1 - 1; j >= j0; --j) {
       const T* col = block + packed_column(j, nrow) - j;
-      w[j] = (w[j] - ((t0[j] + t1[j]) + dot4(col + j + 1, scale, w + j + 1, j1 - j - 1))) /
-             at(col, j, scale);
+      w[j] = (w[j] - ((t0[j] + t1[j]) + dot4(col + j + 1, scale, w + j + 1, j1 - j - 1))) *
+             inverse[k1 + j];
     }
   }
   for (int r = 0; r < ncol; ++r) y[k1 + r] = w[r];
@@ -587,26 +731,62 @@ class Lookahead {
   std::int64_t ahead_ = 0;
 };
 
+#if defined(__x86_64__)
+template <class T>
+__attribute__((target("avx2"), flatten)) void forward_supernode_avx2(const SupernodalStructure& s,
+                                                                     const T* values, double scale,
+                                                                     const double* inverse,
+                                                                     double* w, int sn, int split,
+                                                                     double* y, double* far) {
+  forward_supernode<Avx2SolveKernels>(s, values, scale, inverse, w, sn, split, y, far);
+}
+#endif
+
 // A forward step on supernode sn, split across both threads when it is large.
-void forward_step(const SupernodalStructure& s, const PackedFactor& l, double* w, TaskPair* pair,
-                  int sn, int split, double* y, double* far) {
+void forward_step(const SupernodalStructure& s, const PackedFactor& l, bool vector_kernels,
+                  double* w, TaskPair* pair, int sn, int split, double* y, double* far) {
+  const double* inverse = l.inverse_diagonal.data();
   with_values(l, sn, [&](const auto* values, double scale) {
     if (pair != nullptr && split_supernode(s, sn)) {
-      forward_split_supernode(s, values, scale, w, *pair, sn, y);
-    } else {
-      forward_supernode(s, values, scale, w, sn, split, y, far);
+      forward_split_supernode(s, values, scale, inverse, w, *pair, vector_kernels, sn, y);
+      return;
     }
+#if defined(__x86_64__)
+    if (vector_kernels) {
+      forward_supernode_avx2(s, values, scale, inverse, w, sn, split, y, far);
+      return;
+    }
+#endif
+    forward_supernode<PortableSolveKernels>(s, values, scale, inverse, w, sn, split, y, far);
   });
 }
 
-void backward_step(const SupernodalStructure& s, const PackedFactor& l, double* w, double* t0,
-                   double* t1, TaskPair* pair, int sn, double* y) {
+#if defined(__x86_64__)
+template <class T>
+__attribute__((target("avx2"), flatten)) void backward_supernode_avx2(const SupernodalStructure& s,
+                                                                      const T* values, double scale,
+                                                                      const double* inverse,
+                                                                      double* w, int sn,
+                                                                      double* y) {
+  backward_supernode<Avx2SolveKernels>(s, values, scale, inverse, w, sn, y);
+}
+#endif
+
+void backward_step(const SupernodalStructure& s, const PackedFactor& l, bool vector_kernels,
+                   double* w, double* t0, double* t1, TaskPair* pair, int sn, double* y) {
+  const double* inverse = l.inverse_diagonal.data();
   with_values(l, sn, [&](const auto* values, double scale) {
     if (pair != nullptr && split_supernode(s, sn)) {
-      backward_split_supernode(s, values, scale, w, t0, t1, *pair, sn, y);
-    } else {
-      backward_supernode(s, values, scale, w, t0, sn, y);
+      backward_split_supernode(s, values, scale, inverse, w, t0, t1, *pair, vector_kernels, sn, y);
+      return;
     }
+#if defined(__x86_64__)
+    if (vector_kernels) {
+      backward_supernode_avx2(s, values, scale, inverse, w, sn, y);
+      return;
+    }
+#endif
+    backward_supernode<PortableSolveKernels>(s, values, scale, inverse, w, sn, y);
   });
 }
 
@@ -626,7 +806,7 @@ void forward_half(void* context, int half) {
   Lookahead look(*c.s, *c.values, list.begin(), list.end());
   for (auto it = list.begin(); it != list.end(); ++it) {
     look.before(*it);
-    forward_step(*c.s, *c.values, w, nullptr, *it,
+    forward_step(*c.s, *c.values, c.ws->vector_kernels, w, nullptr, *it,
                  c.s->top_rows_from[static_cast<std::size_t>(*it)], c.y, far);
   }
 }
@@ -640,7 +820,7 @@ void backward_half(void* context, int half) {
   Lookahead look(*c.s, *c.values, list.rbegin(), list.rend());
   for (auto it = list.rbegin(); it != list.rend(); ++it) {
     look.before(*it);
-    backward_step(*c.s, *c.values, w, t, nullptr, nullptr, *it, c.y);
+    backward_step(*c.s, *c.values, c.ws->vector_kernels, w, t, nullptr, nullptr, *it, c.y);
   }
 }
 
@@ -666,6 +846,7 @@ PackedFactor unpacked(const SupernodalStructure& s) {
   out.start.assign(ns, 0);
   out.scale.assign(ns, 1.0);
   out.single.assign(ns, 0);
+  out.inverse_diagonal.assign(static_cast<std::size_t>(s.n), 0.0);
   return out;
 }
 
@@ -701,6 +882,10 @@ PackedFactor pack(const SupernodalStructure& s, bool allow_single, bool huge_pag
                         (zero || (high - low <= kSingleExponentSpan &&
                                   std::abs(high - kSingleTopExponent) < kLargestScaleExponent));
     const std::int64_t count = s.packed_start[sn + 1] - s.packed_start[sn];
+    for (int j = 0; j < ncol; ++j) {
+      out.inverse_diagonal[static_cast<std::size_t>(s.super[sn] + j)] =
+          1.0 / column(sn, j, nrow)[0];
+    }
     // Each entry divided by the scale (a power of two: exact).
     auto copy = [&](auto* to, double scale) {
       const double inverse = 1.0 / scale;
@@ -761,6 +946,12 @@ PackedFactor pack_values(const SupernodalStructure& s, FreeArray<double> values,
                         (zero || (high - low <= kSingleExponentSpan &&
                                   std::abs(high - kSingleTopExponent) < kLargestScaleExponent));
     entry.assign(values.get() + s.value_start[sn], values.get() + s.value_start[sn] + count);
+    const int ncol = s.super[sn + 1] - s.super[sn];
+    const int nrow = s.row_start[sn + 1] - s.row_start[sn];
+    for (int j = 0; j < ncol; ++j) {
+      out.inverse_diagonal[static_cast<std::size_t>(s.super[sn] + j)] =
+          1.0 / entry[static_cast<std::size_t>(packed_column(j, nrow))];
+    }
     if (single) {
       out.single[sn] = 1;
       out.scale[sn] = zero ? 1.0 : std::ldexp(1.0, high - kSingleTopExponent);
@@ -794,7 +985,8 @@ void forward_dense(const SupernodalStructure& s, const PackedFactor& l, Supernod
   }
   double* w = ws.w[0].data();
   for (int sn : s.top) {
-    forward_step(s, l, w, &pair, sn, s.top_rows_from[static_cast<std::size_t>(sn)], y, y);
+    forward_step(s, l, ws.vector_kernels, w, &pair, sn,
+                 s.top_rows_from[static_cast<std::size_t>(sn)], y, y);
   }
 }
 
@@ -817,7 +1009,8 @@ void forward_sparse(const SupernodalStructure& s, const PackedFactor& l, Superno
   double* w = ws.w[0].data();
   for (int sn : ws.visit) {
     const auto si = static_cast<std::size_t>(sn);
-    forward_step(s, l, w, &pair, sn, s.row_start[si + 1] - s.row_start[si], y, y);
+    forward_step(s, l, ws.vector_kernels, w, &pair, sn, s.row_start[si + 1] - s.row_start[si], y,
+                 y);
   }
 }
 
@@ -825,7 +1018,7 @@ void backward(const SupernodalStructure& s, const PackedFactor& l, SupernodalWor
               TaskPair& pair, double* y) {
   double* w = ws.w[0].data();
   for (auto it = s.top.rbegin(); it != s.top.rend(); ++it) {
-    backward_step(s, l, w, ws.t[0].data(), ws.t[1].data(), &pair, *it, y);
+    backward_step(s, l, ws.vector_kernels, w, ws.t[0].data(), ws.t[1].data(), &pair, *it, y);
   }
   if (!s.part[0].empty() || !s.part[1].empty()) {
     PassContext context{&s, &l, &ws, y};

@@ -106,7 +106,11 @@ struct PackedFactor {
   std::vector<std::int64_t> start;   // per supernode: first value in singles or doubles
   std::vector<double> scale;         // per supernode: a power of two (1 for doubles)
   std::vector<std::uint8_t> single;  // per supernode: 1 when stored as floats
-  std::int64_t single_entries = 0;   // entries stored as floats
+  // Per column (pivot order): 1 / the diagonal entry, from the factor's doubles. The solves
+  // multiply by it rather than divide by the stored diagonal (a division is on each column's
+  // critical path; a multiplication is a quarter of its latency).
+  std::vector<double> inverse_diagonal;
+  std::int64_t single_entries = 0;  // entries stored as floats
 };
 
 // Copies a numeric supernodal factor with this structure into the packed layout; with
@@ -152,6 +156,11 @@ class TaskPair {
   void* context_ = nullptr;
 };
 
+// True when this machine runs the solves' AVX2 kernels (x86-64 with AVX2). They give the same
+// bits as the portable kernels: the same sums in the same order, multiplications and additions
+// as separate operations (no FMA).
+bool vector_kernels_available();
+
 // Reusable buffers: per half, the dense per-supernode workspace and the forward pass's updates
 // to the top's rows; the sparse forward solve's marks.
 struct SupernodalWorkspace {
@@ -161,7 +170,8 @@ struct SupernodalWorkspace {
   std::vector<int> mark;                          // nsuper, stamped with `stamp`
   std::vector<int> visit;                         // supernodes to visit
   int stamp = 0;
-  explicit SupernodalWorkspace(const SupernodalStructure& s);
+  bool vector_kernels = false;  // the passes use the AVX2 kernels (same bits as the portable ones)
+  SupernodalWorkspace(const SupernodalStructure& s, bool allow_vector_kernels);
 };
 
 // y := L^{-1} y (permuted space), over every supernode.

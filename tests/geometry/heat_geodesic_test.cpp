@@ -170,6 +170,37 @@ TEST(HeatGeodesic, SolvesOnTwoThreadsOrOneGiveTheSameBits) {
       0, std::memcmp(da.data(), db.data(), sizeof(double) * static_cast<std::size_t>(da.size())));
 }
 
+TEST(HeatGeodesic, VectorAndPortableSolveKernelsGiveTheSameBits) {
+  // 41k vertices: the top supernodes are split between the threads, and the heat factor has
+  // supernodes of doubles as well as floats, so every kernel of the passes runs.
+  const TriangleMesh mesh = testing::icosphere(6, 0.1);
+  for (const int small_mesh_vertices : {0, 150000}) {  // CHOLMOD's factors, then headspa's own
+    for (const bool single_values : {true, false}) {
+      HeatGeodesicOptions vector;
+      vector.small_mesh_vertices = small_mesh_vertices;
+      vector.single_values = single_values;
+      HeatGeodesicOptions portable = vector;
+      portable.vector_solves = false;
+      HeatGeodesicSolver a(mesh, vector);
+      HeatGeodesicSolver b(mesh, portable);
+      EXPECT_FALSE(b.precompute_report().vector_solves);
+      if (!a.precompute_report().vector_solves) {
+        GTEST_SKIP() << "this CPU has no AVX2: only the portable kernels run here";
+      }
+      Eigen::VectorXd da, db;
+      for (int source : {0, 777, 20000, 40961}) {
+        a.distance(std::span<const int>(&source, 1), da);
+        b.distance(std::span<const int>(&source, 1), db);
+        ASSERT_EQ(da.size(), db.size());
+        EXPECT_EQ(0, std::memcmp(da.data(), db.data(),
+                                 sizeof(double) * static_cast<std::size_t>(da.size())))
+            << "source " << source << ", small_mesh_vertices " << small_mesh_vertices
+            << ", single_values " << single_values;
+      }
+    }
+  }
+}
+
 TEST(HeatGeodesic, FloatStoredFactorsMoveDistancesByMicrometres) {
   // 41k vertices on a 10 cm sphere: the heat step decays over about 200 edges, so part of the
   // heat factor spans more than float's range and must stay double.

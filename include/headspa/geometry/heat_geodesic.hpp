@@ -219,6 +219,9 @@ struct HeatGeodesicOptions {
   // kSecondFactor: run each full triangular pass of a solve on two threads (on large meshes),
   // rather than on the calling thread alone. The distances are the same bits either way.
   bool parallel_solves = true;
+  // kSecondFactor: run the triangular passes with AVX2 kernels where the CPU has AVX2 (x86-64),
+  // rather than the portable ones. The distances are the same bits either way.
+  bool vector_solves = true;
   // kSecondFactor: store the factors' supernodes as floats (scaled by a power of two) where
   // their entries fit float's range, halving the bytes a solve streams there; the arithmetic
   // stays double. Distances move by micrometres (supernodal_solve.hpp); false keeps doubles.
@@ -246,6 +249,7 @@ struct HeatPrecomputeReport {
   int numeric_factorisations = 0;        // 1 (kSharedFactor) or 2 (kSecondFactor)
   bool own_factorisation = false;        // factored by headspa's own Cholesky (a small mesh)
   int solve_threads = 1;                 // threads of a solve's full triangular passes
+  bool vector_solves = false;            // kSecondFactor: the passes ran the AVX2 kernels
   double serial_fraction = 1.0;          // kSecondFactor: share of the factor solved by one thread
   double heat_single_fraction = 0.0;     // kSecondFactor: share of the heat factor as floats
   double poisson_single_fraction = 0.0;  // and of the Poisson factor
