@@ -86,9 +86,21 @@
 //     says which ran).
 //   - a forward pass subtracts four columns at a time from the rows below them (one load and
 //     store of each row's value per four columns; about 4% off a solve);
+//   - a backward pass sums four columns at a time too: each block of four columns, from the
+//     last, over every row below the block (the rest of the diagonal block, solved already, and
+//     the rows below the supernode lie contiguous in each column), then the block's small
+//     triangle. Where the CPU has AVX2 (vector_solves) the four columns' sums run side by side,
+//     each column's four partial sums in one register, and the four columns of a forward pass
+//     update four rows a step; multiplications and additions stay separate instructions (no
+//     FMA), so the bits are those of the portable kernels. Each column's reciprocal diagonal is
+//     kept in double and multiplied by: a division sat on every column's critical path. On a
+//     pass of one thread over CHOLMOD's factor of that head's heat system (a probe): forward
+//     4.2-4.6 to 3.0-3.4 ms, backward 6.2-6.9 to 3.6-4.3 ms; on the Lee Perry-Smith scan 0.133
+//     to 0.088 ms and 0.171 to 0.093 ms;
 //   - everything between the two solves stays in the factor's pivot order.
-// Together: on that head a solve takes about 9-12 ms against 16-19 ms with double values and
-// 31-36 ms for the single-threaded solve straight on CHOLMOD's layout.
+// Together: on that head a solve takes about 6.5-8 ms (9-12 ms before the four-column kernels)
+// against 16-19 ms with double values and 31-36 ms for the single-threaded solve straight on
+// CHOLMOD's layout.
 // Tried and left out, measured on that head:
 //   - floats throughout, unscaled: float flushes the heat factor's small fill entries to zero
 //     and distances moved by up to 8 mm (2.5%).
@@ -104,10 +116,15 @@
 //     factorisations saved (about 30 ms).
 //   - still fewer explicit zeros (zrelax 0.2, 0.02, 0.01): no faster to solve within the
 //     noise, 25% slower factorisations; more of them (0.8, 0.2-0.4, 0.1-0.2): slower solves.
-//   - looking 32 or 64 KB ahead instead of 16 KB (no faster within the noise); AVX2 or AVX-512
-//     builds of the kernels (no faster: the passes wait on memory, not arithmetic); the backward
-//     pass's sums below the diagonal block four columns at a time, sharing the loads of the
-//     known values (same bits, 5% slower).
+//   - looking 32 or 64 KB ahead instead of 16 KB (no faster within the noise, before and after
+//     the four-column kernels); AVX2 or AVX-512 builds of the one-column kernels (no faster:
+//     each column's sum is one chain of dependent additions, whatever the vector width); the
+//     backward pass's sums below the diagonal block four columns at a time in portable code,
+//     with a division per column still on the critical path (same bits, 5% slower);
+//   - with the four-column kernels: asking for each supernode's values from its end in a
+//     backward pass, the order its blocks are now solved in (a pass of one thread 3.9-4.6 ms
+//     against 3.6-4.3 ms); an AVX2 sum for the first ncol % 4 columns, which are solved one at
+//     a time (no change within the noise: scan solves 0.216-0.260 against 0.211-0.254 ms).
 // Tried and left out for the small-mesh path, measured on the Lee Perry-Smith scan:
 //   - its own single-threaded solves on double factors: faster when run back to back (0.39 ms),
 //     but 0.83-0.92 ms in pairs with CGAL's solve (cold caches), where the two-thread solves on
