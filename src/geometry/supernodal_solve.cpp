@@ -390,10 +390,12 @@ std::array<const T*, 4> columns4(const T* block, int j, int nrow) {
   return c;
 }
 
-// The sums of four columns over the same rows: out[k] = dot4(c[k], scale, w, len), the same
-// bits. Portable: four dot4 calls. Avx2 (x86-64 with AVX2): the four columns side by side,
-// each column's four partial sums in one register, w loaded once for all four; multiply and
-// add stay separate instructions (no FMA), so the bits are those of dot4.
+// The passes' kernels on four columns. dots4: the sums of four columns over the same rows,
+// out[k] = dot4(c[k], scale, w, len), the same bits. subtract4: as the free function above.
+// Portable: four dot4 calls, and subtract4 itself. Avx2 (x86-64 with AVX2): the four columns
+// side by side, w loaded once for all four (dots4: each column's four partial sums in one
+// register; subtract4: four rows a step); multiplications and additions stay separate
+// instructions (no FMA), in the same order, so the bits are those of the portable kernels.
 struct PortableSolveKernels {
   template <class T>
   static void dots4(const std::array<const T*, 4>& c, double scale, const double* w, int len,
