@@ -817,12 +817,12 @@ void backward_half(void* context, int half) {
   const auto& c = *static_cast<const PassContext*>(context);
   const auto h = static_cast<std::size_t>(half);
   double* w = c.ws->w[h].data();
-  double* t = c.ws->t[h].data();
   const std::vector<int>& list = c.s->part[h];
   Lookahead look(*c.s, *c.values, list.rbegin(), list.rend());
   for (auto it = list.rbegin(); it != list.rend(); ++it) {
     look.before(*it);
-    backward_step(*c.s, *c.values, c.ws->vector_kernels, w, t, nullptr, nullptr, *it, c.y);
+    // A part's supernodes are not split: no sums by halves.
+    backward_step(*c.s, *c.values, c.ws->vector_kernels, w, nullptr, nullptr, nullptr, *it, c.y);
   }
 }
 

@@ -171,8 +171,8 @@ bool vector_kernels_available();
 // Reusable buffers: per half, the dense per-supernode workspace and the forward pass's updates
 // to the top's rows; the sparse forward solve's marks.
 struct SupernodalWorkspace {
-  std::array<std::vector<double>, 2> w;           // max_rows each
-  std::array<std::vector<double>, 2> t;           // max_rows each (backward: sums below)
+  std::array<std::vector<double>, 2> w;  // max_rows each
+  std::array<std::vector<double>, 2> t;  // max_rows each: a split supernode's sums by halves
   std::array<std::vector<double>, 2> top_update;  // n each, zero between passes
   std::vector<int> mark;                          // nsuper, stamped with `stamp`
   std::vector<int> visit;                         // supernodes to visit
