@@ -124,7 +124,10 @@
 //   - with the four-column kernels: asking for each supernode's values from its end in a
 //     backward pass, the order its blocks are now solved in (a pass of one thread 3.9-4.6 ms
 //     against 3.6-4.3 ms); an AVX2 sum for the first ncol % 4 columns, which are solved one at
-//     a time (no change within the noise: scan solves 0.216-0.260 against 0.211-0.254 ms).
+//     a time (no change within the noise: scan solves 0.216-0.260 against 0.211-0.254 ms); the
+//     divergence step four faces at a time with AVX2, square roots and quotients side by side
+//     (same bits; scan solves 0.258-0.319 against 0.258-0.278 ms: its time is in the reads of
+//     u and the additions into the vertices, not the arithmetic).
 // Tried and left out for the small-mesh path, measured on the Lee Perry-Smith scan:
 //   - its own single-threaded solves on double factors: faster when run back to back (0.39 ms),
 //     but 0.83-0.92 ms in pairs with CGAL's solve (cold caches), where the two-thread solves on
