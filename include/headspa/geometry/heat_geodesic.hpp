@@ -169,7 +169,29 @@
 //   - a full geometric nested dissection (each part cut at the median of its longest extent,
 //     the smaller side of the cut as separator, parts of 32-1024 vertices ordered by AMD or
 //     left as they are): 48-127M flops a factorisation against AMD's 8.9M, for orderings of
-//     0.42-3.5 ms against AMD's 2.6 ms.
+//     0.42-3.5 ms against AMD's 2.6 ms;
+//   - an independent set of vertices of degree 6 or less eliminated first (as multiple minimum
+//     degree does) and AMD on the graph left, with the cliques they make: AMD took 2.42 against
+//     3.09 ms and the factor 9.15M flops against 8.88M, but building that graph took 0.45 ms;
+//     degrees up to 4, 5, 7 or 8, or two or three rounds, did no better;
+//   - the matrix's values gathered into pivot order before each factorisation, so that it
+//     reads them in sequence rather than through the order and the graph's slots: the
+//     factorisations took 1276-1292 against 1287-1318 us, within the noise;
+//   - packing each supernode as soon as the factorisation is done with it (its values still in
+//     the cache), into float and double arrays at fixed offsets, instead of a pass over the
+//     factor afterwards: the calling thread's factorisation and packing took 1501 against
+//     1515 us, and the whole constructor no less (median ratio 1.007 over 8 alternating sets of
+//     201 constructions): the packing's work moves into the factorisation, and the floats go to
+//     lines not yet in the cache instead of over the values.
+// Where the scan's precompute goes now (a probe's timeline of 101 constructions, calling
+// thread): checks and the worker's start 40-50 us, the graph for AMD 205-215 us, AMD 2.39-2.43
+// ms, the upper triangle 80-95 us, the supernodes 125-130 us, the row walks 190-200 us, the
+// heat factorisation 1.28-1.44 ms and its packing 0.22-0.29 ms, the solves' thread 30-55 us.
+// The factorisation alone on one thread takes 1.09-1.14 ms with its data in the cache and
+// 1.35-1.43 ms after a 64 MB sweep; two side by side on the two cores take no longer each, so
+// the cores are not two threads of one. In pairs with CGAL's precompute the worker, whose core
+// sat idle through CGAL's, factors the Poisson system in 1.6-2.2 ms against the calling
+// thread's 1.4-1.6 ms, and the calling thread waits 0.2-0.55 ms for it at the end.
 // On the unit sphere (icosphere, 40962 vertices) the distance is within 1% of the great-circle
 // distance with either method (tests/geometry/heat_geodesic_test.cpp).
 //
