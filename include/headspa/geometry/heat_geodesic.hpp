@@ -191,7 +191,7 @@
 // 1.35-1.43 ms after a 64 MB sweep; two side by side on the two cores take no longer each, so
 // the cores are not two threads of one. In pairs with CGAL's precompute the worker, whose core
 // sat idle through CGAL's, factors the Poisson system in 1.6-2.2 ms against the calling
-// thread's 1.4-1.6 ms, and the calling thread waits 0.2-0.55 ms for it at the end.
+// thread's 1.4-1.6 ms, and the calling thread waits up to 0.4 ms for it at the end.
 // On the unit sphere (icosphere, 40962 vertices) the distance is within 1% of the great-circle
 // distance with either method (tests/geometry/heat_geodesic_test.cpp).
 //
