@@ -182,7 +182,19 @@
 //     factor afterwards: the calling thread's factorisation and packing took 1501 against
 //     1515 us, and the whole constructor no less (median ratio 1.007 over 8 alternating sets of
 //     201 constructions): the packing's work moves into the factorisation, and the floats go to
-//     lines not yet in the cache instead of over the values.
+//     lines not yet in the cache instead of over the values;
+//   - the worker spinning (up to 2^16 pauses) instead of sleeping while it waits for the
+//     ordering and the supernodes, so that its core is still running when the Poisson
+//     factorisation starts: precomputes in pairs with CGAL's, alternating with and without,
+//     came to median ratios of 0.98, 0.98 and 1.03 (three runs of 201 constructions), no gain.
+// A solve after a pause loses most of its time to the pause's length, whatever the pause did
+// (a probe alternating the pauses in one process, the same solver, two runs). On one thread:
+// 0.45-0.55 ms back to back; 0.50-0.64 ms after an 8 MB sweep (0.3 ms); 0.53-0.66 ms after
+// 1.7 ms of busy waiting on the clock; 0.56-0.68 ms after 1.7 ms of sorting 1000 random
+// integers (much branching, 4 KB of data); 0.58-0.72 ms after a CGAL solve (1.9-2.1 ms);
+// 0.61-0.76 ms after sorting 20000 (6.1-6.6 ms). On two threads: 0.33-0.38, 0.39-0.43,
+// 0.47-0.53, 0.52-0.55, 0.52-0.57 and 0.62-0.63 ms. Fewer bytes in the factors would win back
+// only the small part that the data accounts for.
 // Where the scan's precompute goes now (a probe's timeline of 101 constructions, calling
 // thread): checks and the worker's start 40-50 us, the graph for AMD 205-215 us, AMD 2.39-2.43
 // ms, the upper triangle 80-95 us, the supernodes 125-130 us, the row walks 190-200 us, the
